@@ -1,0 +1,349 @@
+#include "core/db.h"
+#include "core/log.h"
+#include "core/strbuf.h"
+#include "core/util.h"
+
+#include <errno.h>
+#include <libpq-fe.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+
+struct db {
+	PGconn *conn;
+	bool quiet;
+	char errmsg[1024];
+	char sqlstate[6];
+};
+
+struct db_result {
+	PGresult *res;
+};
+
+static int db_fail(struct db *db, const PGresult *res, const char *what)
+{
+	const char *msg = res ? PQresultErrorMessage(res) : PQerrorMessage(db->conn);
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	size_t n;
+
+	strlcpy_(db->errmsg, msg && *msg ? msg : "unknown database error",
+		 sizeof(db->errmsg));
+	n = strlen(db->errmsg);
+	while (n && (db->errmsg[n - 1] == '\n' || db->errmsg[n - 1] == ' '))
+		db->errmsg[--n] = '\0';
+	strlcpy_(db->sqlstate, state ? state : "", sizeof(db->sqlstate));
+	if (!db->quiet)
+		error("%s: %s", what, db->errmsg);
+	return -1;
+}
+
+static void notice_quiet(void *arg, const char *msg)
+{
+	(void)arg;
+	(void)msg;
+}
+
+int db_connect(const char *conninfo, struct db **out)
+{
+	struct db *db = xcalloc(1, sizeof(*db));
+
+	db->conn = PQconnectdb(conninfo ? conninfo : "");
+	if (PQstatus(db->conn) != CONNECTION_OK) {
+		db_fail(db, NULL, "cannot connect to PostgreSQL");
+		db_close(db);
+		*out = NULL;
+		return -1;
+	}
+	PQsetNoticeProcessor(db->conn, notice_quiet, NULL);
+	*out = db;
+	return 0;
+}
+
+void db_close(struct db *db)
+{
+	if (!db)
+		return;
+	PQfinish(db->conn);
+	free(db);
+}
+
+void db_set_quiet(struct db *db, bool quiet) { db->quiet = quiet; }
+const char *db_last_error(const struct db *db) { return db->errmsg; }
+const char *db_last_sqlstate(const struct db *db) { return db->sqlstate; }
+
+bool db_ok(struct db *db)
+{
+	return db->conn && PQstatus(db->conn) == CONNECTION_OK;
+}
+
+int db_reconnect(struct db *db)
+{
+	PQreset(db->conn);
+	if (PQstatus(db->conn) != CONNECTION_OK)
+		return db_fail(db, NULL, "cannot reconnect to PostgreSQL");
+	PQsetNoticeProcessor(db->conn, notice_quiet, NULL);
+	return 0;
+}
+
+int db_exec(struct db *db, const char *sql)
+{
+	PGresult *res = PQexec(db->conn, sql);
+	ExecStatusType st = PQresultStatus(res);
+	int ret = 0;
+
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+		ret = db_fail(db, res, "query failed");
+	PQclear(res);
+	return ret;
+}
+
+int db_query(struct db *db, struct db_result **out, const char *sql,
+	     int nparams, const char *const *params)
+{
+	PGresult *res = PQexecParams(db->conn, sql, nparams, NULL, params,
+				     NULL, NULL, 0);
+	ExecStatusType st = PQresultStatus(res);
+	int n;
+
+	if (out)
+		*out = NULL;
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+		db_fail(db, res, "query failed");
+		PQclear(res);
+		return -1;
+	}
+	if (st == PGRES_TUPLES_OK) {
+		n = PQntuples(res);
+	} else {
+		const char *t = PQcmdTuples(res);
+		n = t && *t ? atoi(t) : 0;
+	}
+	if (out) {
+		*out = xmalloc(sizeof(**out));
+		(*out)->res = res;
+	} else {
+		PQclear(res);
+	}
+	return n;
+}
+
+int db_query_value(struct db *db, char *buf, size_t size, const char *sql,
+		   int nparams, const char *const *params)
+{
+	struct db_result *r;
+	int n = db_query(db, &r, sql, nparams, params);
+	const char *v;
+
+	if (size)
+		buf[0] = '\0';
+	if (n < 0)
+		return -1;
+	if (db_result_rows(r) < 1) {
+		db_result_free(r);
+		return 0;
+	}
+	v = db_result_get(r, 0, 0);
+	if (v && size)
+		strlcpy_(buf, v, size);
+	db_result_free(r);
+	return 1;
+}
+
+int db_result_rows(const struct db_result *r) { return r ? PQntuples(r->res) : 0; }
+int db_result_cols(const struct db_result *r) { return r ? PQnfields(r->res) : 0; }
+const char *db_result_colname(const struct db_result *r, int col)
+{
+	return PQfname(r->res, col);
+}
+
+const char *db_result_get(const struct db_result *r, int row, int col)
+{
+	if (PQgetisnull(r->res, row, col))
+		return NULL;
+	return PQgetvalue(r->res, row, col);
+}
+
+bool db_result_isnull(const struct db_result *r, int row, int col)
+{
+	return PQgetisnull(r->res, row, col);
+}
+
+long long db_result_int(const struct db_result *r, int row, int col)
+{
+	const char *v = db_result_get(r, row, col);
+	return v ? strtoll(v, NULL, 10) : 0;
+}
+
+double db_result_double(const struct db_result *r, int row, int col)
+{
+	const char *v = db_result_get(r, row, col);
+	return v ? strtod(v, NULL) : 0.0;
+}
+
+void db_result_free(struct db_result *r)
+{
+	if (!r)
+		return;
+	PQclear(r->res);
+	free(r);
+}
+
+int db_begin(struct db *db) { return db_exec(db, "BEGIN"); }
+int db_commit(struct db *db) { return db_exec(db, "COMMIT"); }
+int db_rollback(struct db *db) { return db_exec(db, "ROLLBACK"); }
+
+int db_copy_begin(struct db *db, const char *sql)
+{
+	PGresult *res = PQexec(db->conn, sql);
+	int ret = 0;
+
+	if (PQresultStatus(res) != PGRES_COPY_IN)
+		ret = db_fail(db, res, "COPY failed to start");
+	PQclear(res);
+	return ret;
+}
+
+int db_copy_put(struct db *db, const char *data, size_t len)
+{
+	if (PQputCopyData(db->conn, data, (int)len) != 1)
+		return db_fail(db, NULL, "COPY failed");
+	return 0;
+}
+
+int db_copy_end(struct db *db, const char *abort_reason)
+{
+	PGresult *res;
+	int ret = 0;
+
+	if (PQputCopyEnd(db->conn, abort_reason) != 1)
+		return db_fail(db, NULL, "COPY failed to end");
+	while ((res = PQgetResult(db->conn)) != NULL) {
+		if (PQresultStatus(res) != PGRES_COMMAND_OK && !abort_reason && !ret)
+			ret = db_fail(db, res, "COPY failed");
+		PQclear(res);
+	}
+	return abort_reason ? -1 : ret;
+}
+
+void db_copy_escape(struct strbuf *sb, const char *s, size_t len)
+{
+	size_t i, start = 0;
+
+	strbuf_grow(sb, len + 8);
+	for (i = 0; i < len; i++) {
+		const char *rep;
+		switch (s[i]) {
+		case '\\': rep = "\\\\"; break;
+		case '\t': rep = "\\t"; break;
+		case '\n': rep = "\\n"; break;
+		case '\r': rep = "\\r"; break;
+		default: continue;
+		}
+		strbuf_add(sb, s + start, i - start);
+		strbuf_addstr(sb, rep);
+		start = i + 1;
+	}
+	strbuf_add(sb, s + start, len - start);
+}
+
+int db_schema_version(struct db *db)
+{
+	char buf[32];
+	int n = db_query_value(db, buf, sizeof(buf),
+			       "SELECT coalesce(max(version), 0) FROM schema_migrations",
+			       0, NULL);
+	if (n < 0)
+		return -1;
+	return atoi(buf);
+}
+
+int db_migrate(struct db *db, int *applied)
+{
+	const struct db_migration *m;
+	int count = 0;
+
+	if (db_exec(db, "CREATE TABLE IF NOT EXISTS schema_migrations ("
+		    " version integer PRIMARY KEY,"
+		    " name text NOT NULL,"
+		    " applied_at timestamptz NOT NULL DEFAULT now())") < 0)
+		return -1;
+	for (m = db_migrations; m->name; m++) {
+		char v[16];
+		const char *params[2] = { v, m->name };
+		int have;
+
+		snprintf(v, sizeof(v), "%d", m->version);
+		if (db_begin(db) < 0)
+			return -1;
+		/* Serialise concurrent migrators: the second waits, then skips. */
+		if (db_exec(db, "SELECT pg_advisory_xact_lock(4720001)") < 0)
+			goto fail;
+		have = db_query(db, NULL,
+				"SELECT 1 FROM schema_migrations WHERE version = $1::int",
+				1, params);
+		if (have < 0)
+			goto fail;
+		if (have == 0) {
+			if (db_exec(db, m->sql) < 0) {
+				error("migration %s failed", m->name);
+				goto fail;
+			}
+			if (db_query(db, NULL,
+				     "INSERT INTO schema_migrations(version, name) VALUES ($1::int, $2)",
+				     2, params) < 0)
+				goto fail;
+			count++;
+		}
+		if (db_commit(db) < 0)
+			return -1;
+	}
+	if (applied)
+		*applied = count;
+	return 0;
+fail:
+	db_rollback(db);
+	return -1;
+}
+
+int db_listen(struct db *db, const char *channel)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char *id = PQescapeIdentifier(db->conn, channel, strlen(channel));
+	int ret;
+
+	if (!id)
+		return db_fail(db, NULL, "LISTEN");
+	strbuf_addf(&sb, "LISTEN %s", id);
+	PQfreemem(id);
+	ret = db_exec(db, sb.buf);
+	strbuf_release(&sb);
+	return ret;
+}
+
+int db_wait_notify(struct db *db, double timeout)
+{
+	PGnotify *n;
+	struct pollfd pfd;
+	int r;
+
+	if (!PQconsumeInput(db->conn))
+		return db_fail(db, NULL, "waiting for notification");
+	if ((n = PQnotifies(db->conn)) != NULL) {
+		PQfreemem(n);
+		return 1;
+	}
+	pfd.fd = PQsocket(db->conn);
+	pfd.events = POLLIN;
+	r = poll(&pfd, 1, (int)(timeout * 1000));
+	if (r < 0)
+		return errno == EINTR ? 0 : -1;
+	if (r == 0)
+		return 0;
+	if (!PQconsumeInput(db->conn))
+		return db_fail(db, NULL, "waiting for notification");
+	if ((n = PQnotifies(db->conn)) != NULL) {
+		PQfreemem(n);
+		return 1;
+	}
+	return 0;
+}

@@ -1,0 +1,89 @@
+#ifndef CORE_DB_H
+#define CORE_DB_H
+/*
+ * The only module that speaks libpq.  Everything else goes through these
+ * calls, so connection handling, COPY, and error reporting live here.
+ *
+ * Errors: functions return 0 (or a row count) on success and -1 on
+ * failure, after printing the server's message with error() unless the
+ * handle was made quiet; db_last_error() returns the last message and
+ * db_last_sqlstate() its SQLSTATE (e.g. "23505" unique violation).
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct strbuf;
+struct db;
+struct db_result;
+
+struct db_migration {
+	int version;
+	const char *name;
+	const char *sql;
+};
+extern const struct db_migration db_migrations[];
+
+/*
+ * Connect with a libpq conninfo string or URI; NULL or "" means libpq's
+ * defaults (PG* variables).  See config_db_conninfo() for DATABASE_URL.
+ */
+int db_connect(const char *conninfo, struct db **out);
+void db_close(struct db *db);
+void db_set_quiet(struct db *db, bool quiet);
+const char *db_last_error(const struct db *db);
+const char *db_last_sqlstate(const struct db *db);
+/* True while the connection is usable; db_reconnect() tries once. */
+bool db_ok(struct db *db);
+int db_reconnect(struct db *db);
+
+/* Run one or more statements without parameters or results. */
+int db_exec(struct db *db, const char *sql);
+/*
+ * Run one parameterised statement ($1..$n, text format, NULL = SQL NULL).
+ * On success *res (if res is not NULL) holds the result, which the caller
+ * frees with db_result_free().  Returns the number of rows returned or
+ * affected.
+ */
+int db_query(struct db *db, struct db_result **res, const char *sql,
+	     int nparams, const char *const *params);
+/* Convenience: first column of the first row into buf ("" if none/NULL);
+ * returns 1 if a row was found, 0 if not, -1 on error. */
+int db_query_value(struct db *db, char *buf, size_t size, const char *sql,
+		   int nparams, const char *const *params);
+
+int db_result_rows(const struct db_result *r);
+int db_result_cols(const struct db_result *r);
+const char *db_result_colname(const struct db_result *r, int col);
+/* NULL for SQL NULL. */
+const char *db_result_get(const struct db_result *r, int row, int col);
+bool db_result_isnull(const struct db_result *r, int row, int col);
+long long db_result_int(const struct db_result *r, int row, int col);
+double db_result_double(const struct db_result *r, int row, int col);
+void db_result_free(struct db_result *r);
+
+int db_begin(struct db *db);
+int db_commit(struct db *db);
+int db_rollback(struct db *db);
+
+/*
+ * COPY ... FROM STDIN.  Rows are sent in text format; db_copy_escape()
+ * appends one field escaped for it.  db_copy_end(db, NULL) finishes,
+ * db_copy_end(db, "reason") aborts the COPY (its transaction then fails).
+ */
+int db_copy_begin(struct db *db, const char *sql);
+int db_copy_put(struct db *db, const char *data, size_t len);
+int db_copy_end(struct db *db, const char *abort_reason);
+void db_copy_escape(struct strbuf *sb, const char *s, size_t len);
+
+/* Apply the embedded migrations not yet applied; *applied counts them. */
+int db_migrate(struct db *db, int *applied);
+/* Highest applied migration version, 0 if none, -1 on error. */
+int db_schema_version(struct db *db);
+
+/* LISTEN channel; then db_wait_notify() blocks up to timeout seconds:
+ * 1 when a notification arrived, 0 on timeout, -1 on error. */
+int db_listen(struct db *db, const char *channel);
+int db_wait_notify(struct db *db, double timeout);
+
+#endif

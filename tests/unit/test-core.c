@@ -1,0 +1,195 @@
+/* core/: strbuf, json, config, db (against the throwaway cluster). */
+#include "core/config.h"
+#include "core/db.h"
+#include "core/json.h"
+#include "core/strbuf.h"
+#include "core/util.h"
+#include "tests/lib/testlib.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static void test_strbuf(void)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int i;
+
+	CU_ASSERT_STRING_EQUAL(sb.buf, "");
+	for (i = 0; i < 1000; i++)
+		strbuf_addf(&sb, "%d,", i);
+	CU_ASSERT(starts_with(sb.buf, "0,1,2,"));
+	CU_ASSERT(ends_with(sb.buf, "998,999,"));
+	strbuf_reset(&sb);
+	strbuf_addurlenc(&sb, "tel:+2230000");
+	CU_ASSERT_STRING_EQUAL(sb.buf, "tel%3A%2B2230000");
+	strbuf_reset(&sb);
+	strbuf_addstr(&sb, "  x y \r\n");
+	strbuf_trim(&sb);
+	CU_ASSERT_STRING_EQUAL(sb.buf, "x y");
+	strbuf_reset(&sb);
+	strbuf_addhtml(&sb, "<a href=\"x\">&'");
+	CU_ASSERT_STRING_EQUAL(sb.buf, "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+	strbuf_release(&sb);
+}
+
+static void test_json_roundtrip(void)
+{
+	struct json_gen *g = json_gen_new(false);
+	struct strbuf sb = STRBUF_INIT;
+	char err[128];
+	json_value *v;
+	long long n;
+
+	json_map_open(g);
+	json_kv_str(g, "s", "a\"b\n");
+	json_kv_int(g, "i", 42);
+	json_key(g, "arr");
+	json_array_open(g);
+	json_str(g, "x");
+	json_array_close(g);
+	json_map_close(g);
+	CU_ASSERT_EQUAL(json_gen_to_strbuf(g, &sb), 0);
+	json_gen_free(g);
+	CU_ASSERT_STRING_EQUAL(sb.buf, "{\"s\":\"a\\\"b\\n\",\"i\":42,\"arr\":[\"x\"]}");
+
+	v = json_parse(sb.buf, sb.len, 0, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+	CU_ASSERT_STRING_EQUAL(json_string(json_get(v, "s")), "a\"b\n");
+	CU_ASSERT_EQUAL(json_as_int(json_get(v, "i"), false, &n), 0);
+	CU_ASSERT_EQUAL(n, 42);
+	CU_ASSERT_EQUAL(json_array_len(json_get(v, "arr")), 1);
+	CU_ASSERT_PTR_NULL(json_get(v, "missing"));
+	json_free(v);
+	strbuf_release(&sb);
+
+	v = json_parse("{\"expires_in\":\"3600\"}", 21, 0, err, sizeof(err));
+	CU_ASSERT_EQUAL(json_as_int(json_get(v, "expires_in"), true, &n), 0);
+	CU_ASSERT_EQUAL(n, 3600);
+	CU_ASSERT_EQUAL(json_as_int(json_get(v, "expires_in"), false, &n), -1);
+	json_free(v);
+}
+
+static void test_json_rejects(void)
+{
+	char err[128], deep[400];
+	int i;
+
+	CU_ASSERT_PTR_NULL(json_parse("{\"a\":", 5, 0, err, sizeof(err)));
+	CU_ASSERT(strstr(err, "invalid JSON") != NULL);
+	for (i = 0; i < 200; i++)
+		deep[i] = '[';
+	for (; i < 399; i++)
+		deep[i] = ']';
+	deep[399] = '\0';
+	CU_ASSERT_PTR_NULL(json_parse(deep, 399, 32, err, sizeof(err)));
+	CU_ASSERT(strstr(err, "nesting") != NULL);
+	/* brackets inside strings do not count */
+	json_value *v = json_parse("[\"[[[[[[[[[[\"]", 14, 2, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL(v);
+	json_free(v);
+}
+
+static void test_config_credentials(void)
+{
+	struct griot_config cfg;
+	const char *hdr = NULL;
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/creds", test_tmpdir());
+	f = fopen(path, "w");
+	fputs("Basic c2VjcmV0\n", f);
+	fclose(f);
+
+	config_init(&cfg);
+	config_set(&cfg.credentials_file, path);
+	chmod(path, 0644);
+	CU_ASSERT_EQUAL(config_auth_header(&cfg, &hdr), -1);
+	chmod(path, 0600);
+	CU_ASSERT_EQUAL(config_auth_header(&cfg, &hdr), 0);
+	CU_ASSERT_STRING_EQUAL(hdr, "Basic c2VjcmV0");
+	config_release(&cfg);
+}
+
+static void test_config_file(void)
+{
+	struct griot_config cfg;
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/griot.conf", test_tmpdir());
+	f = fopen(path, "w");
+	fputs("# comment\norange_api_base = http://127.0.0.1:1\nwindow = \"08:00-20:00\"\n", f);
+	fclose(f);
+	unsetenv("ORANGE_API_BASE");
+	config_init(&cfg);
+	CU_ASSERT_EQUAL(config_load(&cfg, path), 0);
+	CU_ASSERT_STRING_EQUAL(cfg.api_base, "http://127.0.0.1:1");
+	CU_ASSERT_STRING_EQUAL(config_get(&cfg, "window"), "08:00-20:00");
+	config_release(&cfg);
+
+	f = fopen(path, "w");
+	fputs("ok = 1\nthis line is bad\n", f);
+	fclose(f);
+	config_init(&cfg);
+	CU_ASSERT_EQUAL(config_load(&cfg, path), -1);
+	config_release(&cfg);
+}
+
+static void test_db_migrate_twice(void)
+{
+	struct db *db;
+	int applied = -1;
+	char buf[64];
+
+	CU_ASSERT_EQUAL_FATAL(test_db_open(&db), 0); /* migrates once */
+	CU_ASSERT(db_schema_version(db) >= 1);
+	CU_ASSERT_EQUAL(db_migrate(db, &applied), 0);
+	CU_ASSERT_EQUAL(applied, 0);
+	CU_ASSERT_EQUAL(db_query_value(db, buf, sizeof(buf),
+				       "SELECT rate FROM send_rate WHERE name='default'", 0, NULL), 1);
+	CU_ASSERT_STRING_EQUAL(buf, "5");
+	test_db_close(db);
+}
+
+static void test_db_copy(void)
+{
+	struct db *db;
+	struct strbuf row = STRBUF_INIT;
+	char buf[64];
+
+	CU_ASSERT_EQUAL_FATAL(test_db_open(&db), 0);
+	CU_ASSERT_EQUAL(db_exec(db, "CREATE TEMP TABLE t (a text, b text)"), 0);
+	CU_ASSERT_EQUAL(db_copy_begin(db, "COPY t FROM STDIN"), 0);
+	db_copy_escape(&row, "tab\there", 8);
+	strbuf_addch(&row, '\t');
+	db_copy_escape(&row, "back\\slash\nnl", 13);
+	strbuf_addch(&row, '\n');
+	CU_ASSERT_EQUAL(db_copy_put(db, row.buf, row.len), 0);
+	CU_ASSERT_EQUAL(db_copy_end(db, NULL), 0);
+	CU_ASSERT_EQUAL(db_query_value(db, buf, sizeof(buf), "SELECT b FROM t", 0, NULL), 1);
+	CU_ASSERT_STRING_EQUAL(buf, "back\\slash\nnl");
+	db_set_quiet(db, true);
+	CU_ASSERT_EQUAL(db_exec(db, "SELECT nope FROM t"), -1);
+	CU_ASSERT_STRING_EQUAL(db_last_sqlstate(db), "42703");
+	strbuf_release(&row);
+	test_db_close(db);
+}
+
+static void reg(void)
+{
+	CU_pSuite s = CU_add_suite("core", NULL, NULL);
+	TEST_ADD(s, test_strbuf);
+	TEST_ADD(s, test_json_roundtrip);
+	TEST_ADD(s, test_json_rejects);
+	TEST_ADD(s, test_config_credentials);
+	TEST_ADD(s, test_config_file);
+	TEST_ADD(s, test_db_migrate_twice);
+	TEST_ADD(s, test_db_copy);
+}
+
+int main(void)
+{
+	return test_main("test-core", reg);
+}
