@@ -42,7 +42,8 @@ TLIB_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(TLIB_SRC))
 UNIT_SRC = $(wildcard tests/unit/test-*.c)
 UNIT_BIN = $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRC))
 TOOL_SRC = $(wildcard tests/tools/*.c) $(wildcard bench/*.c)
-TOOL_BIN = $(patsubst %.c,$(BUILD)/%,$(TOOL_SRC))
+TOOL_CC  = $(wildcard tests/tools/*.cc)
+TOOL_BIN = $(patsubst %.c,$(BUILD)/%,$(TOOL_SRC)) $(patsubst %.cc,$(BUILD)/%,$(TOOL_CC))
 SQL      = $(sort $(wildcard sql/*.sql))
 
 LIBGRIOT = $(BUILD)/libgriot.a
@@ -126,3 +127,8 @@ clean:
 
 .PHONY: tests-build
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# The libphonenumber oracle (C++), used only by tests.
+$(BUILD)/tests/tools/%: tests/tools/%.cc $(LIBGRIOT)
+	@mkdir -p $(dir $@)
+	$(QUIET_LINK)$(CXX) -O2 -std=c++17 -I. $(SAN) -o $@ $< $(LIBGRIOT) -lphonenumber $(LIBS)

@@ -1,0 +1,157 @@
+#ifndef ORANGE_ORANGE_H
+#define ORANGE_ORANGE_H
+/*
+ * Client for the Orange SMS API (../shared/orange-sms-api.txt).
+ * The only module that speaks HTTP as a client (libcurl).
+ *
+ * Every call returns 0 on success or -1 and fills *err (when not NULL)
+ * with a typed error the caller can act on.  Secrets (the authorization
+ * header, tokens) never appear in err->message or in logs.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+
+enum orange_err_kind {
+	ORANGE_OK = 0,
+	ORANGE_ERR_CREDENTIALS,   /* 401 invalid_client: the auth header is wrong */
+	ORANGE_ERR_TOKEN_EXPIRED, /* 401 code 42, still after one renewal */
+	ORANGE_ERR_RATE_LIMITED,  /* 429: slow down; retry_after if given */
+	ORANGE_ERR_POLICY,        /* 403 policyException: no credit / expired contract */
+	ORANGE_ERR_INVALID,       /* 400 serviceException/requestError: fix the request */
+	ORANGE_ERR_NOT_FOUND,     /* 404: unknown subscription etc. */
+	ORANGE_ERR_SERVER,        /* 5xx */
+	ORANGE_ERR_NETWORK,       /* connect/DNS failure, timeout, reset */
+	ORANGE_ERR_PROTOCOL,      /* an answer we cannot understand */
+	ORANGE_ERR_CONFIG,        /* no credentials, bad URL (nothing was sent) */
+};
+
+struct orange_error {
+	enum orange_err_kind kind;
+	int http_status;          /* 0 when no response was received */
+	/*
+	 * True when Orange may have acted on the request although we got no
+	 * success answer (timeout after the request was sent, connection reset
+	 * after sending, 5xx).  False means it surely did not: safe to resend.
+	 */
+	bool maybe_accepted;
+	double retry_after;       /* seconds from Retry-After, 0 if absent */
+	char code[32];            /* Orange's error code / messageId, if any */
+	char message[512];        /* human readable, no secrets */
+	char variables[256];      /* policyException detail ("variables") */
+};
+
+const char *orange_err_name(enum orange_err_kind kind);
+/* True when retrying the same request later may succeed. */
+bool orange_err_retryable(const struct orange_error *err);
+
+struct orange_client;
+
+struct orange_client_opts {
+	const char *api_base;     /* "https://api.orange.com" */
+	const char *auth_header;  /* "Basic ..." (secret) */
+	const char *token_cache;  /* file shared by processes, NULL = none */
+	double connect_timeout;   /* seconds, 0 = 10 */
+	double timeout;           /* whole request, seconds, 0 = 30 */
+	int max_parallel;         /* concurrent async sends, 0 = 8 */
+};
+
+struct orange_client *orange_client_new(const struct orange_client_opts *opts);
+void orange_client_free(struct orange_client *c);
+
+/* ---- token ---- */
+struct orange_token {
+	char access_token[512];   /* secret */
+	char token_type[32];
+	double expires_at;        /* epoch seconds */
+};
+/* Current token (cached in memory and in the shared cache file, renewed
+ * ahead of expiry); force = renew now. */
+int orange_token(struct orange_client *c, bool force, struct orange_token *out,
+		 struct orange_error *err);
+
+/* ---- send ---- */
+struct orange_sms {
+	const char *sender;       /* "tel:+2230000" */
+	const char *address;      /* "tel:+22370123456" */
+	const char *message;
+	const char *sender_name;  /* optional */
+	const char *callback_data;/* optional */
+};
+/* Blocking send; resource_id receives Orange's id on success. */
+int orange_send(struct orange_client *c, const struct orange_sms *sms,
+		char *resource_id, size_t rid_size, struct orange_error *err);
+
+/*
+ * Asynchronous sends over a pool of keep-alive connections (curl multi):
+ * submit queues one request (the strings are copied), run drives them for
+ * up to timeout seconds and calls done() for each that finished.  done()
+ * gets resource_id on success, else err.  run returns the number still in
+ * flight, or -1.  Token renewal on 401 happens inside, once per request.
+ */
+typedef void (*orange_send_done_fn)(void *arg, const char *resource_id,
+				    const struct orange_error *err);
+int orange_send_submit(struct orange_client *c, const struct orange_sms *sms,
+		       orange_send_done_fn done, void *arg);
+int orange_send_run(struct orange_client *c, double timeout);
+int orange_send_in_flight(const struct orange_client *c);
+
+/* Build the documented send body with the JSON generator; for tests. */
+int orange_send_body(const struct orange_sms *sms, char **out, size_t *len);
+/* The resource id from a 201 answer: resourceURL, else the Location
+ * header; address may be echoed as a string or an array. 0 or -1. */
+int orange_parse_send_answer(const char *body, size_t len, const char *location,
+			     char *resource_id, size_t rid_size);
+
+/* ---- admin ---- */
+struct orange_contract {
+	char country[4];
+	char contract_id[64];
+	char service[32];
+	long long available_units;
+	char expires[32];         /* as sent, e.g. 2015-05-01T14:38:14 */
+	double expires_at;        /* epoch seconds (UTC), 0 if unknown */
+	char description[256];
+};
+struct orange_usage {
+	char country[4];
+	char app_id[128];
+	long long usage;
+};
+struct orange_purchase {
+	char id[64];
+	char country[4];
+	char bundle_id[64];
+	char description[256];
+	char date[32];
+	double amount;
+	char currency[8];
+	long long units;          /* SMS in the bundle, -1 if unknown */
+	char contract_id[64];
+};
+/* country/appid filters are optional (NULL).  *out is malloc'ed; free(). */
+int orange_contracts(struct orange_client *c, const char *country,
+		     struct orange_contract **out, size_t *n, struct orange_error *err);
+int orange_statistics(struct orange_client *c, const char *country, const char *appid,
+		      struct orange_usage **out, size_t *n, struct orange_error *err);
+int orange_purchase_orders(struct orange_client *c, const char *country,
+			   struct orange_purchase **out, size_t *n, struct orange_error *err);
+/* Parsers, both the documented and the newer top-level-array shapes. */
+int orange_parse_contracts(const char *json, size_t len, struct orange_contract **out, size_t *n);
+int orange_parse_statistics(const char *json, size_t len, struct orange_usage **out, size_t *n);
+int orange_parse_purchase_orders(const char *json, size_t len, struct orange_purchase **out, size_t *n);
+
+/* ---- delivery-receipt subscriptions ---- */
+struct orange_subscription {
+	char id[128];
+	char notify_url[1024];
+	char resource_url[1024];
+};
+/* notify_url must be https:// unless allow_http. */
+int orange_dr_subscribe(struct orange_client *c, const char *sender, const char *notify_url,
+			bool allow_http, struct orange_subscription *out, struct orange_error *err);
+int orange_dr_check(struct orange_client *c, const char *id,
+		    struct orange_subscription *out, struct orange_error *err);
+int orange_dr_unsubscribe(struct orange_client *c, const char *sender, const char *id,
+			  struct orange_error *err);
+
+#endif
