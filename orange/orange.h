@@ -53,10 +53,40 @@ struct orange_client_opts {
 	double connect_timeout;   /* seconds, 0 = 10 */
 	double timeout;           /* whole request, seconds, 0 = 30 */
 	int max_parallel;         /* concurrent async sends, 0 = 8 */
+	/* Added: renew this many seconds before expiry; 0 = the smaller of
+	 * 60 s and 10% of the token's lifetime. */
+	double renew_margin;
 };
 
 struct orange_client *orange_client_new(const struct orange_client_opts *opts);
 void orange_client_free(struct orange_client *c);
+
+/*
+ * Added: a client from griot's configuration (api_base, the auth header
+ * via config_auth_header(), token_cache); NULL after error() when there
+ * are no usable credentials (the CLI maps that to EX_CONFIG).
+ */
+struct griot_config;
+struct orange_client *orange_client_from_config(struct griot_config *cfg,
+						double timeout, int max_parallel);
+
+/* Added: counters, for tests and progress lines. */
+struct orange_stats {
+	unsigned long token_requests;   /* POSTs to /oauth/v3/token */
+	unsigned long token_from_cache; /* tokens taken from the shared file */
+	unsigned long renewals_on_401;  /* renewals caused by code 41/42 */
+	unsigned long requests;         /* API requests sent (not token) */
+};
+void orange_client_stats(const struct orange_client *c, struct orange_stats *out);
+
+/* Added: sysexits code for a failure (EX_NOPERM, EX_TEMPFAIL, ...). */
+int orange_err_exit_code(const struct orange_error *err);
+
+/*
+ * Added: copy url with the receiver's path secret hidden: everything
+ * after "/orange/dr/" up to the next '/', '?' or '#' becomes "***".
+ */
+void orange_mask_url(const char *url, char *out, size_t size);
 
 /* ---- token ---- */
 struct orange_token {
@@ -87,6 +117,15 @@ int orange_send(struct orange_client *c, const struct orange_sms *sms,
  * up to timeout seconds and calls done() for each that finished.  done()
  * gets resource_id on success, else err.  run returns the number still in
  * flight, or -1.  Token renewal on 401 happens inside, once per request.
+ *
+ * At most max_parallel requests are on the wire; the rest wait in a
+ * queue (counted by orange_send_in_flight).  run returns early, once at
+ * least one done() was called, so that the caller can submit more and
+ * keep the pipe full; loop while it returns > 0 to drain everything.
+ * done() may call orange_send_submit().  A submit with invalid input
+ * (not tel:+digits, empty message, bad UTF-8) is reported through done()
+ * with ORANGE_ERR_INVALID during the next run; submit itself returns -1
+ * only on misuse (NULL arguments).
  */
 typedef void (*orange_send_done_fn)(void *arg, const char *resource_id,
 				    const struct orange_error *err);
@@ -101,6 +140,20 @@ int orange_send_body(const struct orange_sms *sms, char **out, size_t *len);
  * header; address may be echoed as a string or an array. 0 or -1. */
 int orange_parse_send_answer(const char *body, size_t len, const char *location,
 			     char *resource_id, size_t rid_size);
+
+/* Added: the token answer; expires_in may be a number or a string.
+ * expires_at = now + expires_in.  0 or -1 (missing/invalid fields). */
+int orange_parse_token(const char *body, size_t len, double now,
+		       struct orange_token *out);
+
+/*
+ * Added: fill err from a non-2xx answer (status, body, Retry-After in
+ * seconds or 0).  token_call: the answer came from /oauth/v3/token.
+ * Exposed so that tests can check the mapping on fixtures.
+ */
+void orange_error_from_answer(long status, const char *body, size_t len,
+			      double retry_after, bool token_call,
+			      struct orange_error *err);
 
 /* ---- admin ---- */
 struct orange_contract {
@@ -139,6 +192,9 @@ int orange_purchase_orders(struct orange_client *c, const char *country,
 int orange_parse_contracts(const char *json, size_t len, struct orange_contract **out, size_t *n);
 int orange_parse_statistics(const char *json, size_t len, struct orange_usage **out, size_t *n);
 int orange_parse_purchase_orders(const char *json, size_t len, struct orange_purchase **out, size_t *n);
+/* Added: SMS count in a bundle description ("Bundle 2 - 500 SMS for
+ * 15 000 FCFA)" -> 500; "1 000 SMS" -> 1000), -1 if none. */
+long long orange_units_from_description(const char *desc);
 
 /* ---- delivery-receipt subscriptions ---- */
 struct orange_subscription {
@@ -153,5 +209,13 @@ int orange_dr_check(struct orange_client *c, const char *id,
 		    struct orange_subscription *out, struct orange_error *err);
 int orange_dr_unsubscribe(struct orange_client *c, const char *sender, const char *id,
 			  struct orange_error *err);
+/* Added: the subscribe body (generator) and the subscribe/check answer
+ * (id = last segment of resourceURL).  0 or -1. */
+int orange_dr_body(const char *notify_url, char **out, size_t *len);
+int orange_parse_subscription(const char *json, size_t len,
+			      struct orange_subscription *out);
+/* Added: true when url is acceptable as a notifyURL (https://host...,
+ * or http:// when allow_http). */
+bool orange_notify_url_ok(const char *url, bool allow_http);
 
 #endif

@@ -1,0 +1,387 @@
+/*
+ * Sending: one blocking call, and the asynchronous path for throughput:
+ * a curl multi handle drives at most max_parallel requests over kept-alive
+ * connections, each on a reused easy handle whose headers are rebuilt
+ * only when the token changes.
+ */
+#include "orange/internal.h"
+#include "core/log.h"
+#include "core/util.h"
+
+#include <stdio.h>
+#include <string.h>
+
+struct orange_slot {
+	CURL *easy;
+	struct curl_slist *hdrs;
+	unsigned hdr_gen;         /* c->tok_gen the headers were built for */
+	struct orange_job *job;   /* NULL when idle */
+};
+
+struct orange_job {
+	struct orange_job *next;
+	char *url;
+	char *body;
+	size_t body_len;
+	orange_send_done_fn done;
+	void *arg;
+	int attempt;              /* 1 after a renewal on 401 */
+	unsigned tok_gen;
+	int slot;                 /* -1 while queued */
+	char invalid[256];        /* set: refused before sending */
+	struct orange_resp resp;
+};
+
+static void send_url(const struct orange_client *c, struct strbuf *sb, const char *sender)
+{
+	/* tel:+2230000 travels in the path as tel%3A%2B2230000 */
+	orange_url(c, sb, "/smsmessaging/v1/outbound/");
+	strbuf_addurlenc(sb, sender);
+	strbuf_addstr(sb, "/requests");
+}
+
+/* The resource id of a 2xx answer, else a typed error: the message was
+ * accepted (2xx) but we cannot say under which id. */
+static int finish_answer(const struct orange_resp *r, char *rid, size_t size,
+			 struct orange_error *err)
+{
+	if (orange_parse_send_answer(r->body.buf, r->body.len, r->location, rid, size) == 0)
+		return 0;
+	orange_fail(err, ORANGE_ERR_PROTOCOL, true,
+		    "Orange accepted the message (HTTP %ld) but gave no resource id", r->status);
+	if (err)
+		err->http_status = (int)r->status;
+	return -1;
+}
+
+int orange_send(struct orange_client *c, const struct orange_sms *sms,
+		char *resource_id, size_t rid_size, struct orange_error *err)
+{
+	struct strbuf url = STRBUF_INIT;
+	struct orange_resp r;
+	char *body = NULL, why[128];
+	size_t len;
+	int ret = -1;
+
+	orange_resp_init(&r);
+	if (orange_send_body_why(sms, &body, &len, why, sizeof(why)) < 0) {
+		orange_fail(err, ORANGE_ERR_INVALID, false, "not sent: %s", why);
+		goto out;
+	}
+	send_url(c, &url, sms->sender);
+	if (orange_call(c, "POST", url.buf, body, len, &r, err) < 0)
+		goto out;
+	ret = finish_answer(&r, resource_id, rid_size, err);
+out:
+	free(body);
+	strbuf_release(&url);
+	orange_resp_release(&r);
+	return ret;
+}
+
+/* ---- asynchronous ---- */
+
+static void ensure_multi(struct orange_client *c)
+{
+	int i;
+
+	if (c->multi)
+		return;
+	c->multi = curl_multi_init();
+	if (!c->multi)
+		die_oom();
+	curl_multi_setopt(c->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)c->max_parallel);
+	curl_multi_setopt(c->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)c->max_parallel);
+	curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS, (long)c->max_parallel);
+	c->slots = xcalloc((size_t)c->max_parallel, sizeof(*c->slots));
+	c->free_slots = xcalloc((size_t)c->max_parallel, sizeof(*c->free_slots));
+	for (i = c->max_parallel - 1; i >= 0; i--)
+		c->free_slots[c->n_free_slots++] = i;
+}
+
+static void job_free(struct orange_job *j)
+{
+	free(j->url);
+	free(j->body);
+	orange_resp_release(&j->resp);
+	free(j);
+}
+
+static void queue_push(struct orange_client *c, struct orange_job *j, bool front)
+{
+	j->slot = -1;
+	if (front) {
+		j->next = c->queue_head;
+		c->queue_head = j;
+		if (!c->queue_tail)
+			c->queue_tail = j;
+	} else {
+		j->next = NULL;
+		if (c->queue_tail)
+			c->queue_tail->next = j;
+		else
+			c->queue_head = j;
+		c->queue_tail = j;
+	}
+	c->n_queued++;
+}
+
+static struct orange_job *queue_pop(struct orange_client *c)
+{
+	struct orange_job *j = c->queue_head;
+
+	if (!j)
+		return NULL;
+	c->queue_head = j->next;
+	if (!c->queue_head)
+		c->queue_tail = NULL;
+	j->next = NULL;
+	c->n_queued--;
+	return j;
+}
+
+int orange_send_submit(struct orange_client *c, const struct orange_sms *sms,
+		       orange_send_done_fn done, void *arg)
+{
+	struct orange_job *j;
+	struct strbuf url = STRBUF_INIT;
+	char why[128];
+
+	if (!c || !sms || !done)
+		return error("orange_send_submit: missing client, message or callback");
+	ensure_multi(c);
+	j = xcalloc(1, sizeof(*j));
+	j->done = done;
+	j->arg = arg;
+	orange_resp_init(&j->resp);
+	/* Bad input is the caller's per-message outcome, not a log line. */
+	if (orange_send_body_why(sms, &j->body, &j->body_len, why, sizeof(why)) < 0)
+		snprintf(j->invalid, sizeof(j->invalid), "not sent: %s", why);
+	if (!j->invalid[0]) {
+		send_url(c, &url, sms->sender);
+		j->url = strbuf_detach(&url, NULL);
+	}
+	queue_push(c, j, false);
+	return 0;
+}
+
+int orange_send_in_flight(const struct orange_client *c)
+{
+	return c->n_active + c->n_queued;
+}
+
+static void complete(struct orange_job *j, const char *rid, const struct orange_error *err)
+{
+	j->done(j->arg, rid, err);
+	job_free(j);
+}
+
+static void slot_setup(struct orange_client *c, struct orange_slot *s, struct orange_job *j)
+{
+	if (!s->easy) {
+		s->easy = curl_easy_init();
+		if (!s->easy)
+			die_oom();
+		orange_easy_setup(c, s->easy, &j->resp);
+	} else {
+		orange_easy_bind(s->easy, &j->resp);
+	}
+	if (!s->hdrs || s->hdr_gen != c->tok_gen) {
+		orange_headers_free(s->hdrs);
+		s->hdrs = orange_bearer_headers(c, "application/json");
+		s->hdr_gen = c->tok_gen;
+	}
+	curl_easy_setopt(s->easy, CURLOPT_URL, j->url);
+	curl_easy_setopt(s->easy, CURLOPT_POSTFIELDS, j->body);
+	curl_easy_setopt(s->easy, CURLOPT_POSTFIELDSIZE, (long)j->body_len);
+	curl_easy_setopt(s->easy, CURLOPT_HTTPHEADER, s->hdrs);
+	curl_easy_setopt(s->easy, CURLOPT_PRIVATE, j);
+}
+
+/* Fail every queued job with err (nothing of them was sent). */
+static int fail_queue(struct orange_client *c, const struct orange_error *err)
+{
+	struct orange_job *j;
+	int n = 0;
+
+	while ((j = queue_pop(c))) {
+		complete(j, NULL, err);
+		n++;
+	}
+	return n;
+}
+
+/* Move queued jobs onto free slots; returns how many completed here. */
+static int activate(struct orange_client *c)
+{
+	struct orange_job *j;
+	struct orange_error err;
+	int completed = 0;
+
+	while (c->n_free_slots > 0 && (j = queue_pop(c))) {
+		struct orange_slot *s;
+		int idx;
+
+		if (j->invalid[0]) {
+			orange_fail(&err, ORANGE_ERR_INVALID, false, "%s", j->invalid);
+			complete(j, NULL, &err);
+			completed++;
+			continue;
+		}
+		if (orange_token_get(c, NULL, NULL, &err) < 0) {
+			/* no token, no send: surely not accepted */
+			err.maybe_accepted = false;
+			orange_err_prefix(&err, "not sent, no token: ");
+			complete(j, NULL, &err);
+			completed += 1 + fail_queue(c, &err);
+			break;
+		}
+		idx = c->free_slots[--c->n_free_slots];
+		s = &c->slots[idx];
+		slot_setup(c, s, j);
+		j->slot = idx;
+		j->tok_gen = c->tok_gen;
+		s->job = j;
+		if (curl_multi_add_handle(c->multi, s->easy) != CURLM_OK) {
+			s->job = NULL;
+			c->free_slots[c->n_free_slots++] = idx;
+			orange_fail(&err, ORANGE_ERR_NETWORK, false, "not sent: curl multi refused the request");
+			complete(j, NULL, &err);
+			completed++;
+			continue;
+		}
+		c->n_active++;
+		c->stats.requests++;
+	}
+	return completed;
+}
+
+static void release_slot(struct orange_client *c, struct orange_job *j)
+{
+	struct orange_slot *s = &c->slots[j->slot];
+
+	curl_multi_remove_handle(c->multi, s->easy);
+	s->job = NULL;
+	c->free_slots[c->n_free_slots++] = j->slot;
+	j->slot = -1;
+	c->n_active--;
+}
+
+/* One transfer ended; returns 1 if done() was called, 0 if requeued. */
+static int finish(struct orange_client *c, CURL *e, CURLcode rc)
+{
+	struct orange_job *j = NULL;
+	struct orange_error err;
+	char rid[128];
+
+	curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&j);
+	orange_easy_collect(e, &j->resp);
+	/* classify while the handle still describes this transfer */
+	if (orange_classify(rc, e, &j->resp, false, &err) == 0) {
+		release_slot(c, j);
+		if (finish_answer(&j->resp, rid, sizeof(rid), &err) == 0)
+			complete(j, rid, NULL);
+		else
+			complete(j, NULL, &err);
+		return 1;
+	}
+	release_slot(c, j);
+	if (j->attempt == 0 && orange_err_wants_renewal(&err)) {
+		/* Renew once per generation: requests that used the same old
+		 * token just retry with the new one. */
+		if (j->tok_gen == c->tok_gen) {
+			char rejected[sizeof(c->tok.access_token)];
+			int r;
+
+			strlcpy_(rejected, c->tok.access_token, sizeof(rejected));
+			c->stats.renewals_on_401++;
+			r = orange_token_get(c, rejected, NULL, &err);
+			secure_zero(rejected, sizeof(rejected));
+			if (r < 0) {
+				err.maybe_accepted = false; /* 401: Orange refused it */
+				complete(j, NULL, &err);
+				return 1;
+			}
+		}
+		j->attempt = 1;
+		orange_resp_release(&j->resp);
+		orange_resp_init(&j->resp);
+		queue_push(c, j, true);
+		return 0;
+	}
+	complete(j, NULL, &err);
+	return 1;
+}
+
+int orange_send_run(struct orange_client *c, double timeout)
+{
+	double deadline = time_mono() + (timeout > 0 ? timeout : 0);
+	int completed = 0;
+
+	if (!c->multi)
+		return 0;
+	for (;;) {
+		CURLMsg *msg;
+		int running, left;
+		double now;
+
+		completed += activate(c);
+		if (!c->n_active && !c->n_queued)
+			break;
+		if (curl_multi_perform(c->multi, &running) != CURLM_OK)
+			return error("curl multi failed");
+		while ((msg = curl_multi_info_read(c->multi, &left)))
+			if (msg->msg == CURLMSG_DONE)
+				completed += finish(c, msg->easy_handle, msg->data.result);
+		if (completed) {
+			/* start what is queued (or was requeued) before returning */
+			completed += activate(c);
+			if (c->n_active)
+				curl_multi_perform(c->multi, &running);
+			break;
+		}
+		now = time_mono();
+		if (now >= deadline)
+			break;
+		{
+			double left_s = deadline - now;
+			int ms = left_s > 1 ? 1000 : (int)(left_s * 1000) + 1;
+			curl_multi_poll(c->multi, NULL, 0, ms, NULL);
+		}
+	}
+	return c->n_active + c->n_queued;
+}
+
+/* Client freed with work in flight: every request still gets its done(),
+ * an ambiguous one for those on the wire. */
+void orange_send_abort_all(struct orange_client *c)
+{
+	struct orange_error err;
+	int i;
+
+	if (!c->multi)
+		return;
+	for (i = 0; i < c->max_parallel; i++) {
+		struct orange_slot *s = &c->slots[i];
+		if (s->job) {
+			struct orange_job *j = s->job;
+			release_slot(c, j);
+			orange_fail(&err, ORANGE_ERR_NETWORK, true,
+				    "client closed while the request was in flight");
+			complete(j, NULL, &err);
+		}
+	}
+	orange_fail(&err, ORANGE_ERR_NETWORK, false, "client closed before the request was sent");
+	fail_queue(c, &err);
+	for (i = 0; i < c->max_parallel; i++) {
+		if (c->slots[i].easy)
+			curl_easy_cleanup(c->slots[i].easy);
+		orange_headers_free(c->slots[i].hdrs);
+	}
+	free(c->slots);
+	free(c->free_slots);
+	c->slots = NULL;
+	c->free_slots = NULL;
+	curl_multi_cleanup(c->multi);
+	c->multi = NULL;
+}

@@ -1,0 +1,342 @@
+/*
+ * OAuth client-credentials token, cached in memory and in a file that
+ * every griot process of the user shares:
+ *
+ *   {"version":1,"tokens":{"<sha256(api_base \n auth header)>":
+ *       {"access_token":..,"token_type":..,"expires_at":..,"obtained_at":..}}}
+ *
+ * The file is 0600, replaced atomically (write + rename), and renewals
+ * happen under flock() on "<file>.lock", so that concurrent processes ask
+ * Orange once and the others read the new token.  Requests never read the
+ * file: only a missing or stale in-memory token does.
+ */
+#include "orange/internal.h"
+#include "core/json.h"
+#include "core/log.h"
+#include "core/util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct cached {
+	struct orange_token t;
+	double obtained_at;
+};
+
+/* Renew ahead of expiry: the configured margin, else the smaller of 60 s
+ * and a tenth of the lifetime (short test lifetimes stay usable). */
+static bool fresh(const struct orange_client *c, const struct cached *k, double now)
+{
+	double life = k->t.expires_at - k->obtained_at, margin;
+
+	if (!k->t.access_token[0])
+		return false;
+	margin = c->renew_margin > 0 ? c->renew_margin : life > 0 ? life / 10 : 0;
+	if (c->renew_margin <= 0 && margin > 60)
+		margin = 60;
+	return now < k->t.expires_at - margin;
+}
+
+static void cache_warn(struct orange_client *c, const char *fmt, const char *path, int e)
+{
+	if (c->cache_warned)
+		return;
+	c->cache_warned = true;
+	warning(fmt, path, strerror(e));
+}
+
+/* mkdir -p of the cache file's directory, 0700. */
+static void make_parent(const char *path)
+{
+	char *dir = xstrdup(path), *p;
+
+	for (p = dir + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+			break;
+		*p = '/';
+	}
+	free(dir);
+}
+
+static int lock_cache(struct orange_client *c)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int fd;
+
+	if (!c->token_cache)
+		return -1;
+	strbuf_addf(&sb, "%s.lock", c->token_cache);
+	make_parent(sb.buf);
+	fd = open(sb.buf, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		cache_warn(c, "cannot open token cache lock %s: %s (tokens are not shared)",
+			   sb.buf, errno);
+	} else {
+		while (flock(fd, LOCK_EX) < 0) {
+			if (errno != EINTR) {
+				close(fd);
+				fd = -1;
+				break;
+			}
+		}
+	}
+	strbuf_release(&sb);
+	return fd;
+}
+
+static void unlock_cache(int fd)
+{
+	if (fd >= 0)
+		close(fd); /* releases the flock */
+}
+
+/* The whole cache file parsed, or NULL (missing, unsafe or unreadable). */
+static json_value *read_cache_file(struct orange_client *c)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct stat st;
+	json_value *v = NULL;
+	char err[128];
+	int fd;
+
+	if (!c->token_cache)
+		return NULL;
+	fd = open(c->token_cache, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & 077)) {
+		/* someone else's or readable by others: do not trust it */
+		cache_warn(c, "ignoring token cache %s: %s", c->token_cache, EPERM);
+		close(fd);
+		return NULL;
+	}
+	if (strbuf_read_file(&sb, c->token_cache, 1 << 20) == 0)
+		v = json_parse(sb.buf, sb.len, 8, err, sizeof(err));
+	close(fd);
+	secure_zero(sb.buf, sb.len);
+	strbuf_release(&sb);
+	return v;
+}
+
+static int entry_to_cached(const json_value *e, struct cached *out)
+{
+	const char *tok = json_string(json_get(e, "access_token"));
+	const char *type = json_string(json_get(e, "token_type"));
+
+	memset(out, 0, sizeof(*out));
+	if (!tok || strlen(tok) >= sizeof(out->t.access_token) ||
+	    json_as_double(json_get(e, "expires_at"), false, &out->t.expires_at) < 0)
+		return -1;
+	if (json_as_double(json_get(e, "obtained_at"), false, &out->obtained_at) < 0)
+		out->obtained_at = out->t.expires_at;
+	strlcpy_(out->t.access_token, tok, sizeof(out->t.access_token));
+	strlcpy_(out->t.token_type, type ? type : "Bearer", sizeof(out->t.token_type));
+	return 0;
+}
+
+static int read_cache(struct orange_client *c, struct cached *out)
+{
+	json_value *v = read_cache_file(c);
+	int ret;
+
+	if (!v)
+		return -1;
+	ret = entry_to_cached(json_path(v, "tokens", c->cache_key, NULL), out);
+	json_free(v);
+	return ret;
+}
+
+static void gen_entry(struct json_gen *g, const char *key, const struct cached *k)
+{
+	json_key(g, key);
+	json_map_open(g);
+	json_kv_str(g, "access_token", k->t.access_token);
+	json_kv_str(g, "token_type", k->t.token_type);
+	json_kv_double(g, "expires_at", k->t.expires_at);
+	json_kv_double(g, "obtained_at", k->obtained_at);
+	json_map_close(g);
+}
+
+/* Rewrite the file with our entry; other accounts' live entries stay. */
+static void write_cache(struct orange_client *c, const struct cached *mine)
+{
+	struct strbuf tmp = STRBUF_INIT, out = STRBUF_INIT;
+	json_value *old = read_cache_file(c), *tokens;
+	struct json_gen *g = json_gen_new(false);
+	double now = time_now();
+	size_t i;
+	int fd = -1;
+
+	json_map_open(g);
+	json_kv_int(g, "version", 1);
+	json_key(g, "tokens");
+	json_map_open(g);
+	tokens = json_get(old, "tokens");
+	for (i = 0; i < json_object_len(tokens); i++) {
+		const char *key = json_object_key(tokens, i);
+		struct cached k;
+		if (!strcmp(key, c->cache_key) || strlen(key) != 64 ||
+		    entry_to_cached(json_object_at(tokens, i), &k) < 0 ||
+		    k.t.expires_at <= now)
+			continue;
+		gen_entry(g, key, &k);
+		secure_zero(&k, sizeof(k));
+	}
+	gen_entry(g, c->cache_key, mine);
+	json_map_close(g);
+	json_map_close(g);
+	json_free(old);
+	if (json_gen_to_strbuf(g, &out) < 0)
+		goto out;
+
+	make_parent(c->token_cache);
+	strbuf_addf(&tmp, "%s.tmp.%ld", c->token_cache, (long)getpid());
+	unlink(tmp.buf);
+	fd = open(tmp.buf, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0 || write(fd, out.buf, out.len) != (ssize_t)out.len || fsync(fd) < 0) {
+		cache_warn(c, "cannot write token cache %s: %s (tokens are not shared)",
+			   tmp.buf, errno);
+		if (fd >= 0)
+			unlink(tmp.buf);
+		goto out;
+	}
+	close(fd);
+	fd = -1;
+	if (rename(tmp.buf, c->token_cache) < 0) {
+		cache_warn(c, "cannot replace token cache %s: %s", c->token_cache, errno);
+		unlink(tmp.buf);
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	secure_zero(out.buf, out.len);
+	strbuf_release(&out);
+	strbuf_release(&tmp);
+	json_gen_free(g);
+}
+
+/* POST /oauth/v3/token with the application's authorization header. */
+static int request_token(struct orange_client *c, struct cached *out,
+			 struct orange_error *err)
+{
+	static const char form[] = "grant_type=client_credentials";
+	struct strbuf url = STRBUF_INIT, auth = STRBUF_INIT;
+	struct curl_slist *h = NULL;
+	struct orange_resp r;
+	CURLcode rc;
+	int ret = -1;
+
+	orange_resp_init(&r);
+	orange_url(c, &url, "/oauth/v3/token");
+	strbuf_addf(&auth, "Authorization: %s", c->auth_header);
+	h = curl_slist_append(h, auth.buf);
+	secure_zero(auth.buf, auth.len);
+	strbuf_release(&auth);
+	h = curl_slist_append(h, "Content-Type: application/x-www-form-urlencoded");
+	h = curl_slist_append(h, "Accept: application/json");
+	h = curl_slist_append(h, "Expect:");
+	if (!h)
+		die_oom();
+	curl_easy_reset(c->easy);
+	orange_easy_setup(c, c->easy, &r);
+	curl_easy_setopt(c->easy, CURLOPT_URL, url.buf);
+	curl_easy_setopt(c->easy, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(c->easy, CURLOPT_POSTFIELDS, form);
+	curl_easy_setopt(c->easy, CURLOPT_POSTFIELDSIZE, (long)(sizeof(form) - 1));
+	c->stats.token_requests++;
+	rc = curl_easy_perform(c->easy);
+	orange_easy_collect(c->easy, &r);
+	curl_easy_setopt(c->easy, CURLOPT_HTTPHEADER, NULL);
+	orange_headers_free(h);
+	if (orange_classify(rc, c->easy, &r, true, err) < 0) {
+		if (err && err->kind == ORANGE_ERR_CREDENTIALS)
+			orange_err_prefix(err, "Orange refused the authorization header: ");
+		goto out;
+	}
+	memset(out, 0, sizeof(*out));
+	out->obtained_at = time_now();
+	if (orange_parse_token(r.body.buf, r.body.len, out->obtained_at, &out->t) < 0) {
+		orange_fail(err, ORANGE_ERR_PROTOCOL, false,
+			    "Orange's token answer has no access_token/expires_in");
+		goto out;
+	}
+	debug("orange: new %s token, valid %.0f s", out->t.token_type,
+	      out->t.expires_at - out->obtained_at);
+	ret = 0;
+out:
+	secure_zero(r.body.buf, r.body.len);
+	orange_resp_release(&r);
+	strbuf_release(&url);
+	return ret;
+}
+
+static void adopt(struct orange_client *c, const struct cached *k)
+{
+	c->tok = k->t;
+	c->tok_obtained = k->obtained_at;
+	c->have_tok = true;
+	c->tok_gen++;
+}
+
+static int obtain(struct orange_client *c, const char *rejected, bool force,
+		  struct orange_token *out, struct orange_error *err)
+{
+	struct cached mem, k;
+	double now = time_now();
+	int lock, ret = -1;
+
+	mem.t = c->tok;
+	mem.obtained_at = c->tok_obtained;
+	if (!force && c->have_tok && fresh(c, &mem, now) &&
+	    (!rejected || strcmp(rejected, c->tok.access_token)))
+		goto have; /* the common case: no file, no lock */
+
+	lock = lock_cache(c);
+	if (!force && read_cache(c, &k) == 0 && fresh(c, &k, now) &&
+	    (!rejected || strcmp(rejected, k.t.access_token))) {
+		/* another process renewed it already */
+		if (!c->have_tok || strcmp(c->tok.access_token, k.t.access_token))
+			adopt(c, &k);
+		c->stats.token_from_cache++;
+		secure_zero(&k, sizeof(k));
+		unlock_cache(lock);
+		goto have;
+	}
+	if (request_token(c, &k, err) < 0) {
+		unlock_cache(lock);
+		goto out;
+	}
+	adopt(c, &k);
+	if (c->token_cache)
+		write_cache(c, &k);
+	secure_zero(&k, sizeof(k));
+	unlock_cache(lock);
+have:
+	if (out)
+		*out = c->tok;
+	ret = 0;
+out:
+	secure_zero(&mem, sizeof(mem));
+	return ret;
+}
+
+int orange_token_get(struct orange_client *c, const char *rejected,
+		     struct orange_token *out, struct orange_error *err)
+{
+	return obtain(c, rejected, false, out, err);
+}
+
+int orange_token(struct orange_client *c, bool force, struct orange_token *out,
+		 struct orange_error *err)
+{
+	return obtain(c, NULL, force, out, err);
+}
