@@ -34,7 +34,14 @@ static struct {
 	struct dr_item *heap;
 	size_t n, alloc;
 	uint64_t seq;
+	/* --dr-reorder: one message's receipts wait for the next message's,
+	 * which then overtake them (at most HOLD_SECS). */
+	struct dr_item held[3];
+	int nheld;
+	double held_deadline;
 } dq = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+#define HOLD_SECS 5.0
 
 static bool before(const struct dr_item *a, const struct dr_item *b)
 {
@@ -90,7 +97,7 @@ size_t sim_dr_pending(void)
 	size_t n;
 
 	pthread_mutex_lock(&dq.lock);
-	n = dq.n;
+	n = dq.n + (size_t)dq.nheld;
 	pthread_mutex_unlock(&dq.lock);
 	return n;
 }
@@ -125,8 +132,6 @@ void sim_dr_plan(const char *rid, const char *address)
 	}
 	base = time_mono() + delay;
 	gap = delay / 2 > 0.02 ? delay / 2 : 0.02;
-	if (sim.o.dr_reorder)
-		base += sim_rand01() * (delay > 0.2 ? delay : 0.2);
 	memset(it, 0, sizeof(it));
 	st = pick_status();
 	for (i = 0; i < 3; i++) {
@@ -134,8 +139,8 @@ void sim_dr_plan(const char *rid, const char *address)
 		strlcpy_(it[i].address, address, sizeof(it[i].address));
 	}
 	if (st != DR_MESSAGE_WAITING && sim.o.dr_waiting > 0 && sim_rand01() < sim.o.dr_waiting) {
-		/* With --dr-reorder the stale MessageWaiting may come last. */
-		bool late = sim.o.dr_reorder && sim_rand01() < 0.5;
+		/* With --dr-reorder the stale MessageWaiting comes last. */
+		bool late = sim.o.dr_reorder;
 		it[n].status = DR_MESSAGE_WAITING;
 		it[n].final = false;
 		it[n].due = late ? base + gap : base;
@@ -154,8 +159,24 @@ void sim_dr_plan(const char *rid, const char *address)
 		n++;
 	}
 	pthread_mutex_lock(&dq.lock);
-	for (i = 0; i < n; i++)
-		heap_push(&it[i]);
+	if (sim.o.dr_reorder && !dq.nheld) {
+		memcpy(dq.held, it, sizeof(it));
+		dq.nheld = n;
+		dq.held_deadline = base + HOLD_SECS;
+	} else {
+		double last = 0;
+		for (i = 0; i < n; i++) {
+			heap_push(&it[i]);
+			if (it[i].due > last)
+				last = it[i].due;
+		}
+		/* The held message's receipts go after this one's. */
+		for (i = 0; i < dq.nheld; i++) {
+			dq.held[i].due = (dq.held[i].due > last ? dq.held[i].due : last) + 0.001 * (i + 1);
+			heap_push(&dq.held[i]);
+		}
+		dq.nheld = 0;
+	}
 	pthread_cond_signal(&dq.cond);
 	pthread_mutex_unlock(&dq.lock);
 }
@@ -282,13 +303,22 @@ static void *dr_thread(void *arg)
 	while (!dq.stop) {
 		struct dr_item it;
 		double now = time_mono();
+		int i;
 
+		if (dq.nheld && dq.held_deadline <= now) {
+			/* No partner came: deliver the held receipts as they are. */
+			for (i = 0; i < dq.nheld; i++)
+				heap_push(&dq.held[i]);
+			dq.nheld = 0;
+		}
 		if (!dq.n || dq.heap[0].due > now) {
-			if (!dq.n) {
+			if (!dq.n && !dq.nheld) {
 				pthread_cond_wait(&dq.cond, &dq.lock);
 			} else {
 				struct timespec ts;
-				double due = dq.heap[0].due;
+				double due = dq.n ? dq.heap[0].due : dq.held_deadline;
+				if (dq.nheld && dq.held_deadline < due)
+					due = dq.held_deadline;
 				ts.tv_sec = (time_t)due;
 				ts.tv_nsec = (long)((due - (double)ts.tv_sec) * 1e9);
 				pthread_cond_timedwait(&dq.cond, &dq.lock, &ts);
@@ -330,8 +360,8 @@ void sim_dr_stop(void)
 	pthread_mutex_unlock(&dq.lock);
 	pthread_join(dq.thread, NULL);
 	dq.running = false;
-	if (dq.n)
-		info("%zu delivery receipts still pending at exit", dq.n);
+	if (dq.n || dq.nheld)
+		info("%zu delivery receipts still pending at exit", dq.n + (size_t)dq.nheld);
 	free(dq.heap);
 	dq.heap = NULL;
 	dq.n = dq.alloc = 0;

@@ -354,7 +354,9 @@ static enum MHD_Result handle_token(struct MHD_Connection *c, const char *method
 /* ---- send ---- */
 
 /* Record a refused send in the ledger and counters, then answer. */
-static void note_reject(int status, const char *reason, const char *address)
+/* ts_us: when the decision was taken (0: now), so that a 429 can be
+ * checked against the sms lines of the window it saw. */
+static void note_reject(int status, const char *reason, const char *address, int64_t ts_us)
 {
 	struct json_gen *g = json_gen_new(false);
 	const char *buf;
@@ -370,7 +372,7 @@ static void note_reject(int status, const char *reason, const char *address)
 	pthread_mutex_lock(&sim.lock);
 	if (status >= 0 && status < (int)ARRAY_SIZE(sim.rejected))
 		sim.rejected[status]++;
-	sim_ledger_write("reject", sim_now_us(), buf, len);
+	sim_ledger_write("reject", ts_us ? ts_us : sim_now_us(), buf, len);
 	pthread_mutex_unlock(&sim.lock);
 	json_gen_free(g);
 }
@@ -381,7 +383,7 @@ static enum MHD_Result reject_invalid(struct MHD_Connection *c, const char *fiel
 	char reason[128];
 
 	snprintf(reason, sizeof(reason), "invalid %s", field);
-	note_reject(400, reason, address);
+	note_reject(400, reason, address, 0);
 	return reply_invalid(c, field);
 }
 
@@ -419,6 +421,8 @@ static enum MHD_Result handle_send(struct MHD_Connection *c, const char *sender,
 	struct strbuf url = STRBUF_INIT, out = STRBUF_INIT;
 	struct json_gen *g;
 	enum verdict v = V_ACCEPT;
+	const char *why429 = "rate limit";
+	int64_t decided = 0;
 	bool ucs2 = false, drop = false;
 	int code, country, segs, retry_after = 1, status5 = 500;
 	enum MHD_Result ret;
@@ -426,7 +430,7 @@ static enum MHD_Result handle_send(struct MHD_Connection *c, const char *sender,
 	latency();
 	code = check_token(c);
 	if (code) {
-		note_reject(401, code == 42 ? "expired credentials" : "invalid credentials", NULL);
+		note_reject(401, code == 42 ? "expired credentials" : "invalid credentials", NULL, 0);
 		return reply_auth(c, code);
 	}
 	if (!content_type_is(c, "application/json"))
@@ -471,14 +475,14 @@ static enum MHD_Result handle_send(struct MHD_Connection *c, const char *sender,
 	if (name && !sim_name_allowed(name)) {
 		char var[160];
 		snprintf(var, sizeof(var), "SenderName %s is not allowed for this account", name);
-		note_reject(400, "sender name not allowed", address);
+		note_reject(400, "sender name not allowed", address, 0);
 		ret = reply_policy(c, 400, var);
 		goto out;
 	}
 	country = sim_country_of(address);
 	if (country < 0) {
 		struct strbuf sb = STRBUF_INIT;
-		note_reject(400, "no contract country for address", address);
+		note_reject(400, "no contract country for address", address, 0);
 		request_error(&sb, "serviceException", "SVC0004",
 			      "No valid addresses provided in message part %1", "address");
 		ret = reply(c, 400, &sb, NULL);
@@ -492,14 +496,18 @@ static enum MHD_Result handle_send(struct MHD_Connection *c, const char *sender,
 		struct sim_contract *k = &sim.contracts[country];
 		struct sim_rate *rt = &sim.rate;
 
+		decided = now;
+
 		if (sim.o.fault_5xx > 0 && sim_rand01() < sim.o.fault_5xx) {
 			v = V_5XX;
 			status5 = sim_rand01() < 0.5 ? 500 : 503;
 		} else if (sim.burst_left > 0) {
 			sim.burst_left--;
 			v = V_429;
+			why429 = "429 burst";
 		} else if (sim.o.fault_429 > 0 && sim_rand01() < sim.o.fault_429) {
 			v = V_429;
+			why429 = "injected 429";
 		} else if (rt->count == rt->cap && now - rt->ts[rt->head] < 1000000) {
 			v = V_429;
 			retry_after = (int)ceil((double)(rt->ts[rt->head] + 1000000 - now) / 1e6);
@@ -566,7 +574,7 @@ static enum MHD_Result handle_send(struct MHD_Connection *c, const char *sender,
 	switch (v) {
 	case V_5XX:
 		snprintf(reason, sizeof(reason), "injected %d", status5);
-		note_reject(status5, reason, address);
+		note_reject(status5, reason, address, 0);
 		if (status5 == 503)
 			ret = reply_code(c, 503, 5, "The service is temporarily unavailable",
 					 "The server is temporarily unable to handle the request; try again later.",
@@ -576,7 +584,7 @@ static enum MHD_Result handle_send(struct MHD_Connection *c, const char *sender,
 					 "An internal error occurred; the request was not processed.", NULL);
 		goto out;
 	case V_429:
-		note_reject(429, "too many requests", address);
+		note_reject(429, why429, address, decided);
 		ret = reply_429(c, retry_after);
 		goto out;
 	case V_NO_CREDIT:
@@ -585,7 +593,7 @@ static enum MHD_Result handle_send(struct MHD_Connection *c, const char *sender,
 		snprintf(var, sizeof(var), "%s for country %s",
 			 v == V_EXPIRED ? "Expired contract" : "No more SMS available",
 			 sim_countries[country].iso3);
-		note_reject(403, var, address);
+		note_reject(403, var, address, 0);
 		ret = reply_policy(c, 403, var);
 		goto out;
 	}
@@ -785,7 +793,7 @@ static enum MHD_Result route_outbound(struct MHD_Connection *c, const char *meth
 		if ((n == 2 && segl[1] == 8 && !strncmp(seg[1], "requests", 8)) ||
 		    (segl[1] == 13 && !strncmp(seg[1], "subscriptions", 13))) {
 			if (n == 2 && segl[1] == 8 && !strcmp(method, "POST"))
-				note_reject(400, "invalid sender in path", NULL);
+				note_reject(400, "invalid sender in path", NULL, 0);
 			return reply_invalid(c, "senderAddress");
 		}
 		return not_found(c);
