@@ -1,8 +1,173 @@
-/* Placeholder until the module lands. */
+/* griot receive: serve the delivery-receipt endpoint (receiver/). */
 #include "builtin.h"
+#include "receiver/acl.h"
+#include "receiver/receiver.h"
+
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char usage_receive[] =
+	"usage: griot receive [--listen ADDR:PORT] [--secret S] [--allow CIDR,...]\n"
+	"                     [--trust-proxy CIDR,...] [--tls-cert F --tls-key F]\n"
+	"                     [--max-body N] [--queue N] [--batch N] [--timeout S]\n"
+	"                     [--max-connections N] [--threads N]\n"
+	"\n"
+	"Serve POST /orange/dr/SECRET for Orange's delivery receipts; GET /healthz\n"
+	"and GET /metrics (Prometheus).  A receipt is answered 200 only once it is\n"
+	"committed; 503 while the database is unreachable.  Prints 'ready ADDR:PORT'\n"
+	"on stdout once listening.  SIGTERM: stop accepting, commit and answer what\n"
+	"is in flight, exit 0.\n"
+	"\n"
+	"  --listen ADDR:PORT     address to listen on (default 127.0.0.1:8080,\n"
+	"                         config key dr_listen; port 0 picks a free one)\n"
+	"  --secret S             path secret, 16-128 of [A-Za-z0-9._~-]\n"
+	"                         (default GRIOT_DR_SECRET or config dr_secret)\n"
+	"  --allow CIDR,...       source addresses allowed (replaces the default:\n"
+	"                         Orange's 80.12.13.2 80.12.102.66 80.12.209.66 80.12.66.97)\n"
+	"  --trust-proxy CIDR,... proxies whose X-Forwarded-For is believed\n"
+	"  --tls-cert F, --tls-key F   serve HTTPS directly (PEM files)\n"
+	"  --max-body N           largest body accepted, bytes (default 4096; 413 beyond)\n"
+	"  --queue N              receipts waiting for a commit before 503 (default 4096)\n"
+	"  --batch N              receipts per transaction at most (default 1024)\n"
+	"  --timeout S            idle/slow connection timeout, seconds (default 10)\n"
+	"  --max-connections N    concurrent connections (default 1000)\n"
+	"  --threads N            HTTP threads (default 1)\n"
+	"\nSee docs/receiver.md.\n";
+
+static int parse_uint_opt(const char *name, const char *v, long min, long max, unsigned *out)
+{
+	long n;
+
+	if (parse_long(v, min, max, &n) < 0)
+		return error("--%s: '%s' is not a number from %ld to %ld", name, v, min, max);
+	*out = (unsigned)n;
+	return 0;
+}
 
 int cmd_receive(int argc, char **argv, struct griot_ctx *ctx)
 {
-	error("griot receive: not implemented yet");
-	return EX_UNAVAILABLE;
+	static const struct option opts[] = {
+		{ "listen", required_argument, NULL, 'l' },
+		{ "secret", required_argument, NULL, 's' },
+		{ "allow", required_argument, NULL, 'a' },
+		{ "trust-proxy", required_argument, NULL, 'p' },
+		{ "tls-cert", required_argument, NULL, 'C' },
+		{ "tls-key", required_argument, NULL, 'K' },
+		{ "max-body", required_argument, NULL, 'b' },
+		{ "queue", required_argument, NULL, 'q' },
+		{ "batch", required_argument, NULL, 'B' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "max-connections", required_argument, NULL, 'm' },
+		{ "threads", required_argument, NULL, 'T' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct receiver_opts o;
+	struct receiver *r = NULL;
+	char *secret = NULL;
+	unsigned body = 0;
+	int c, sig, ret = 0;
+
+	memset(&o, 0, sizeof(o));
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'l': o.listen = optarg; break;
+		case 's':
+			free(secret);
+			secret = xstrdup(optarg);
+			hide_arg(optarg); /* keep it out of ps */
+			break;
+		case 'a': o.allow = optarg; break;
+		case 'p': o.trust_proxy = optarg; break;
+		case 'C': o.tls_cert = optarg; break;
+		case 'K': o.tls_key = optarg; break;
+		case 'b':
+			if (parse_uint_opt("max-body", optarg, 256, 16L << 20, &body) < 0)
+				goto usage;
+			o.max_body = body;
+			break;
+		case 'q':
+			if (parse_uint_opt("queue", optarg, 1, 1000000, &o.queue_max) < 0)
+				goto usage;
+			break;
+		case 'B':
+			if (parse_uint_opt("batch", optarg, 1, 10000, &o.batch_max) < 0)
+				goto usage;
+			break;
+		case 't':
+			if (parse_uint_opt("timeout", optarg, 1, 3600, &o.timeout) < 0)
+				goto usage;
+			break;
+		case 'm':
+			if (parse_uint_opt("max-connections", optarg, 1, 100000, &o.max_connections) < 0)
+				goto usage;
+			break;
+		case 'T':
+			if (parse_uint_opt("threads", optarg, 1, 64, &o.threads) < 0)
+				goto usage;
+			break;
+		case 'h':
+			fputs(usage_receive, stdout);
+			goto out;
+		default:
+			goto usage;
+		}
+	}
+	if (optind < argc) {
+		error("unexpected argument '%s'", argv[optind]);
+		goto usage;
+	}
+	if (!o.listen)
+		o.listen = config_get(ctx->cfg, "dr_listen");
+	{
+		struct acl check;
+		int bad;
+
+		acl_init(&check);
+		bad = (o.allow && acl_add_list(&check, o.allow) < 0) ||
+		      (o.trust_proxy && acl_add_list(&check, o.trust_proxy) < 0);
+		acl_release(&check);
+		if (bad) {
+			ret = EX_USAGE;
+			goto out;
+		}
+	}
+	o.secret = secret ? secret : ctx->cfg->dr_secret;
+	if (!o.secret || !*o.secret) {
+		error("no DR secret: pass --secret or set GRIOT_DR_SECRET");
+		ret = EX_USAGE;
+		goto out;
+	}
+	if (receiver_check_secret(o.secret) < 0) {
+		ret = EX_USAGE;
+		goto out;
+	}
+	o.conninfo = ctx->cfg->db_conninfo;
+	/* the writer has its own connection; this one is not needed */
+	db_close(ctx->db);
+	ctx->db = NULL;
+
+	if (receiver_start(&o, &r) < 0) {
+		ret = EX_UNAVAILABLE;
+		goto out;
+	}
+	printf("ready %s\n", receiver_address(r));
+	fflush(stdout);
+	sig = receiver_wait(r);
+	info("%s received", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	if (receiver_stop(r) < 0)
+		ret = EX_TEMPFAIL;
+	goto out;
+usage:
+	fputs(usage_receive, stderr);
+	ret = EX_USAGE;
+out:
+	receiver_free(r);
+	if (secret) {
+		secure_zero(secret, strlen(secret));
+		free(secret);
+	}
+	return ret;
 }

@@ -1,0 +1,1032 @@
+#include "receiver/receiver.h"
+#include "receiver/acl.h"
+#include "receiver/dr-parse.h"
+#include "receiver/store.h"
+#include "core/db.h"
+#include "core/log.h"
+#include "core/strbuf.h"
+#include "core/util.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define DR_PREFIX "/orange/dr/"
+
+/* ---- metrics ---- */
+
+enum reject_reason {
+	REJ_FORBIDDEN, REJ_BAD_FORWARDED, REJ_BAD_SECRET, REJ_NOT_FOUND,
+	REJ_METHOD, REJ_CONTENT_TYPE, REJ_TOO_LARGE,
+	REJ_BAD_JSON, REJ_MISSING_FIELD, REJ_WRONG_TYPE, REJ_BAD_ADDRESS, REJ_BAD_VALUE,
+	REJ_DB_UNAVAILABLE, REJ_QUEUE_FULL, REJ_SHUTTING_DOWN, REJ_WRITE_FAILED,
+	REJ_COUNT
+};
+
+static const char *const reject_names[REJ_COUNT] = {
+	"forbidden", "bad_forwarded", "bad_secret", "not_found",
+	"method", "content_type", "too_large",
+	"bad_json", "missing_field", "wrong_type", "bad_address", "bad_value",
+	"db_unavailable", "queue_full", "shutting_down", "write_failed",
+};
+
+static const double latency_bounds[] = {
+	0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
+};
+#define LAT_BUCKETS ARRAY_SIZE(latency_bounds)
+static const unsigned batch_bounds[] = { 1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048 };
+#define BATCH_BUCKETS ARRAY_SIZE(batch_bounds)
+
+struct metrics {
+	atomic_ullong receipts[DR_STATUS_COUNT + 1]; /* last: invalid status */
+	atomic_ullong rejected[REJ_COUNT];
+	/* written by the writer thread only, read by /metrics */
+	atomic_ullong lat_bucket[LAT_BUCKETS + 1];
+	atomic_ullong lat_count;
+	atomic_ullong lat_sum_us;
+	atomic_ullong batch_bucket[BATCH_BUCKETS + 1];
+	atomic_ullong batch_count;
+	atomic_ullong batch_sum;
+	atomic_ullong db_errors;
+	atomic_ullong reconciled;
+};
+
+/* ---- server state ---- */
+
+enum req_kind { REQ_DR, REQ_OTHER };
+enum req_state { ST_NEW, ST_READING, ST_QUEUED, ST_DONE };
+
+struct req {
+	struct receiver *r;
+	struct MHD_Connection *conn;
+	enum req_state state;
+	struct strbuf body;
+	size_t discarded;           /* bytes over max_body */
+	double t_real, t_mono;
+	char src[INET6_ADDRSTRLEN];
+	struct dr_receipt dr;
+	int status;                 /* set by the writer before resuming */
+	struct req *next;           /* queue link */
+};
+
+struct receiver {
+	struct receiver_opts o;
+	struct acl allow, trusted;
+	char *secret;
+	char addr[INET6_ADDRSTRLEN + 8];
+	struct strbuf tls_cert, tls_key;
+	int listen_fd;
+	struct MHD_Daemon *daemon;
+	struct MHD_Response *resp_ok;
+	sigset_t sigs;
+
+	pthread_mutex_t qlock;
+	pthread_cond_t qcond;       /* work for the writer */
+	pthread_cond_t idle;        /* active dropped */
+	struct req *qhead, **qtail;
+	unsigned qlen;
+	bool qclosed, writer_stop, writer_started;
+	pthread_t writer;
+	struct db *db;              /* the writer's */
+	double backoff, next_try, last_ping;
+
+	atomic_int db_up;
+	atomic_int draining;
+	atomic_int active;          /* requests between first call and completion */
+
+	pthread_mutex_t loglock;
+	double last_reject_log[REJ_COUNT];
+	unsigned long long reject_unlogged[REJ_COUNT];
+
+	struct metrics m;
+};
+
+int receiver_check_secret(const char *s)
+{
+	size_t n = s ? strlen(s) : 0, i;
+
+	if (n < 16 || n > 128)
+		return error("the DR secret must be 16 to 128 characters long");
+	for (i = 0; i < n; i++) {
+		char c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~'))
+			return error("the DR secret may hold only letters, digits and -._~");
+	}
+	return 0;
+}
+
+static void scrub(const struct receiver *r, const char *url, char *buf, size_t size, size_t max);
+
+/* A URL as it may be logged: the secret never appears. */
+static void url_for_log(const struct receiver *r, const char *url, char *buf, size_t size)
+{
+	scrub(r, url, buf, size, 80);
+}
+
+/* s with every occurrence of the secret masked, at most max bytes. */
+static void scrub(const struct receiver *r, const char *url, char *buf, size_t size, size_t max)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *p, *hit;
+	size_t slen = strlen(r->secret);
+
+	if (max == 80 && starts_with(url, DR_PREFIX)) {
+		strlcpy_(buf, DR_PREFIX "***", size);
+		return;
+	}
+	for (p = url; *p && sb.len < max; ) {
+		hit = strstr(p, r->secret);
+		if (hit == p) {
+			strbuf_addstr(&sb, "***");
+			p += slen;
+			continue;
+		}
+		strbuf_addch(&sb, (*p < 0x20 || *p > 0x7e) ? '?' : *p);
+		p++;
+	}
+	strlcpy_(buf, sb.buf, size);
+	strbuf_release(&sb);
+}
+
+/* Refusals are counted always and logged at most every 10 s per reason,
+ * so that a flood cannot flood the log. */
+static void note_reject(struct receiver *r, enum reject_reason why, int code,
+			const char *src, const char *method, const char *url)
+{
+	char u[96];
+	double now = time_mono();
+	unsigned long long skipped;
+
+	atomic_fetch_add(&r->m.rejected[why], 1);
+	pthread_mutex_lock(&r->loglock);
+	if (r->last_reject_log[why] && now - r->last_reject_log[why] < 10) {
+		r->reject_unlogged[why]++;
+		pthread_mutex_unlock(&r->loglock);
+		return;
+	}
+	r->last_reject_log[why] = now;
+	skipped = r->reject_unlogged[why];
+	r->reject_unlogged[why] = 0;
+	pthread_mutex_unlock(&r->loglock);
+	url_for_log(r, url, u, sizeof(u));
+	if (skipped)
+		info("refused %d %s: %s %s from %s (and %llu more since the last such line)",
+		     code, reject_names[why], method, u, src, skipped);
+	else
+		info("refused %d %s: %s %s from %s", code, reject_names[why], method, u, src);
+}
+
+/* ---- responses ---- */
+
+static enum MHD_Result respond_text(struct receiver *r, struct MHD_Connection *c,
+				    unsigned code, const char *text, const char *ctype)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	resp = MHD_create_response_from_buffer(strlen(text), (void *)text,
+					       MHD_RESPMEM_MUST_COPY);
+	if (!resp)
+		return MHD_NO;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+				ctype ? ctype : "text/plain; charset=utf-8");
+	if (code == MHD_HTTP_METHOD_NOT_ALLOWED)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW,
+					strcmp(text, "use GET\n") ? "POST" : "GET, HEAD");
+	if (atomic_load(&r->draining))
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+	ret = MHD_queue_response(c, code, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static enum MHD_Result refuse(struct req *q, enum reject_reason why, unsigned code,
+			      const char *text, const char *method, const char *url)
+{
+	note_reject(q->r, why, (int)code, q->src, method, url);
+	q->state = ST_DONE;
+	return respond_text(q->r, q->conn, code, text, NULL);
+}
+
+static void add_metrics_text(struct receiver *r, struct strbuf *sb)
+{
+	struct metrics *m = &r->m;
+	unsigned long long cum;
+	size_t i;
+
+	strbuf_addstr(sb, "# HELP griot_dr_receipts_total Receipts committed and acknowledged, by deliveryStatus.\n"
+		      "# TYPE griot_dr_receipts_total counter\n");
+	for (i = 0; i < DR_STATUS_COUNT; i++)
+		strbuf_addf(sb, "griot_dr_receipts_total{status=\"%s\"} %llu\n",
+			    dr_statuses[i], atomic_load(&m->receipts[i]));
+	strbuf_addf(sb, "griot_dr_receipts_total{status=\"invalid\"} %llu\n",
+		    atomic_load(&m->receipts[DR_STATUS_COUNT]));
+	strbuf_addstr(sb, "# HELP griot_dr_rejected_total Requests refused, by reason (never written).\n"
+		      "# TYPE griot_dr_rejected_total counter\n");
+	for (i = 0; i < REJ_COUNT; i++)
+		strbuf_addf(sb, "griot_dr_rejected_total{reason=\"%s\"} %llu\n",
+			    reject_names[i], atomic_load(&m->rejected[i]));
+	strbuf_addstr(sb, "# HELP griot_dr_write_seconds From arrival to commit, per acknowledged receipt.\n"
+		      "# TYPE griot_dr_write_seconds histogram\n");
+	for (i = 0, cum = 0; i < LAT_BUCKETS; i++) {
+		cum += atomic_load(&m->lat_bucket[i]);
+		strbuf_addf(sb, "griot_dr_write_seconds_bucket{le=\"%g\"} %llu\n",
+			    latency_bounds[i], cum);
+	}
+	cum += atomic_load(&m->lat_bucket[LAT_BUCKETS]);
+	strbuf_addf(sb, "griot_dr_write_seconds_bucket{le=\"+Inf\"} %llu\n", cum);
+	strbuf_addf(sb, "griot_dr_write_seconds_sum %.6f\n",
+		    (double)atomic_load(&m->lat_sum_us) / 1e6);
+	strbuf_addf(sb, "griot_dr_write_seconds_count %llu\n", atomic_load(&m->lat_count));
+	strbuf_addstr(sb, "# HELP griot_dr_batch_size Receipts per committed transaction.\n"
+		      "# TYPE griot_dr_batch_size histogram\n");
+	for (i = 0, cum = 0; i < BATCH_BUCKETS; i++) {
+		cum += atomic_load(&m->batch_bucket[i]);
+		strbuf_addf(sb, "griot_dr_batch_size_bucket{le=\"%u\"} %llu\n", batch_bounds[i], cum);
+	}
+	cum += atomic_load(&m->batch_bucket[BATCH_BUCKETS]);
+	strbuf_addf(sb, "griot_dr_batch_size_bucket{le=\"+Inf\"} %llu\n", cum);
+	strbuf_addf(sb, "griot_dr_batch_size_sum %llu\n", atomic_load(&m->batch_sum));
+	strbuf_addf(sb, "griot_dr_batch_size_count %llu\n", atomic_load(&m->batch_count));
+	pthread_mutex_lock(&r->qlock);
+	strbuf_addf(sb, "# HELP griot_dr_queue_depth Receipts waiting for the writer.\n"
+		    "# TYPE griot_dr_queue_depth gauge\ngriot_dr_queue_depth %u\n", r->qlen);
+	pthread_mutex_unlock(&r->qlock);
+	strbuf_addf(sb, "# HELP griot_dr_requests_in_flight Requests being received, queued or answered.\n"
+		    "# TYPE griot_dr_requests_in_flight gauge\ngriot_dr_requests_in_flight %d\n",
+		    atomic_load(&r->active));
+	strbuf_addf(sb, "# HELP griot_dr_db_up 1 while the writer's database connection works.\n"
+		    "# TYPE griot_dr_db_up gauge\ngriot_dr_db_up %d\n", atomic_load(&r->db_up));
+	strbuf_addf(sb, "# HELP griot_dr_db_errors_total Failed batch writes.\n"
+		    "# TYPE griot_dr_db_errors_total counter\ngriot_dr_db_errors_total %llu\n",
+		    atomic_load(&m->db_errors));
+	strbuf_addf(sb, "# HELP griot_dr_reconciled_total Messages in 'unknown' reconciled by number.\n"
+		    "# TYPE griot_dr_reconciled_total counter\ngriot_dr_reconciled_total %llu\n",
+		    atomic_load(&m->reconciled));
+}
+
+static enum MHD_Result serve_ops(struct req *q, const char *url, const char *method)
+{
+	struct receiver *r = q->r;
+	struct MHD_Response *resp;
+	struct strbuf sb = STRBUF_INIT;
+	enum MHD_Result ret;
+	size_t len;
+	char *buf;
+
+	q->state = ST_DONE;
+	if (strcmp(method, "GET") && strcmp(method, "HEAD"))
+		return refuse(q, REJ_METHOD, MHD_HTTP_METHOD_NOT_ALLOWED, "use GET\n", method, url);
+	if (!strcmp(url, "/healthz")) {
+		bool up = atomic_load(&r->db_up) && !atomic_load(&r->draining);
+		return respond_text(r, q->conn, up ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE,
+				    up ? "ok\n" : (atomic_load(&r->draining) ? "shutting down\n"
+						   : "database unavailable\n"), NULL);
+	}
+	add_metrics_text(r, &sb);
+	buf = strbuf_detach(&sb, &len);
+	resp = MHD_create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		free(buf);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+				"text/plain; version=0.0.4; charset=utf-8");
+	ret = MHD_queue_response(q->conn, MHD_HTTP_OK, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+/* ---- request handling ---- */
+
+struct xff_collect {
+	struct strbuf sb;
+};
+
+static enum MHD_Result collect_xff(void *cls, enum MHD_ValueKind kind,
+				   const char *key, const char *value)
+{
+	struct xff_collect *x = cls;
+
+	if (key && value && !strcasecmp(key, "X-Forwarded-For")) {
+		if (x->sb.len)
+			strbuf_addch(&x->sb, ',');
+		strbuf_addstr(&x->sb, value);
+	}
+	return MHD_YES;
+}
+
+static bool json_content_type(const char *ct)
+{
+	size_t n = strlen("application/json");
+
+	if (!ct || strncasecmp(ct, "application/json", n))
+		return false;
+	return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ' || ct[n] == '\t';
+}
+
+/* Checks made once the headers are in: source, secret, method, type, size. */
+static enum MHD_Result dr_first_call(struct req *q, const char *url, const char *method)
+{
+	struct receiver *r = q->r;
+	const union MHD_ConnectionInfo *ci;
+	struct ip_addr peer, client;
+	struct xff_collect x = { STRBUF_INIT };
+	const char *ct, *cl;
+	int bad_xff;
+
+	ci = MHD_get_connection_info(q->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (!ci || ip_from_sockaddr(ci->client_addr, &peer) < 0) {
+		strlcpy_(q->src, "?", sizeof(q->src));
+		return refuse(q, REJ_FORBIDDEN, MHD_HTTP_FORBIDDEN, "forbidden\n", method, url);
+	}
+	ip_format(&peer, q->src, sizeof(q->src));
+	if (r->trusted.nr && acl_match(&r->trusted, &peer))
+		MHD_get_connection_values(q->conn, MHD_HEADER_KIND, collect_xff, &x);
+	bad_xff = acl_client_addr(&peer, x.sb.buf, &r->trusted, &client);
+	strbuf_release(&x.sb);
+	if (bad_xff < 0)
+		return refuse(q, REJ_BAD_FORWARDED, MHD_HTTP_FORBIDDEN, "forbidden\n", method, url);
+	ip_format(&client, q->src, sizeof(q->src));
+	if (!acl_match(&r->allow, &client))
+		return refuse(q, REJ_FORBIDDEN, MHD_HTTP_FORBIDDEN, "forbidden\n", method, url);
+	url += strlen(DR_PREFIX);
+	if (!secret_equal(url, strlen(url), r->secret))
+		return refuse(q, REJ_BAD_SECRET, MHD_HTTP_NOT_FOUND, "not found\n", method,
+			      DR_PREFIX);
+	if (strcmp(method, "POST"))
+		return refuse(q, REJ_METHOD, MHD_HTTP_METHOD_NOT_ALLOWED, "use POST\n", method,
+			      DR_PREFIX);
+	ct = MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+	if (!json_content_type(ct))
+		return refuse(q, REJ_CONTENT_TYPE, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
+			      "Content-Type must be application/json\n", method, DR_PREFIX);
+	cl = MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (cl) {
+		long n;
+		if (parse_long(cl, 0, 1L << 40, &n) == 0 && (size_t)n > r->o.max_body)
+			return refuse(q, REJ_TOO_LARGE, MHD_HTTP_CONTENT_TOO_LARGE,
+				      "body too large\n", method, DR_PREFIX);
+	}
+	q->state = ST_READING;
+	return MHD_YES;
+}
+
+static void queue_push_locked(struct receiver *r, struct req *q)
+{
+	q->next = NULL;
+	*r->qtail = q;
+	r->qtail = &q->next;
+	r->qlen++;
+}
+
+/* The whole body is in: parse, then queue and suspend. */
+static enum MHD_Result dr_body_done(struct req *q, const char *url, const char *method)
+{
+	struct receiver *r = q->r;
+	char reason[200], text[256];
+	enum dr_error e;
+	enum reject_reason why;
+
+	if (q->discarded)
+		return refuse(q, REJ_TOO_LARGE, MHD_HTTP_CONTENT_TOO_LARGE, "body too large\n",
+			      method, DR_PREFIX);
+	e = dr_parse(q->body.buf, q->body.len, &q->dr, reason, sizeof(reason));
+	if (e != DR_OK) {
+		static const enum reject_reason map[DR_ERROR_COUNT] = {
+			REJ_BAD_JSON, REJ_BAD_JSON, REJ_MISSING_FIELD, REJ_WRONG_TYPE,
+			REJ_BAD_ADDRESS, REJ_BAD_VALUE,
+		};
+		snprintf(text, sizeof(text), "%s\n", reason);
+		return refuse(q, map[e], MHD_HTTP_BAD_REQUEST, text, method, DR_PREFIX);
+	}
+	if (!atomic_load(&r->db_up))
+		return refuse(q, REJ_DB_UNAVAILABLE, MHD_HTTP_SERVICE_UNAVAILABLE,
+			      "database unavailable\n", method, DR_PREFIX);
+	pthread_mutex_lock(&r->qlock);
+	if (r->qclosed || r->qlen >= r->o.queue_max) {
+		why = r->qclosed ? REJ_SHUTTING_DOWN : REJ_QUEUE_FULL;
+		pthread_mutex_unlock(&r->qlock);
+		return refuse(q, why, MHD_HTTP_SERVICE_UNAVAILABLE,
+			      why == REJ_QUEUE_FULL ? "busy\n" : "shutting down\n",
+			      method, DR_PREFIX);
+	}
+	/* suspend before the writer can see it, so that its resume never
+	 * comes first */
+	q->state = ST_QUEUED;
+	MHD_suspend_connection(q->conn);
+	queue_push_locked(r, q);
+	pthread_cond_signal(&r->qcond);
+	pthread_mutex_unlock(&r->qlock);
+	return MHD_YES;
+}
+
+static enum MHD_Result answer_written(struct req *q)
+{
+	struct receiver *r = q->r;
+
+	q->state = ST_DONE;
+	if (q->status == MHD_HTTP_OK) {
+		if (atomic_load(&r->draining))
+			return respond_text(r, q->conn, MHD_HTTP_OK, "OK\n", NULL);
+		return MHD_queue_response(q->conn, MHD_HTTP_OK, r->resp_ok);
+	}
+	if (q->status == MHD_HTTP_SERVICE_UNAVAILABLE)
+		return respond_text(r, q->conn, q->status, "database unavailable\n", NULL);
+	return respond_text(r, q->conn, q->status, "could not store the receipt\n", NULL);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
+				  const char *url, const char *method,
+				  const char *version, const char *upload_data,
+				  size_t *upload_data_size, void **con_cls)
+{
+	struct receiver *r = cls;
+	struct req *q = *con_cls;
+
+	if (!q) {
+		q = xcalloc(1, sizeof(*q));
+		q->r = r;
+		q->conn = conn;
+		q->t_real = time_now();
+		q->t_mono = time_mono();
+		strbuf_init(&q->body, 0);
+		strlcpy_(q->src, "?", sizeof(q->src));
+		*con_cls = q;
+		atomic_fetch_add(&r->active, 1);
+		if (!strcmp(url, "/healthz") || !strcmp(url, "/metrics"))
+			return serve_ops(q, url, method);
+		if (!starts_with(url, DR_PREFIX)) {
+			const union MHD_ConnectionInfo *ci =
+				MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+			struct ip_addr peer;
+			if (ci && ip_from_sockaddr(ci->client_addr, &peer) == 0)
+				ip_format(&peer, q->src, sizeof(q->src));
+			return refuse(q, REJ_NOT_FOUND, MHD_HTTP_NOT_FOUND, "not found\n", method, url);
+		}
+		return dr_first_call(q, url, method);
+	}
+	switch (q->state) {
+	case ST_READING:
+		if (*upload_data_size) {
+			size_t n = *upload_data_size;
+			if (q->discarded || q->body.len + n > r->o.max_body) {
+				q->discarded += n;
+				/* a client streaming without end is cut off */
+				if (q->discarded > 64 * r->o.max_body + (1 << 20))
+					return MHD_NO;
+			} else {
+				strbuf_add(&q->body, upload_data, n);
+			}
+			*upload_data_size = 0;
+			return MHD_YES;
+		}
+		return dr_body_done(q, url, method);
+	case ST_QUEUED:
+		return answer_written(q);
+	default:
+		/* a response is queued already; swallow whatever is left */
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct receiver *r = cls;
+	struct req *q = *con_cls;
+
+	if (!q)
+		return;
+	*con_cls = NULL;
+	strbuf_release(&q->body);
+	free(q);
+	if (atomic_fetch_sub(&r->active, 1) == 1 && atomic_load(&r->draining)) {
+		pthread_mutex_lock(&r->qlock);
+		pthread_cond_broadcast(&r->idle);
+		pthread_mutex_unlock(&r->qlock);
+	}
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	struct receiver *r = cls;
+	char msg[512], safe[512];
+	size_t n;
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+		msg[--n] = '\0';
+	scrub(r, msg, safe, sizeof(safe), sizeof(safe) - 1);
+	warning("http: %s", safe);
+}
+
+/* ---- the writer ---- */
+
+static void set_db_up(struct receiver *r, bool up)
+{
+	int was = atomic_exchange(&r->db_up, up ? 1 : 0);
+
+	if (was && !up)
+		warning("database unreachable: answering 503 until it is back");
+	else if (!was && up)
+		info("database reachable: accepting receipts");
+}
+
+static int writer_connect(struct receiver *r)
+{
+	struct db *db = r->db;
+
+	if (db && db_ok(db))
+		return 0;
+	if (db) {
+		if (db_reconnect(db) < 0)
+			return -1;
+	} else {
+		if (db_connect(r->o.conninfo, &db) < 0)
+			return -1;
+		r->db = db;
+	}
+	db_set_quiet(db, true);
+	/* a lock held elsewhere must not stall every receipt behind it */
+	if (db_exec(db, "SET application_name = 'griot receive';"
+		    "SET lock_timeout = '5s'; SET statement_timeout = '30s'") < 0)
+		return -1;
+	return 0;
+}
+
+/* Connect when due; keeps db_up and the backoff. */
+static void writer_ensure_db(struct receiver *r, bool force)
+{
+	double now = time_mono();
+
+	if (r->db && db_ok(r->db))
+		return;
+	if (!force && now < r->next_try)
+		return;
+	if (writer_connect(r) == 0) {
+		r->backoff = 0.1;
+		r->last_ping = now;
+		set_db_up(r, true);
+		return;
+	}
+	set_db_up(r, false);
+	r->next_try = now + r->backoff;
+	r->backoff = r->backoff * 2 > 5 ? 5 : r->backoff * 2;
+}
+
+static bool retryable(struct db *db)
+{
+	const char *s = db_last_sqlstate(db);
+	/* serialization failure, deadlock, lock timeout */
+	return !strcmp(s, "40001") || !strcmp(s, "40P01") || !strcmp(s, "55P03");
+}
+
+static void observe_batch(struct receiver *r, struct req **batch, size_t n)
+{
+	struct metrics *m = &r->m;
+	double now = time_mono();
+	size_t i, b;
+
+	for (b = 0; b < BATCH_BUCKETS && n > batch_bounds[b]; b++)
+		;
+	atomic_fetch_add(&m->batch_bucket[b], 1);
+	atomic_fetch_add(&m->batch_count, 1);
+	atomic_fetch_add(&m->batch_sum, n);
+	for (i = 0; i < n; i++) {
+		struct req *q = batch[i];
+		double lat = now - q->t_mono;
+		int s;
+
+		if (q->status != MHD_HTTP_OK)
+			continue;
+		for (b = 0; b < LAT_BUCKETS && lat > latency_bounds[b]; b++)
+			;
+		atomic_fetch_add(&m->lat_bucket[b], 1);
+		atomic_fetch_add(&m->lat_count, 1);
+		atomic_fetch_add(&m->lat_sum_us, (unsigned long long)(lat * 1e6));
+		for (s = 0; s < DR_STATUS_COUNT; s++)
+			if (!strcmp(q->dr.status, dr_statuses[s]))
+				break;
+		atomic_fetch_add(&m->receipts[s], 1);
+	}
+}
+
+static void writer_batch(struct receiver *r, struct req **batch, struct dr_row *rows, size_t n)
+{
+	struct dr_store_result res;
+	size_t i;
+	int rc = -1, attempt;
+
+	for (i = 0; i < n; i++) {
+		struct req *q = batch[i];
+		rows[i].resource_id = q->dr.resource_id;
+		rows[i].address = q->dr.address;
+		rows[i].status = q->dr.status;
+		rows[i].status_valid = q->dr.status_valid;
+		rows[i].source_addr = strcmp(q->src, "?") ? q->src : NULL;
+		rows[i].raw = q->body.buf;
+		rows[i].received_at = q->t_real;
+		q->status = MHD_HTTP_SERVICE_UNAVAILABLE;
+	}
+	for (attempt = 0; attempt < 3; attempt++) {
+		writer_ensure_db(r, attempt > 0);
+		if (!r->db || !db_ok(r->db))
+			break;
+		rc = dr_store_batch(r->db, rows, n, &res);
+		if (rc == 0)
+			break;
+		atomic_fetch_add(&r->m.db_errors, 1);
+		if (!db_ok(r->db)) {
+			/* the server went away: one fresh connection, one retry;
+			 * a commit lost in transit makes a duplicate, which is
+			 * harmless, never a loss */
+			set_db_up(r, false);
+			continue;
+		}
+		if (!retryable(r->db))
+			break;
+	}
+	if (rc == 0) {
+		for (i = 0; i < n; i++)
+			batch[i]->status = MHD_HTTP_OK;
+		if (res.reconciled)
+			atomic_fetch_add(&r->m.reconciled, (unsigned long long)res.reconciled);
+	} else if (r->db && db_ok(r->db)) {
+		/* the database works but the batch does not: find the culprit
+		 * so that one bad row cannot hold the others back */
+		error("writing %zu receipts failed: %s", n, db_last_error(r->db));
+		for (i = 0; i < n; i++) {
+			if (dr_store_batch(r->db, &rows[i], 1, &res) == 0) {
+				batch[i]->status = MHD_HTTP_OK;
+				atomic_fetch_add(&r->m.reconciled,
+						 (unsigned long long)res.reconciled);
+			} else if (db_ok(r->db)) {
+				batch[i]->status = MHD_HTTP_INTERNAL_SERVER_ERROR;
+				atomic_fetch_add(&r->m.rejected[REJ_WRITE_FAILED], 1);
+				error("receipt for %s not stored: %s",
+				      batch[i]->dr.resource_id, db_last_error(r->db));
+			} else {
+				set_db_up(r, false);
+				break;
+			}
+		}
+	}
+	observe_batch(r, batch, n);
+	for (i = 0; i < n; i++) {
+		struct req *q = batch[i];
+		if (q->status == MHD_HTTP_SERVICE_UNAVAILABLE)
+			atomic_fetch_add(&r->m.rejected[REJ_DB_UNAVAILABLE], 1);
+		/* q belongs to MHD again once resumed: touch nothing after */
+		MHD_resume_connection(q->conn);
+	}
+}
+
+static void *writer_main(void *arg)
+{
+	struct receiver *r = arg;
+	struct req **batch = xcalloc(r->o.batch_max, sizeof(*batch));
+	struct dr_row *rows = xcalloc(r->o.batch_max, sizeof(*rows));
+
+	for (;;) {
+		size_t n = 0;
+		bool stop;
+
+		pthread_mutex_lock(&r->qlock);
+		if (!r->qhead && !r->writer_stop) {
+			struct timespec ts;
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_nsec += 250 * 1000 * 1000;
+			if (ts.tv_nsec >= 1000000000L) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000L;
+			}
+			pthread_cond_timedwait(&r->qcond, &r->qlock, &ts);
+		}
+		while (r->qhead && n < r->o.batch_max) {
+			batch[n++] = r->qhead;
+			r->qhead = r->qhead->next;
+		}
+		if (!r->qhead)
+			r->qtail = &r->qhead;
+		r->qlen -= (unsigned)n;
+		stop = r->writer_stop && !r->qhead;
+		pthread_mutex_unlock(&r->qlock);
+
+		if (n) {
+			writer_batch(r, batch, rows, n);
+		} else {
+			writer_ensure_db(r, false);
+			/* notice an outage while idle, for /healthz */
+			if (r->db && db_ok(r->db) && time_mono() - r->last_ping > 1) {
+				r->last_ping = time_mono();
+				if (db_exec(r->db, "SELECT 1") < 0 && !db_ok(r->db)) {
+					set_db_up(r, false);
+					r->next_try = 0;
+				}
+			}
+		}
+		if (stop)
+			break;
+	}
+	free(batch);
+	free(rows);
+	return NULL;
+}
+
+/* ---- start and stop ---- */
+
+static int open_listener(struct receiver *r)
+{
+	struct addrinfo hints, *ai = NULL;
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	char host[256], port[16], hbuf[INET6_ADDRSTRLEN];
+	const char *colon, *h = host;
+	size_t hl;
+	int fd = -1, one = 1, rc;
+
+	colon = strrchr(r->o.listen, ':');
+	if (!colon || strlen(colon + 1) >= sizeof(port) || !colon[1])
+		return error("--listen '%s': expected ADDR:PORT", r->o.listen);
+	hl = (size_t)(colon - r->o.listen);
+	if (hl >= sizeof(host))
+		return error("--listen '%s': address too long", r->o.listen);
+	memcpy(host, r->o.listen, hl);
+	host[hl] = '\0';
+	strlcpy_(port, colon + 1, sizeof(port));
+	if (hl >= 2 && host[0] == '[' && host[hl - 1] == ']') {
+		host[hl - 1] = '\0';
+		h = host + 1;
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	rc = getaddrinfo(*h && strcmp(h, "*") ? h : NULL, port, &hints, &ai);
+	if (rc)
+		return error("--listen '%s': %s", r->o.listen, gai_strerror(rc));
+	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0) {
+		error("socket: %s", strerror(errno));
+		goto fail;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
+		error("cannot listen on %s: %s", r->o.listen, strerror(errno));
+		goto fail;
+	}
+	if (listen(fd, 1024) < 0) {
+		error("listen: %s", strerror(errno));
+		goto fail;
+	}
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) < 0) {
+		error("getsockname: %s", strerror(errno));
+		goto fail;
+	}
+	if (ss.ss_family == AF_INET6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+		inet_ntop(AF_INET6, &s6->sin6_addr, hbuf, sizeof(hbuf));
+		snprintf(r->addr, sizeof(r->addr), "[%s]:%u", hbuf, ntohs(s6->sin6_port));
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+		inet_ntop(AF_INET, &s4->sin_addr, hbuf, sizeof(hbuf));
+		snprintf(r->addr, sizeof(r->addr), "%s:%u", hbuf, ntohs(s4->sin_port));
+	}
+	freeaddrinfo(ai);
+	r->listen_fd = fd;
+	return 0;
+fail:
+	if (fd >= 0)
+		close(fd);
+	freeaddrinfo(ai);
+	return -1;
+}
+
+int receiver_start(const struct receiver_opts *opts, struct receiver **out)
+{
+	struct receiver *r = xcalloc(1, sizeof(*r));
+	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME |
+			 MHD_USE_ERROR_LOG;
+	bool tls;
+
+	*out = NULL;
+	r->o = *opts;
+	r->listen_fd = -1;
+	if (!r->o.max_body)
+		r->o.max_body = 4096;
+	if (!r->o.queue_max)
+		r->o.queue_max = 4096;
+	if (!r->o.batch_max)
+		r->o.batch_max = 1024;
+	if (!r->o.timeout)
+		r->o.timeout = 10;
+	if (!r->o.max_connections)
+		r->o.max_connections = 1000;
+	if (!r->o.threads)
+		r->o.threads = 1;
+	if (!r->o.listen)
+		r->o.listen = "127.0.0.1:8080";
+	pthread_mutex_init(&r->qlock, NULL);
+	pthread_mutex_init(&r->loglock, NULL);
+	pthread_cond_init(&r->qcond, NULL);
+	pthread_cond_init(&r->idle, NULL);
+	r->qtail = &r->qhead;
+	r->backoff = 0.1;
+	strbuf_init(&r->tls_cert, 0);
+	strbuf_init(&r->tls_key, 0);
+	acl_init(&r->allow);
+	acl_init(&r->trusted);
+	/* from here on receiver_free() can clean up */
+	*out = r;
+
+	if (receiver_check_secret(opts->secret) < 0)
+		return -1;
+	r->secret = xstrdup(opts->secret);
+	if (acl_add_list(&r->allow, opts->allow ? opts->allow : ACL_ORANGE_DEFAULT) < 0)
+		return error("--allow: bad address list");
+	if (!r->allow.nr)
+		return error("--allow: the list is empty");
+	if (opts->trust_proxy && acl_add_list(&r->trusted, opts->trust_proxy) < 0)
+		return error("--trust-proxy: bad address list");
+	tls = opts->tls_cert || opts->tls_key;
+	if (tls) {
+		if (!opts->tls_cert || !opts->tls_key)
+			return error("--tls-cert and --tls-key go together");
+		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
+			return error("this libmicrohttpd was built without TLS support");
+		if (strbuf_read_file(&r->tls_cert, opts->tls_cert, 1 << 20) < 0)
+			return error("cannot read %s: %s", opts->tls_cert, strerror(errno));
+		if (strbuf_read_file(&r->tls_key, opts->tls_key, 1 << 20) < 0)
+			return error("cannot read %s: %s", opts->tls_key, strerror(errno));
+		flags |= MHD_USE_TLS;
+	}
+	if (open_listener(r) < 0)
+		return -1;
+
+	/* signals go to receiver_wait(), in every thread started below */
+	sigemptyset(&r->sigs);
+	sigaddset(&r->sigs, SIGTERM);
+	sigaddset(&r->sigs, SIGINT);
+	{
+		sigset_t block = r->sigs;
+		sigaddset(&block, SIGPIPE);
+		pthread_sigmask(SIG_BLOCK, &block, NULL);
+	}
+
+	writer_ensure_db(r, true);
+	if (!atomic_load(&r->db_up))
+		warning("database unreachable at start: answering 503 until it is back");
+	if (pthread_create(&r->writer, NULL, writer_main, r))
+		return error("cannot start the writer thread");
+	r->writer_started = true;
+
+	r->resp_ok = MHD_create_response_from_buffer(3, (void *)"OK\n", MHD_RESPMEM_PERSISTENT);
+	MHD_add_response_header(r->resp_ok, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+	{
+		struct MHD_OptionItem ov[12];
+		int k = 0;
+
+#define OPT(o, v, p) ov[k++] = (struct MHD_OptionItem){ (o), (intptr_t)(v), (p) }
+		/* the logger first, so that MHD reports option errors through it */
+		OPT(MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, r);
+		OPT(MHD_OPTION_LISTEN_SOCKET, r->listen_fd, NULL);
+		OPT(MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, r);
+		OPT(MHD_OPTION_CONNECTION_TIMEOUT, r->o.timeout, NULL);
+		OPT(MHD_OPTION_CONNECTION_LIMIT, r->o.max_connections, NULL);
+		if (r->o.threads > 1)
+			OPT(MHD_OPTION_THREAD_POOL_SIZE, r->o.threads, NULL);
+		if (tls) {
+			OPT(MHD_OPTION_HTTPS_MEM_CERT, 0, r->tls_cert.buf);
+			OPT(MHD_OPTION_HTTPS_MEM_KEY, 0, r->tls_key.buf);
+		}
+		OPT(MHD_OPTION_END, 0, NULL);
+#undef OPT
+		r->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, r,
+					     MHD_OPTION_ARRAY, ov, MHD_OPTION_END);
+	}
+	if (!r->daemon)
+		return error("cannot start the HTTP server on %s", r->addr);
+	info("listening on %s%s, path " DR_PREFIX "***, %zu allowed network(s), %zu trusted proxy network(s)",
+	     r->addr, tls ? " (HTTPS)" : "", r->allow.nr, r->trusted.nr);
+	return 0;
+}
+
+const char *receiver_address(const struct receiver *r)
+{
+	return r->addr;
+}
+
+int receiver_wait(struct receiver *r)
+{
+	int sig = 0;
+
+	while (sigwait(&r->sigs, &sig) != 0)
+		;
+	return sig;
+}
+
+/* Wait until no request is in flight, or the deadline; true if idle. */
+static bool wait_idle(struct receiver *r, double seconds)
+{
+	double end = time_now() + seconds;
+	bool idle;
+
+	pthread_mutex_lock(&r->qlock);
+	while (atomic_load(&r->active) > 0 && time_now() < end) {
+		struct timespec ts;
+		double t = time_now() + 0.1;
+		ts.tv_sec = (time_t)t;
+		ts.tv_nsec = (long)((t - (double)ts.tv_sec) * 1e9);
+		pthread_cond_timedwait(&r->idle, &r->qlock, &ts);
+	}
+	idle = atomic_load(&r->active) == 0;
+	pthread_mutex_unlock(&r->qlock);
+	return idle;
+}
+
+int receiver_stop(struct receiver *r)
+{
+	int fd, ret = 0;
+	bool idle;
+
+	if (!r->daemon)
+		return 0;
+	info("stopping: no new connections; %d request(s) in flight", atomic_load(&r->active));
+	atomic_store(&r->draining, 1);
+	fd = MHD_quiesce_daemon(r->daemon);
+	if (fd >= 0)
+		close(fd);
+	r->listen_fd = -1;
+	/* requests being received or queued get their answer first */
+	idle = wait_idle(r, r->o.timeout + 2.0);
+	pthread_mutex_lock(&r->qlock);
+	r->qclosed = true;
+	r->writer_stop = true;
+	pthread_cond_signal(&r->qcond);
+	pthread_mutex_unlock(&r->qlock);
+	if (r->writer_started) {
+		pthread_join(r->writer, NULL);
+		r->writer_started = false;
+	}
+	if (!idle)
+		idle = wait_idle(r, 2.0);
+	if (!idle) {
+		warning("stopping with %d request(s) unanswered", atomic_load(&r->active));
+		ret = -1;
+	}
+	MHD_stop_daemon(r->daemon);
+	r->daemon = NULL;
+	info("stopped");
+	return ret;
+}
+
+void receiver_free(struct receiver *r)
+{
+	if (!r)
+		return;
+	if (r->daemon) {
+		MHD_stop_daemon(r->daemon);
+		r->daemon = NULL;
+	}
+	if (r->writer_started) {
+		pthread_mutex_lock(&r->qlock);
+		r->writer_stop = true;
+		pthread_cond_signal(&r->qcond);
+		pthread_mutex_unlock(&r->qlock);
+		pthread_join(r->writer, NULL);
+	}
+	if (r->listen_fd >= 0)
+		close(r->listen_fd);
+	if (r->resp_ok)
+		MHD_destroy_response(r->resp_ok);
+	db_close(r->db);
+	acl_release(&r->allow);
+	acl_release(&r->trusted);
+	if (r->secret) {
+		secure_zero(r->secret, strlen(r->secret));
+		free(r->secret);
+	}
+	secure_zero(r->tls_key.buf, r->tls_key.len);
+	strbuf_release(&r->tls_key);
+	strbuf_release(&r->tls_cert);
+	pthread_mutex_destroy(&r->qlock);
+	pthread_mutex_destroy(&r->loglock);
+	pthread_cond_destroy(&r->qcond);
+	pthread_cond_destroy(&r->idle);
+	free(r);
+}

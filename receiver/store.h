@@ -1,0 +1,40 @@
+#ifndef RECEIVER_STORE_H
+#define RECEIVER_STORE_H
+/*
+ * Writing receipts: one transaction per batch, one INSERT of all rows and
+ * one set-based UPDATE of the messages they name (sql/030_receiver.sql
+ * holds the rules for receipts that match later).
+ */
+#include <stdbool.h>
+#include <stddef.h>
+
+struct db;
+
+struct dr_row {
+	const char *resource_id;
+	const char *address;
+	const char *status;
+	bool status_valid;
+	const char *source_addr;    /* text form, or NULL */
+	const char *raw;            /* NUL-terminated payload */
+	double received_at;         /* seconds since the epoch */
+};
+
+struct dr_store_result {
+	int unmatched;              /* rows whose resource_id is unknown yet */
+	int updated;                /* messages whose status changed */
+	int reconciled;             /* 'unknown' messages reconciled by number */
+};
+
+/* Lock shared with the messages triggers (see sql/030_receiver.sql). */
+#define DR_LOCK_KEY 4720030
+
+/*
+ * Insert and apply rows[0..n) in one transaction and commit.  0 once
+ * committed; -1 otherwise (rolled back when the connection still works;
+ * db_last_error()/db_last_sqlstate() say why).
+ */
+int dr_store_batch(struct db *db, const struct dr_row *rows, size_t n,
+		   struct dr_store_result *res);
+
+#endif

@@ -1,0 +1,144 @@
+-- Delivery receipts: precedence, late matching, reconciliation of
+-- 'unknown' messages, orphans.  See docs/statuses.md ("Receipt rules").
+--
+-- Concurrency: a receipt and the resource_id it names may be committed by
+-- two transactions at the same time (receiver, sender), each blind to the
+-- other's uncommitted row.  Advisory lock 4720030 closes that window: the
+-- receiver holds it exclusively for each batch, the triggers below take it
+-- shared before looking for receipts, so one of the two always sees the
+-- other's committed row.
+
+-- 0 none, 1 MessageWaiting, 2 final.  Anything else ranks 0 (never applied).
+CREATE FUNCTION dr_rank(s text) RETURNS integer
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+	SELECT CASE
+		WHEN s = 'MessageWaiting' THEN 1
+		WHEN s IN ('DeliveredToNetwork', 'DeliveredToTerminal',
+			   'DeliveryUncertain', 'DeliveryImpossible') THEN 2
+		ELSE 0
+	END
+$$;
+
+-- Unmatched receipts looked up by number (reconciling 'unknown' messages).
+CREATE INDEX delivery_receipts_unmatched_addr ON delivery_receipts (address, received_at)
+	WHERE message_id IS NULL;
+
+-- Apply every unmatched receipt naming rid to message msg: the best one
+-- (highest rank, then earliest) wins if it beats the current status.
+CREATE FUNCTION dr_apply_pending(msg bigint, rid text) RETURNS void
+LANGUAGE sql AS $$
+	WITH r AS (
+		UPDATE delivery_receipts
+		SET message_id = msg,
+		    applied_at = CASE WHEN status_valid THEN now() END
+		WHERE resource_id = rid AND message_id IS NULL
+		RETURNING id, delivery_status, status_valid, received_at
+	), best AS (
+		SELECT delivery_status, received_at, dr_rank(delivery_status) AS rk
+		FROM r WHERE status_valid AND dr_rank(delivery_status) > 0
+		ORDER BY rk DESC, received_at, id
+		LIMIT 1
+	)
+	UPDATE messages m
+	SET delivery_status = best.delivery_status,
+	    delivery_at = best.received_at,
+	    final_at = CASE WHEN best.rk = 2 THEN best.received_at ELSE m.final_at END,
+	    updated_at = now()
+	FROM best
+	WHERE m.id = msg
+	  AND (best.rk > dr_rank(m.delivery_status)
+	       OR (best.rk = dr_rank(m.delivery_status) AND best.received_at < m.delivery_at))
+$$;
+
+-- A message in 'unknown' (sender crashed mid-request): the earliest
+-- unmatched receipt for its number within 24 h after sending_at, whose
+-- resource_id belongs to no message, gives it its resource_id.  Setting
+-- resource_id fires messages_dr_match, which applies the receipts.
+CREATE FUNCTION dr_reconcile_message(msg bigint) RETURNS boolean
+LANGUAGE plpgsql AS $$
+DECLARE
+	m messages%ROWTYPE;
+	rid text;
+BEGIN
+	SELECT * INTO m FROM messages WHERE id = msg;
+	IF NOT FOUND OR m.send_status <> 'unknown' OR m.resource_id IS NOT NULL
+	   OR m.sending_at IS NULL THEN
+		RETURN false;
+	END IF;
+	SELECT r.resource_id INTO rid
+	FROM delivery_receipts r
+	WHERE r.message_id IS NULL
+	  AND r.address = 'tel:' || m.msisdn
+	  AND r.received_at >= m.sending_at
+	  AND r.received_at <= m.sending_at + interval '24 hours'
+	  AND r.resource_id IS NOT NULL
+	  AND NOT EXISTS (SELECT 1 FROM messages x WHERE x.resource_id = r.resource_id)
+	ORDER BY r.received_at, r.id
+	LIMIT 1;
+	IF rid IS NULL THEN
+		RETURN false;
+	END IF;
+	UPDATE messages
+	SET resource_id = rid, send_status = 'sent',
+	    sent_at = coalesce(sent_at, sending_at),
+	    last_error = NULL, updated_at = now()
+	WHERE id = msg;
+	RETURN true;
+END
+$$;
+
+-- Called by the receiver after a batch left receipts unmatched: reconcile
+-- the 'unknown' messages whose number and time window fit them.
+CREATE FUNCTION dr_reconcile_unknown(since timestamptz) RETURNS integer
+LANGUAGE plpgsql AS $$
+DECLARE
+	c record;
+	n integer := 0;
+BEGIN
+	FOR c IN
+		SELECT DISTINCT m.id
+		FROM delivery_receipts r
+		JOIN messages m ON m.send_status = 'unknown' AND m.resource_id IS NULL
+		     AND m.msisdn = substr(r.address, 5)
+		     AND m.sending_at <= r.received_at
+		     AND m.sending_at >= r.received_at - interval '24 hours'
+		WHERE r.message_id IS NULL AND r.received_at >= since
+		ORDER BY m.id
+	LOOP
+		IF dr_reconcile_message(c.id) THEN
+			n := n + 1;
+		END IF;
+	END LOOP;
+	RETURN n;
+END
+$$;
+
+CREATE FUNCTION messages_dr_match() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+	PERFORM pg_advisory_xact_lock_shared(4720030);
+	IF NEW.resource_id IS NOT NULL AND
+	   (TG_OP = 'INSERT' OR NEW.resource_id IS DISTINCT FROM OLD.resource_id) THEN
+		-- one index lookup on delivery_receipts_resource
+		PERFORM dr_apply_pending(NEW.id, NEW.resource_id);
+	ELSIF NEW.send_status = 'unknown' AND NEW.resource_id IS NULL THEN
+		PERFORM dr_reconcile_message(NEW.id);
+	END IF;
+	RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER messages_dr_match_ins AFTER INSERT ON messages
+	FOR EACH ROW WHEN (NEW.resource_id IS NOT NULL OR NEW.send_status = 'unknown')
+	EXECUTE FUNCTION messages_dr_match();
+CREATE TRIGGER messages_dr_match_upd AFTER UPDATE OF resource_id, send_status ON messages
+	FOR EACH ROW WHEN ((NEW.resource_id IS NOT NULL AND NEW.resource_id IS DISTINCT FROM OLD.resource_id)
+	                   OR (NEW.send_status = 'unknown' AND OLD.send_status <> 'unknown'))
+	EXECUTE FUNCTION messages_dr_match();
+
+-- Receipts that never matched a message within 24 hours (for reports).
+CREATE VIEW orphaned_receipts AS
+	SELECT id, received_at, resource_id, address, delivery_status,
+	       status_valid, source_addr, raw
+	FROM delivery_receipts
+	WHERE message_id IS NULL AND received_at < now() - interval '24 hours';
