@@ -1,0 +1,357 @@
+/*
+ * Orange's admin answers for reports: contracts (balance), statistics
+ * (usage) and purchase orders (prices).  Each is kept in
+ * report_orange_cache for a few minutes so that a batch of reports costs
+ * one call each, retried a bounded number of times on transient errors,
+ * and never fatal: a report without them is marked partial.
+ */
+#include "reporter/internal.h"
+#include "core/config.h"
+#include "core/db.h"
+#include "core/json.h"
+#include "core/log.h"
+#include "core/strbuf.h"
+#include "core/util.h"
+
+#include <stdio.h>
+#include <string.h>
+
+enum kind { K_CONTRACTS, K_STATISTICS, K_PURCHASES, K_NR };
+static const char *const kind_name[K_NR] = { "contracts", "statistics", "purchaseorders" };
+static const char *const kind_what[K_NR] = {
+	"balance and expiry", "reconciliation with Orange's usage", "unit prices and costs",
+};
+
+#define STALE_MAX (24 * 3600)   /* an older cached answer is not shown */
+
+void report_orange_release(struct report_orange *o)
+{
+	free(o->contracts);
+	free(o->usage);
+	free(o->purchases);
+	memset(o, 0, sizeof(*o));
+}
+
+/* ---- our own JSON form of the parsed answers ---- */
+
+static void encode(enum kind k, const struct report_orange *o, struct strbuf *sb)
+{
+	struct json_gen *g = json_gen_new(false);
+	size_t i;
+
+	json_array_open(g);
+	switch (k) {
+	case K_CONTRACTS:
+		for (i = 0; i < o->nr_contracts; i++) {
+			const struct orange_contract *c = &o->contracts[i];
+			json_map_open(g);
+			json_kv_str(g, "country", c->country);
+			json_kv_str(g, "contract_id", c->contract_id);
+			json_kv_str(g, "service", c->service);
+			json_kv_int(g, "available_units", c->available_units);
+			json_kv_str(g, "expires", c->expires);
+			json_kv_double(g, "expires_at", c->expires_at);
+			json_kv_str(g, "description", c->description);
+			json_map_close(g);
+		}
+		break;
+	case K_STATISTICS:
+		for (i = 0; i < o->nr_usage; i++) {
+			const struct orange_usage *u = &o->usage[i];
+			json_map_open(g);
+			json_kv_str(g, "country", u->country);
+			json_kv_str(g, "app_id", u->app_id);
+			json_kv_int(g, "usage", u->usage);
+			json_map_close(g);
+		}
+		break;
+	case K_PURCHASES:
+		for (i = 0; i < o->nr_purchases; i++) {
+			const struct orange_purchase *p = &o->purchases[i];
+			json_map_open(g);
+			json_kv_str(g, "id", p->id);
+			json_kv_str(g, "country", p->country);
+			json_kv_str(g, "bundle_id", p->bundle_id);
+			json_kv_str(g, "description", p->description);
+			json_kv_str(g, "date", p->date);
+			json_kv_double(g, "amount", p->amount);
+			json_kv_str(g, "currency", p->currency);
+			json_kv_int(g, "units", p->units);
+			json_kv_str(g, "contract_id", p->contract_id);
+			json_map_close(g);
+		}
+		break;
+	default:
+		break;
+	}
+	json_array_close(g);
+	json_gen_to_strbuf(g, sb);
+	json_gen_free(g);
+}
+
+static void get_str(const json_value *v, const char *key, char *dst, size_t size)
+{
+	const char *s = json_string(json_get(v, key));
+	strlcpy_(dst, s ? s : "", size);
+}
+
+static long long get_int(const json_value *v, const char *key)
+{
+	long long n = 0;
+	json_as_int(json_get(v, key), true, &n);
+	return n;
+}
+
+static double get_double(const json_value *v, const char *key)
+{
+	double d = 0;
+	json_as_double(json_get(v, key), true, &d);
+	return d;
+}
+
+static int decode(enum kind k, const char *text, struct report_orange *o)
+{
+	char err[128];
+	json_value *v = json_parse(text, strlen(text), 0, err, sizeof(err));
+	size_t i, n;
+
+	if (!v || !json_is_array(v)) {
+		json_free(v);
+		return -1;
+	}
+	n = json_array_len(v);
+	for (i = 0; i < n; i++) {
+		const json_value *e = json_array_at(v, i);
+
+		switch (k) {
+		case K_CONTRACTS: {
+			struct orange_contract *c;
+			if (!i)
+				o->contracts = xcalloc(n, sizeof(*c));
+			c = &o->contracts[o->nr_contracts++];
+			get_str(e, "country", c->country, sizeof(c->country));
+			get_str(e, "contract_id", c->contract_id, sizeof(c->contract_id));
+			get_str(e, "service", c->service, sizeof(c->service));
+			c->available_units = get_int(e, "available_units");
+			get_str(e, "expires", c->expires, sizeof(c->expires));
+			c->expires_at = get_double(e, "expires_at");
+			get_str(e, "description", c->description, sizeof(c->description));
+			break;
+		}
+		case K_STATISTICS: {
+			struct orange_usage *u;
+			if (!i)
+				o->usage = xcalloc(n, sizeof(*u));
+			u = &o->usage[o->nr_usage++];
+			get_str(e, "country", u->country, sizeof(u->country));
+			get_str(e, "app_id", u->app_id, sizeof(u->app_id));
+			u->usage = get_int(e, "usage");
+			break;
+		}
+		case K_PURCHASES: {
+			struct orange_purchase *p;
+			if (!i)
+				o->purchases = xcalloc(n, sizeof(*p));
+			p = &o->purchases[o->nr_purchases++];
+			get_str(e, "id", p->id, sizeof(p->id));
+			get_str(e, "country", p->country, sizeof(p->country));
+			get_str(e, "bundle_id", p->bundle_id, sizeof(p->bundle_id));
+			get_str(e, "description", p->description, sizeof(p->description));
+			get_str(e, "date", p->date, sizeof(p->date));
+			p->amount = get_double(e, "amount");
+			get_str(e, "currency", p->currency, sizeof(p->currency));
+			p->units = get_int(e, "units");
+			get_str(e, "contract_id", p->contract_id, sizeof(p->contract_id));
+			break;
+		}
+		default:
+			break;
+		}
+	}
+	json_free(v);
+	return 0;
+}
+
+static void set_have(enum kind k, struct report_orange *o)
+{
+	if (k == K_CONTRACTS)
+		o->have_contracts = true;
+	else if (k == K_STATISTICS)
+		o->have_usage = true;
+	else
+		o->have_purchases = true;
+}
+
+/* ---- the cache table ---- */
+
+struct cached {
+	bool found;
+	double age;           /* seconds */
+	char at[40];          /* fetched_at, UTC */
+	struct strbuf data;
+};
+
+static void cache_get(struct db *db, enum kind k, const char *base, struct cached *c)
+{
+	struct db_result *res = NULL;
+	const char *p[2] = { kind_name[k], base };
+
+	c->found = false;
+	strbuf_reset(&c->data);
+	if (db_query(db, &res,
+		     "SELECT data::text, extract(epoch FROM now() - fetched_at),"
+		     " to_char(fetched_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS\"Z\"')"
+		     " FROM report_orange_cache WHERE kind = $1 AND api_base = $2",
+		     2, p) > 0) {
+		c->found = true;
+		strbuf_addstr(&c->data, db_result_get(res, 0, 0));
+		c->age = db_result_double(res, 0, 1);
+		strlcpy_(c->at, db_result_get(res, 0, 2), sizeof(c->at));
+	}
+	db_result_free(res);
+}
+
+static void cache_put(struct db *db, enum kind k, const char *base, const char *json)
+{
+	const char *p[3] = { kind_name[k], base, json };
+
+	/* A cache that cannot be written only costs a call next time. */
+	if (db_query(db, NULL,
+		     "INSERT INTO report_orange_cache (kind, api_base, data)"
+		     " VALUES ($1, $2, $3::jsonb)"
+		     " ON CONFLICT (kind, api_base) DO UPDATE"
+		     " SET data = excluded.data, fetched_at = now()", 3, p) < 0)
+		warning("report: could not cache Orange's %s answer", kind_name[k]);
+}
+
+/* ---- calling Orange ---- */
+
+static int call_once(struct orange_client *c, enum kind k, struct report_orange *o,
+		     struct orange_error *err)
+{
+	switch (k) {
+	case K_CONTRACTS:
+		return orange_contracts(c, NULL, &o->contracts, &o->nr_contracts, err);
+	case K_STATISTICS:
+		return orange_statistics(c, NULL, NULL, &o->usage, &o->nr_usage, err);
+	case K_PURCHASES:
+		return orange_purchase_orders(c, NULL, &o->purchases, &o->nr_purchases, err);
+	default:
+		return -1;
+	}
+}
+
+static int call_retry(struct orange_client *c, enum kind k, const struct report_opts *opts,
+		      struct report_orange *o, struct orange_error *err)
+{
+	int retries = opts->retries ? (opts->retries < 0 ? 0 : opts->retries) : 2;
+	double delay = opts->retry_delay > 0 ? opts->retry_delay : 0.5;
+	int attempt;
+
+	for (attempt = 0;; attempt++) {
+		double wait;
+
+		memset(err, 0, sizeof(*err));
+		if (call_once(c, k, o, err) == 0)
+			return 0;
+		if (!orange_err_retryable(err) || attempt >= retries)
+			return -1;
+		wait = delay * (double)(1 << attempt);
+		if (err->retry_after > wait)
+			wait = err->retry_after;
+		if (wait > 10)
+			wait = 10;
+		debug("report: Orange %s: %s; retrying in %.1f s", kind_name[k],
+		      err->message, wait);
+		time_sleep(wait);
+	}
+}
+
+void report_orange_fetch(struct db *db, struct griot_config *cfg,
+			 const struct report_opts *opts, struct report *r,
+			 struct report_orange *o)
+{
+	struct orange_client *client = NULL;
+	struct cached c = { false, 0, "", STRBUF_INIT };
+	struct strbuf failure = STRBUF_INIT;   /* why Orange cannot be asked */
+	const char *base = cfg && cfg->api_base ? cfg->api_base : "";
+	int ttl = opts->cache_ttl ? opts->cache_ttl : 300;
+	int live = 0, cached = 0, k;
+	char oldest[40] = "";
+
+	memset(o, 0, sizeof(*o));
+	if (opts->offline)
+		strbuf_addstr(&failure, "not asked (--offline)");
+	else if (!cfg)
+		strbuf_addstr(&failure, "no configuration");
+
+	for (k = 0; k < K_NR; k++) {
+		struct orange_error err;
+
+		if (ttl > 0 && !opts->offline)
+			cache_get(db, k, base, &c);
+		if (c.found && c.age < ttl && decode(k, c.data.buf, o) == 0) {
+			set_have(k, o);
+			cached++;
+			if (!*oldest || strcmp(c.at, oldest) < 0)
+				strlcpy_(oldest, c.at, sizeof(oldest));
+			continue;
+		}
+		if (!failure.len && !client) {
+			client = orange_client_from_config(cfg, 15, 1);
+			if (!client)
+				strbuf_addstr(&failure, "no usable Orange credentials "
+					      "(ORANGE_AUTH_HEADER or ORANGE_CREDENTIALS_FILE)");
+		}
+		if (!failure.len) {
+			if (call_retry(client, k, opts, o, &err) == 0) {
+				set_have(k, o);
+				live++;
+				if (ttl > 0) {
+					struct strbuf js = STRBUF_INIT;
+					encode(k, o, &js);
+					cache_put(db, k, base, js.buf);
+					strbuf_release(&js);
+				}
+				continue;
+			}
+			/* Free whatever a failed call may have left. */
+			if (k == K_CONTRACTS) { free(o->contracts); o->contracts = NULL; o->nr_contracts = 0; }
+			if (k == K_STATISTICS) { free(o->usage); o->usage = NULL; o->nr_usage = 0; }
+			if (k == K_PURCHASES) { free(o->purchases); o->purchases = NULL; o->nr_purchases = 0; }
+			if (err.kind == ORANGE_ERR_NETWORK || err.kind == ORANGE_ERR_CONFIG ||
+			    err.kind == ORANGE_ERR_CREDENTIALS) {
+				/* The same would happen to the next calls: stop asking. */
+				strbuf_addf(&failure, "Orange unreachable: %s (%s)",
+					    err.message, orange_err_name(err.kind));
+				report_add_reason(r, "%s: %s", kind_name[k], failure.buf);
+			} else {
+				report_add_reason(r, "%s: Orange answered with an error: %s (%s)",
+						  kind_name[k], err.message, orange_err_name(err.kind));
+			}
+		} else {
+			report_add_reason(r, "%s: %s", kind_name[k], failure.buf);
+		}
+		if (!opts->offline && c.found && c.age < STALE_MAX &&
+		    decode(k, c.data.buf, o) == 0) {
+			set_have(k, o);
+			cached++;
+			report_add_reason(r, "%s: showing Orange's answer cached at %s",
+					  kind_name[k], c.at);
+			if (!*oldest || strcmp(c.at, oldest) < 0)
+				strlcpy_(oldest, c.at, sizeof(oldest));
+		} else {
+			report_add_reason(r, "%s: missing from this report", kind_what[k]);
+		}
+	}
+	if (live && !cached)
+		strlcpy_(r->orange_source, "live", sizeof(r->orange_source));
+	else if (cached)
+		snprintf(r->orange_source, sizeof(r->orange_source), "%scache of %s",
+			 live ? "live and " : "", oldest);
+	else
+		strlcpy_(r->orange_source, "none", sizeof(r->orange_source));
+	orange_client_free(client);
+	strbuf_release(&c.data);
+	strbuf_release(&failure);
+}
