@@ -83,12 +83,13 @@ v=eval(sys.argv[2])
 print(json.dumps(v) if isinstance(v,(dict,list,bool)) or v is None else v)' "$1" "$2"
 }
 
-# ledger EXPR: evaluate EXPR over the ledger lines (list L of dicts).
+# ledger EXPR: evaluate EXPR over the ledger lines (list L of dicts); ts
+# values are exact Decimals (compare with integers, not floats).
 ledger() {
-	python3 -c 'import json,sys
-L=[json.loads(x) for x in open(sys.argv[1]) if x.strip()]
+	python3 -c 'import json,sys,decimal
+L=[json.loads(x,parse_float=decimal.Decimal) for x in open(sys.argv[1]) if x.strip()]
 v=eval(sys.argv[2])
-print(json.dumps(v) if isinstance(v,(dict,list,bool)) or v is None else v)' "$SIM_LEDGER" "$1"
+print(json.dumps(v,default=str) if isinstance(v,(dict,list,bool)) or v is None else v)' "$SIM_LEDGER" "$1"
 }
 
 # eq ACTUAL EXPECTED WHAT
