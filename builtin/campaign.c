@@ -1,8 +1,496 @@
-/* Placeholder until the module lands. */
+/*
+ * griot campaign create|show|list|schedule|pause|resume|cancel
+ */
 #include "builtin.h"
+#include "campaign/campaign.h"
+#include "campaign/window.h"
+#include "core/json.h"
+#include "core/strbuf.h"
+#include "orange/orange.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char campaign_usage[] =
+	"usage: griot campaign create NAME --sender tel:+2230000 (--message TEXT | --message-file F)\n"
+	"                             [--sender-name N] [--start TIME] [--window 08:00-20:00]\n"
+	"                             [--tz Africa/Bamako] [--json]\n"
+	"       griot campaign show NAME [--json]\n"
+	"       griot campaign list [--json]\n"
+	"       griot campaign schedule NAME [--start TIME] [--allow-partial] [--json]\n"
+	"       griot campaign pause NAME [--reason TEXT] [--json]\n"
+	"       griot campaign resume NAME [--json]\n"
+	"       griot campaign cancel NAME [--json]\n"
+	"\n"
+	"A message is a template: {{column}} is replaced by that CSV column of the\n"
+	"recipient, {{phone}} by the number; a missing or empty column is an error\n"
+	"listed by 'show' and refused by 'schedule'.  TIME is 'now', an ISO time\n"
+	"(2026-11-25T08:00:00Z) or a local time ('2026-11-25 08:00') in --tz.\n"
+	"The window is the daily sending period in the recipients' local time.\n"
+	"'show' previews the messages (GSM-7 or UCS-2, units per country against\n"
+	"the Orange contracts, estimated finish at the rate limit); 'schedule'\n"
+	"refuses when a country's credit is short unless --allow-partial.\n"
+	"'resume' also lifts the holds put on countries whose credit ran out.\n";
+
+static int usage_err(void)
+{
+	fputs(campaign_usage, stderr);
+	return EX_USAGE;
+}
+
+static void print_json(struct json_gen *g)
+{
+	const char *buf;
+	size_t len;
+
+	if (json_gen_result(g, &buf, &len) == 0) {
+		fwrite(buf, 1, len, stdout);
+		fputc('\n', stdout);
+	}
+	json_gen_free(g);
+}
+
+/* A one-line result for the lifecycle commands. */
+static void print_result(bool json, const struct campaign *c, const char *what)
+{
+	if (json) {
+		struct json_gen *g = json_gen_new(true);
+		json_map_open(g);
+		json_kv_str(g, "name", c->name);
+		json_kv_str(g, "status", c->status);
+		json_kv_str(g, "result", what);
+		json_map_close(g);
+		print_json(g);
+	} else {
+		printf("campaign '%s' %s (now %s)\n", c->name, what, c->status);
+	}
+}
+
+static int load_or_fail(struct griot_ctx *ctx, const char *name, struct campaign *c)
+{
+	int rc = campaign_load(ctx->db, name, c);
+
+	if (rc < 0)
+		return EX_UNAVAILABLE;
+	if (rc > 0) {
+		error("no campaign named '%s' (see 'griot campaign list')", name);
+		return EX_NOINPUT;
+	}
+	return 0;
+}
+
+static int cmd_create(int argc, char **argv, struct griot_ctx *ctx)
+{
+	static const struct option opts[] = {
+		{ "sender", required_argument, NULL, 's' },
+		{ "message", required_argument, NULL, 'm' },
+		{ "message-file", required_argument, NULL, 'f' },
+		{ "sender-name", required_argument, NULL, 'n' },
+		{ "start", required_argument, NULL, 't' },
+		{ "window", required_argument, NULL, 'w' },
+		{ "tz", required_argument, NULL, 'z' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct campaign_spec spec;
+	struct strbuf file = STRBUF_INIT;
+	const char *mfile = NULL;
+	struct campaign c;
+	bool json = false, created, usage_error;
+	int ch, ret;
+
+	memset(&spec, 0, sizeof(spec));
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 's': spec.sender = optarg; break;
+		case 'm': spec.message = optarg; break;
+		case 'f': mfile = optarg; break;
+		case 'n': spec.sender_name = optarg; break;
+		case 't': spec.start = optarg; break;
+		case 'w': spec.window = optarg; break;
+		case 'z': spec.tz = optarg; break;
+		case 'j': json = true; break;
+		case 'h': fputs(campaign_usage, stdout); return 0;
+		default: return usage_err();
+		}
+	}
+	if (optind != argc - 1)
+		return usage_err();
+	spec.name = argv[optind];
+	if (!spec.sender) {
+		error("--sender is required (e.g. --sender tel:+2230000)");
+		return EX_USAGE;
+	}
+	if (!!spec.message == !!mfile) {
+		error("give exactly one of --message TEXT and --message-file FILE");
+		return EX_USAGE;
+	}
+	if (mfile) {
+		if (strbuf_read_file(&file, mfile, 1 << 20) < 0) {
+			error("cannot read message file %s: %s", mfile, strerror(errno));
+			strbuf_release(&file);
+			return EX_NOINPUT;
+		}
+		/* A trailing newline from an editor is not part of the SMS. */
+		while (file.len && (file.buf[file.len - 1] == '\n' || file.buf[file.len - 1] == '\r'))
+			strbuf_setlen(&file, file.len - 1);
+		if (strlen(file.buf) != file.len) {
+			error("message file %s holds a NUL byte: not a text file", mfile);
+			strbuf_release(&file);
+			return EX_DATAERR;
+		}
+		spec.message = file.buf;
+	}
+	ret = campaign_create(ctx->db, &spec, &created, &usage_error);
+	strbuf_release(&file);
+	if (ret < 0)
+		return usage_error ? EX_DATAERR : EX_UNAVAILABLE;
+	if (campaign_load(ctx->db, spec.name, &c) != 0)
+		return EX_UNAVAILABLE;
+	print_result(json, &c, created ? "created" : "updated");
+	campaign_release(&c);
+	return 0;
+}
+
+static struct orange_client *client_or_null(struct griot_ctx *ctx, char *why, size_t size)
+{
+	struct orange_client *cl;
+
+	if (!ctx->cfg->auth_header && !ctx->cfg->credentials_file) {
+		snprintf(why, size, "no Orange credentials configured");
+		return NULL;
+	}
+	cl = orange_client_from_config(ctx->cfg, 10, 1);
+	if (!cl)
+		snprintf(why, size, "Orange credentials unusable");
+	return cl;
+}
+
+static int cmd_show(int argc, char **argv, struct griot_ctx *ctx)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "no-credit", no_argument, NULL, 'N' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct campaign c;
+	struct campaign_preview pv;
+	struct orange_client *cl = NULL;
+	bool json = false, no_credit = false;
+	char why[128] = "";
+	int ch, ret;
+
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'j': json = true; break;
+		case 'N': no_credit = true; break;
+		case 'h': fputs(campaign_usage, stdout); return 0;
+		default: return usage_err();
+		}
+	}
+	if (optind != argc - 1)
+		return usage_err();
+	if ((ret = load_or_fail(ctx, argv[optind], &c)))
+		return ret;
+	if (!no_credit && strcmp(c.status, "done") && strcmp(c.status, "cancelled"))
+		cl = client_or_null(ctx, why, sizeof(why));
+	ret = campaign_preview(ctx->db, &c, cl, false, 0, &pv);
+	if (ret == 0 && !cl && *why)
+		snprintf(pv.credit_error, sizeof(pv.credit_error), "credit not checked: %s", why);
+	if (ret == 0) {
+		if (json) {
+			struct json_gen *g = json_gen_new(true);
+			campaign_preview_json(g, &c, &pv);
+			print_json(g);
+		} else {
+			campaign_preview_print(&c, &pv);
+		}
+	}
+	campaign_preview_release(&pv);
+	orange_client_free(cl);
+	campaign_release(&c);
+	return ret < 0 ? EX_UNAVAILABLE : 0;
+}
+
+static int cmd_list(int argc, char **argv, struct griot_ctx *ctx)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct db_result *r;
+	struct json_gen *g = NULL;
+	bool json = false;
+	int ch, n, i, k;
+
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'j': json = true; break;
+		case 'h': fputs(campaign_usage, stdout); return 0;
+		default: return usage_err();
+		}
+	}
+	if (optind != argc)
+		return usage_err();
+	n = db_query(ctx->db, &r,
+		     "SELECT c.name, c.status,"
+		     " coalesce(to_char(c.start_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), ''),"
+		     " count(m.id),"
+		     " count(m.id) FILTER (WHERE m.send_status = 'pending'),"
+		     " count(m.id) FILTER (WHERE m.send_status = 'sending'),"
+		     " count(m.id) FILTER (WHERE m.send_status = 'sent'),"
+		     " count(m.id) FILTER (WHERE m.send_status = 'failed'),"
+		     " count(m.id) FILTER (WHERE m.send_status = 'unknown'),"
+		     " (SELECT count(*) FROM campaign_country_holds h WHERE h.campaign_id = c.id)"
+		     " FROM campaigns c LEFT JOIN messages m ON m.campaign_id = c.id"
+		     " GROUP BY c.id ORDER BY c.id", 0, NULL);
+	if (n < 0)
+		return EX_UNAVAILABLE;
+	if (json) {
+		g = json_gen_new(true);
+		json_array_open(g);
+	} else {
+		printf("%-24s %-10s %-21s %8s %8s %8s %8s %8s %8s\n", "name", "status", "start",
+		       "total", "pending", "sending", "sent", "failed", "unknown");
+	}
+	for (i = 0; i < n; i++) {
+		if (json) {
+			json_map_open(g);
+			json_kv_str(g, "name", db_result_get(r, i, 0));
+			json_kv_str(g, "status", db_result_get(r, i, 1));
+			json_kv_str(g, "start_at", *db_result_get(r, i, 2) ? db_result_get(r, i, 2) : NULL);
+			json_kv_int(g, "total", db_result_int(r, i, 3));
+			json_key(g, "send");
+			json_map_open(g);
+			for (k = 0; k < 5; k++)
+				json_kv_int(g, campaign_send_names[k], db_result_int(r, i, 4 + k));
+			json_map_close(g);
+			json_kv_int(g, "held_countries", db_result_int(r, i, 9));
+			json_map_close(g);
+		} else {
+			printf("%-24s %-10s %-21s %8s %8s %8s %8s %8s %8s%s\n", db_result_get(r, i, 0),
+			       db_result_get(r, i, 1), *db_result_get(r, i, 2) ? db_result_get(r, i, 2) : "-",
+			       db_result_get(r, i, 3), db_result_get(r, i, 4), db_result_get(r, i, 5),
+			       db_result_get(r, i, 6), db_result_get(r, i, 7), db_result_get(r, i, 8),
+			       db_result_int(r, i, 9) ? "  (countries held)" : "");
+		}
+	}
+	db_result_free(r);
+	if (json) {
+		json_array_close(g);
+		print_json(g);
+	}
+	return 0;
+}
+
+static int cmd_schedule(int argc, char **argv, struct griot_ctx *ctx)
+{
+	static const struct option opts[] = {
+		{ "start", required_argument, NULL, 't' },
+		{ "allow-partial", no_argument, NULL, 'p' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct campaign c;
+	struct campaign_preview pv;
+	struct orange_client *cl = NULL;
+	const char *start = NULL;
+	bool json = false, partial = false;
+	double start_at;
+	char why[128] = "";
+	int ch, ret;
+	size_t i;
+
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 't': start = optarg; break;
+		case 'p': partial = true; break;
+		case 'j': json = true; break;
+		case 'h': fputs(campaign_usage, stdout); return 0;
+		default: return usage_err();
+		}
+	}
+	if (optind != argc - 1)
+		return usage_err();
+	if ((ret = load_or_fail(ctx, argv[optind], &c)))
+		return ret;
+	memset(&pv, 0, sizeof(pv));
+	if (strcmp(c.status, "draft")) {
+		error("campaign '%s' is %s: only a draft can be scheduled", c.name, c.status);
+		ret = EX_USAGE;
+		goto out;
+	}
+	if (!c.sender_address || !c.template) {
+		error("campaign '%s' has no sender or message yet: run 'griot campaign create %s "
+		      "--sender tel:+... --message ...' first", c.name, c.name);
+		ret = EX_USAGE;
+		goto out;
+	}
+	if (start) {
+		if (campaign_parse_time(ctx->db, start, c.tz, &start_at) < 0) {
+			ret = EX_USAGE;
+			goto out;
+		}
+	} else {
+		start_at = c.start_at > 0 ? c.start_at : window_now();
+	}
+	cl = client_or_null(ctx, why, sizeof(why));
+	if (campaign_preview(ctx->db, &c, cl, true, 0, &pv) < 0) {
+		ret = EX_UNAVAILABLE;
+		goto out;
+	}
+	if (!cl)
+		snprintf(pv.credit_error, sizeof(pv.credit_error), "credit not checked: %s", why);
+	if (pv.total == 0) {
+		error("campaign '%s' has no recipients: import a CSV first", c.name);
+		ret = EX_DATAERR;
+		goto out;
+	}
+	if (pv.missing) {
+		struct strbuf sb = STRBUF_INIT;
+		for (i = 0; i < pv.n_missing_lines; i++)
+			strbuf_addf(&sb, "%s%lld", i ? ", " : "", pv.missing_lines[i]);
+		if ((long long)pv.n_missing_lines < pv.missing)
+			strbuf_addstr(&sb, ", ...");
+		error("campaign '%s': %lld message(s) use template field '%s' (or another) that is "
+		      "missing or empty; lines %s; fix the CSV or the message, nothing was scheduled",
+		      c.name, pv.missing, pv.missing_field, sb.buf);
+		strbuf_release(&sb);
+		ret = EX_DATAERR;
+		goto out;
+	}
+	if (!pv.credit_checked) {
+		if (!partial) {
+			error("campaign '%s': %s; not scheduled (--allow-partial schedules anyway)",
+			      c.name, pv.credit_error);
+			ret = EX_UNAVAILABLE;
+			goto out;
+		}
+		warning("%s; scheduling anyway (--allow-partial)", pv.credit_error);
+	}
+	for (i = 0; i < pv.ncountries; i++) {
+		const struct campaign_country *cc = &pv.countries[i];
+		if (cc->short_credit && partial)
+			warning("%s: %lld units needed, %lld available; that country will be held "
+				"when it runs out", cc->country, cc->segments, cc->available);
+		else if (cc->short_credit)
+			error("%s: %lld units needed, %lld available", cc->country, cc->segments,
+			      cc->available);
+		if (cc->expires_first)
+			warning("%s: the contract expires (%s) before the estimated finish",
+				cc->country, cc->expires);
+	}
+	if (pv.credit_short && !partial) {
+		error("campaign '%s': not enough credit; buy units or use --allow-partial", c.name);
+		ret = EX_UNAVAILABLE;
+		goto out;
+	}
+	if (campaign_schedule(ctx->db, &c, start_at) < 0) {
+		ret = EX_UNAVAILABLE;
+		goto out;
+	}
+	if (json) {
+		struct json_gen *g = json_gen_new(true);
+		campaign_preview_json(g, &c, &pv);
+		print_json(g);
+	} else {
+		char tbuf[64];
+		campaign_format_time(&c, start_at, tbuf, sizeof(tbuf));
+		printf("campaign '%s' scheduled from %s: %lld messages, %lld units\n", c.name, tbuf,
+		       pv.gsm7 + pv.ucs2, pv.segments);
+	}
+	ret = 0;
+out:
+	campaign_preview_release(&pv);
+	orange_client_free(cl);
+	campaign_release(&c);
+	return ret;
+}
+
+static int cmd_lifecycle(int argc, char **argv, struct griot_ctx *ctx, const char *what)
+{
+	static const struct option opts[] = {
+		{ "reason", required_argument, NULL, 'r' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct campaign c;
+	const char *reason = NULL;
+	bool json = false;
+	int ch, ret, cleared = 0;
+	char msg[64];
+
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'r': reason = optarg; break;
+		case 'j': json = true; break;
+		case 'h': fputs(campaign_usage, stdout); return 0;
+		default: return usage_err();
+		}
+	}
+	if (optind != argc - 1)
+		return usage_err();
+	if ((ret = load_or_fail(ctx, argv[optind], &c)))
+		return ret;
+	if (!strcmp(what, "pause")) {
+		char rbuf[300];
+		snprintf(rbuf, sizeof(rbuf), "paused by operator%s%s", reason ? ": " : "",
+			 reason ? reason : "");
+		ret = campaign_pause(ctx->db, &c, rbuf);
+		snprintf(msg, sizeof(msg), "paused");
+	} else if (!strcmp(what, "resume")) {
+		ret = campaign_resume(ctx->db, &c, &cleared);
+		if (cleared)
+			snprintf(msg, sizeof(msg), "resumed, %d country hold(s) lifted", cleared);
+		else
+			snprintf(msg, sizeof(msg), "resumed");
+	} else {
+		ret = campaign_cancel(ctx->db, &c);
+		snprintf(msg, sizeof(msg), "cancelled");
+	}
+	if (ret == 0)
+		print_result(json, &c, msg);
+	campaign_release(&c);
+	return ret < 0 ? EX_UNAVAILABLE : 0;
+}
 
 int cmd_campaign(int argc, char **argv, struct griot_ctx *ctx)
 {
-	error("griot campaign: not implemented yet");
-	return EX_UNAVAILABLE;
+	const char *sub;
+
+	if (argc < 2) {
+		fputs(campaign_usage, stderr);
+		return EX_USAGE;
+	}
+	sub = argv[1];
+	if (!strcmp(sub, "-h") || !strcmp(sub, "--help") || !strcmp(sub, "help")) {
+		fputs(campaign_usage, stdout);
+		return 0;
+	}
+	argc--;
+	argv++;
+	optind = 1;
+	if (builtin_wants_help(argc, argv)) {
+		fputs(campaign_usage, stdout);
+		return 0;
+	}
+	if (!strcmp(sub, "create"))
+		return cmd_create(argc, argv, ctx);
+	if (!strcmp(sub, "show"))
+		return cmd_show(argc, argv, ctx);
+	if (!strcmp(sub, "list"))
+		return cmd_list(argc, argv, ctx);
+	if (!strcmp(sub, "schedule"))
+		return cmd_schedule(argc, argv, ctx);
+	if (!strcmp(sub, "pause") || !strcmp(sub, "resume") || !strcmp(sub, "cancel"))
+		return cmd_lifecycle(argc, argv, ctx, sub);
+	error("unknown campaign command '%s'", sub);
+	return usage_err();
 }

@@ -1,8 +1,204 @@
-/* Placeholder until the module lands. */
+/*
+ * griot run-due: the nightly job.  Starts every campaign that is due and
+ * inside its window, sends until nothing is left for today, exits.
+ */
 #include "builtin.h"
+#include "campaign/campaign.h"
+#include "campaign/sender.h"
+#include "campaign/window.h"
+#include "core/json.h"
+#include "core/strbuf.h"
+#include "orange/orange.h"
+#include "reporter/report.h"
+
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char run_due_usage[] =
+	"usage: griot run-due [--rate N] [--report-dir DIR] [--list] [--json]\n"
+	"\n"
+	"For cron or a systemd timer (docs/sending.md): starts the scheduled\n"
+	"campaigns whose start time has come and that are inside their daily\n"
+	"window, sends every running campaign inside its window until nothing is\n"
+	"left for today (window closed, credit held, done), then exits 0.\n"
+	"--report-dir writes the night's report there afterwards.  --list only\n"
+	"says what is due.  GRIOT_NOW=2026-11-25T07:59:00Z shifts the clock\n"
+	"used for schedules and windows (tests).\n";
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_requested++;
+}
+
+/* Print what is due; returns how many campaigns may send now, or -1. */
+static int list_due(struct griot_ctx *ctx, bool print, struct json_gen *g)
+{
+	struct db_result *r;
+	double now = window_now();
+	int n, i, due = 0;
+
+	n = db_query(ctx->db, &r, "SELECT name FROM campaigns WHERE status IN"
+		     " ('scheduled', 'running') ORDER BY id", 0, NULL);
+	if (n < 0)
+		return -1;
+	if (g) {
+		json_key(g, "campaigns");
+		json_array_open(g);
+	}
+	for (i = 0; i < n; i++) {
+		struct campaign c;
+		bool inside;
+		double next;
+		char tbuf[64];
+		const char *state;
+
+		if (campaign_load(ctx->db, db_result_get(r, i, 0), &c) != 0)
+			continue;
+		if (campaign_in_window(&c, now, &inside, &next) < 0) {
+			campaign_release(&c);
+			continue;
+		}
+		if (!strcmp(c.status, "scheduled") && c.start_at > now) {
+			state = "not due";
+			campaign_format_time(&c, c.start_at, tbuf, sizeof(tbuf));
+		} else if (!inside) {
+			state = "outside window";
+			campaign_format_time(&c, next, tbuf, sizeof(tbuf));
+		} else {
+			state = "due";
+			due++;
+			campaign_format_time(&c, next, tbuf, sizeof(tbuf));
+		}
+		if (g) {
+			json_map_open(g);
+			json_kv_str(g, "name", c.name);
+			json_kv_str(g, "status", c.status);
+			json_kv_str(g, "state", state);
+			json_kv_str(g, !strcmp(state, "due") ? "window_closes" : "opens", tbuf);
+			json_map_close(g);
+		} else if (print) {
+			printf("%-24s %-10s %-15s %s %s\n", c.name, c.status, state,
+			       !strcmp(state, "due") ? "until" : "from", tbuf);
+		} else if (strcmp(state, "due")) {
+			info("campaign '%s': %s (%s %s)", c.name, state,
+			     !strcmp(state, "not due") ? "starts" : "opens", tbuf);
+		}
+		campaign_release(&c);
+	}
+	if (g)
+		json_array_close(g);
+	db_result_free(r);
+	return due;
+}
 
 int cmd_run_due(int argc, char **argv, struct griot_ctx *ctx)
 {
-	error("griot run-due: not implemented yet");
-	return EX_UNAVAILABLE;
+	static const struct option opts[] = {
+		{ "rate", required_argument, NULL, 'r' },
+		{ "report-dir", required_argument, NULL, 'R' },
+		{ "list", no_argument, NULL, 'l' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct sender_opts so;
+	struct sender_stats st;
+	struct orange_client *client;
+	struct json_gen *g = NULL;
+	const char *report_dir = NULL;
+	bool list = false, json = false;
+	struct sigaction sa;
+	int ch, due, ret = 0;
+
+	memset(&so, 0, sizeof(so));
+	memset(&st, 0, sizeof(st));
+	so.mode = SENDER_UNTIL_DONE;
+	so.start_due = true;
+	so.stop = &stop_requested;
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'r':
+			if (parse_double(optarg, &so.rate) < 0 || so.rate <= 0 || so.rate > 100000) {
+				error("--rate: '%s' is not a rate in messages per second", optarg);
+				return EX_USAGE;
+			}
+			break;
+		case 'R': report_dir = optarg; break;
+		case 'l': list = true; break;
+		case 'j': json = true; break;
+		case 'h': fputs(run_due_usage, stdout); return 0;
+		default: fputs(run_due_usage, stderr); return EX_USAGE;
+		}
+	}
+	if (optind != argc) {
+		fputs(run_due_usage, stderr);
+		return EX_USAGE;
+	}
+	if (json) {
+		g = json_gen_new(true);
+		json_map_open(g);
+	}
+	due = list_due(ctx, list, g);
+	if (due < 0) {
+		ret = EX_UNAVAILABLE;
+		goto out;
+	}
+	if (list)
+		goto out;
+	if (due == 0) {
+		info("nothing due now");
+	} else {
+		client = orange_client_from_config(ctx->cfg, 30, 32);
+		if (!client) {
+			ret = EX_CONFIG;
+			goto out;
+		}
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_signal;
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+		ret = sender_run(ctx->db, client, &so, &st) < 0 ? EX_UNAVAILABLE : 0;
+		orange_client_free(client);
+		info("run-due: sent %lld, failed %lld, unknown %lld, retried %lld in %.1f s%s%s",
+		     st.sent, st.failed, st.unknown, st.retried, st.elapsed,
+		     st.left_over ? "; left for later: " : "", st.left_over ? st.reason : "");
+	}
+	if (report_dir && !stop_requested) {
+		struct strbuf html = STRBUF_INIT;
+
+		if (report_write_nightly(ctx->db, ctx->cfg, report_dir, window_now(), &html) < 0) {
+			ret = ret ? ret : EX_CANTCREAT;
+		} else {
+			info("report written: %s", html.buf);
+			if (g)
+				json_kv_str(g, "report", html.buf);
+		}
+		strbuf_release(&html);
+	}
+	if (g) {
+		json_kv_int(g, "sent", st.sent);
+		json_kv_int(g, "failed", st.failed);
+		json_kv_int(g, "unknown", st.unknown);
+		json_kv_bool(g, "left_over", st.left_over);
+		json_kv_str(g, "reason", st.left_over ? st.reason : NULL);
+	}
+out:
+	if (g) {
+		const char *buf;
+		size_t len;
+
+		json_map_close(g);
+		if (json_gen_result(g, &buf, &len) == 0) {
+			fwrite(buf, 1, len, stdout);
+			fputc('\n', stdout);
+		}
+		json_gen_free(g);
+	}
+	return ret;
 }

@@ -1,8 +1,186 @@
-/* Placeholder until the module lands. */
+/*
+ * griot send: claim pending messages and send them at the shared rate.
+ */
 #include "builtin.h"
+#include "campaign/campaign.h"
+#include "campaign/sender.h"
+#include "core/json.h"
+#include "orange/orange.h"
+
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char send_usage[] =
+	"usage: griot send [--campaign NAME] [--once | --until-done] [--rate N]\n"
+	"                  [--resend-unknown] [--max-attempts N] [--json]\n"
+	"\n"
+	"Sends the pending messages of NAME (or of every running campaign) inside\n"
+	"their send windows.  Any number of 'griot send' processes, on any hosts,\n"
+	"share one rate limit kept in PostgreSQL (send_rate, default 5/s); --rate\n"
+	"sets this process's rate instead.  --until-done (the default) waits for\n"
+	"retries and for other senders and marks finished campaigns done; --once\n"
+	"sends what can be claimed now.  --resend-unknown first puts the messages\n"
+	"Orange may or may not have accepted back to pending (see docs/sending.md).\n"
+	"SIGINT/SIGTERM: finish the requests in flight, record them, exit 0.\n"
+	"Exit: 0 nothing left; 75 stopped with messages left (window closed,\n"
+	"country held for credit, paused); 69 database or Orange unusable.\n";
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_requested++;
+}
+
+static void catch_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+static void print_stats(const struct sender_stats *st, bool json)
+{
+	if (json) {
+		struct json_gen *g = json_gen_new(true);
+		const char *buf;
+		size_t len;
+
+		json_map_open(g);
+		json_kv_int(g, "sent", st->sent);
+		json_kv_int(g, "failed", st->failed);
+		json_kv_int(g, "unknown", st->unknown);
+		json_kv_int(g, "retried", st->retried);
+		json_kv_int(g, "released", st->released);
+		json_kv_int(g, "rate_limited", st->rate_limited);
+		json_kv_int(g, "recovered_pending", st->recovered_pending);
+		json_kv_int(g, "recovered_unknown", st->recovered_unknown);
+		json_kv_int(g, "resent_unknown", st->resent_unknown);
+		json_kv_bool(g, "left_over", st->left_over);
+		json_kv_str(g, "reason", st->left_over ? st->reason : NULL);
+		json_kv_bool(g, "interrupted", st->interrupted);
+		json_kv_double(g, "elapsed", st->elapsed);
+		json_map_close(g);
+		if (json_gen_result(g, &buf, &len) == 0) {
+			fwrite(buf, 1, len, stdout);
+			fputc('\n', stdout);
+		}
+		json_gen_free(g);
+	} else {
+		info("sent %lld, failed %lld, unknown %lld, retried %lld in %.1f s (%.2f/s)",
+		     st->sent, st->failed, st->unknown, st->retried, st->elapsed,
+		     st->elapsed > 0 ? (double)st->sent / st->elapsed : 0.0);
+	}
+}
 
 int cmd_send(int argc, char **argv, struct griot_ctx *ctx)
 {
-	error("griot send: not implemented yet");
-	return EX_UNAVAILABLE;
+	static const struct option opts[] = {
+		{ "campaign", required_argument, NULL, 'c' },
+		{ "once", no_argument, NULL, 'o' },
+		{ "until-done", no_argument, NULL, 'u' },
+		{ "rate", required_argument, NULL, 'r' },
+		{ "resend-unknown", no_argument, NULL, 'U' },
+		{ "max-attempts", required_argument, NULL, 'a' },
+		{ "limiter", required_argument, NULL, 'L' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct sender_opts so;
+	struct sender_stats st;
+	struct orange_client *client;
+	bool json = false;
+	long l;
+	int ch, ret;
+
+	memset(&so, 0, sizeof(so));
+	so.mode = SENDER_UNTIL_DONE;
+	so.start_due = true;
+	so.stop = &stop_requested;
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': so.campaign = optarg; break;
+		case 'o': so.mode = SENDER_ONCE; break;
+		case 'u': so.mode = SENDER_UNTIL_DONE; break;
+		case 'r':
+			if (parse_double(optarg, &so.rate) < 0 || so.rate <= 0 || so.rate > 100000) {
+				error("--rate: '%s' is not a rate in messages per second", optarg);
+				return EX_USAGE;
+			}
+			break;
+		case 'U': so.resend_unknown = true; break;
+		case 'a':
+			if (parse_long(optarg, 1, 100, &l) < 0) {
+				error("--max-attempts: '%s' is not a number from 1 to 100", optarg);
+				return EX_USAGE;
+			}
+			so.max_attempts = (int)l;
+			break;
+		case 'L': so.limiter = optarg; break;
+		case 'j': json = true; break;
+		case 'h': fputs(send_usage, stdout); return 0;
+		default: fputs(send_usage, stderr); return EX_USAGE;
+		}
+	}
+	if (optind != argc) {
+		fputs(send_usage, stderr);
+		return EX_USAGE;
+	}
+	if (so.resend_unknown && !so.campaign) {
+		error("--resend-unknown needs --campaign NAME");
+		return EX_USAGE;
+	}
+	if (so.campaign) {
+		struct campaign c;
+		int rc = campaign_load(ctx->db, so.campaign, &c);
+
+		if (rc < 0)
+			return EX_UNAVAILABLE;
+		if (rc > 0) {
+			error("no campaign named '%s' (see 'griot campaign list')", so.campaign);
+			return EX_NOINPUT;
+		}
+		ret = -1;
+		if (!strcmp(c.status, "draft")) {
+			error("campaign '%s' is a draft: 'griot campaign schedule %s' first", c.name, c.name);
+			ret = EX_USAGE;
+		} else if (!strcmp(c.status, "cancelled")) {
+			error("campaign '%s' is cancelled", c.name);
+			ret = EX_UNAVAILABLE;
+		} else if (!strcmp(c.status, "paused")) {
+			error("campaign '%s' is paused (%s): 'griot campaign resume %s' first", c.name,
+			      c.paused_reason ? c.paused_reason : "operator", c.name);
+			ret = EX_TEMPFAIL;
+		} else if (!strcmp(c.status, "done") && !so.resend_unknown) {
+			info("campaign '%s' is done: nothing left to send", c.name);
+			ret = 0;
+		}
+		campaign_release(&c);
+		if (ret >= 0)
+			return ret;
+	}
+	client = orange_client_from_config(ctx->cfg, 30, 32);
+	if (!client)
+		return EX_CONFIG;
+	catch_signals();
+	ret = sender_run(ctx->db, client, &so, &st);
+	orange_client_free(client);
+	print_stats(&st, json);
+	if (ret < 0)
+		return EX_UNAVAILABLE;
+	if (st.interrupted)
+		return 0;
+	if (st.left_over) {
+		warning("stopped with messages left: %s", st.reason);
+		return EX_TEMPFAIL;
+	}
+	return 0;
 }

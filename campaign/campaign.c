@@ -1,0 +1,905 @@
+#include "campaign/campaign.h"
+#include "campaign/gsm.h"
+#include "campaign/template.h"
+#include "campaign/window.h"
+#include "core/db.h"
+#include "core/json.h"
+#include "core/log.h"
+#include "core/strbuf.h"
+#include "core/util.h"
+#include "orange/orange.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+const char *const campaign_send_names[5] = {
+	"pending", "sending", "sent", "failed", "unknown"
+};
+const char *const campaign_delivery_names[6] = {
+	"DeliveredToTerminal", "DeliveredToNetwork", "DeliveryUncertain",
+	"DeliveryImpossible", "MessageWaiting", "none"
+};
+
+#define CAMPAIGN_COLS \
+	"SELECT id, name, status, sender_address, sender_name, template," \
+	" coalesce(extract(epoch from start_at), 0)," \
+	" coalesce(extract(epoch from window_start)::int / 60, -1)," \
+	" coalesce(extract(epoch from window_end)::int / 60, -1)," \
+	" tz, paused_reason, extract(epoch from created_at)," \
+	" coalesce(extract(epoch from started_at), 0)," \
+	" coalesce(extract(epoch from finished_at), 0) FROM campaigns "
+
+static char *dup_or_null(const char *s) { return s ? xstrdup(s) : NULL; }
+
+static int load(struct db *db, const char *sql, const char *param, struct campaign *c)
+{
+	struct db_result *r;
+	int n = db_query(db, &r, sql, 1, &param);
+
+	memset(c, 0, sizeof(*c));
+	if (n < 0)
+		return -1;
+	if (n == 0) {
+		db_result_free(r);
+		return 1;
+	}
+	c->id = db_result_int(r, 0, 0);
+	c->name = xstrdup(db_result_get(r, 0, 1));
+	strlcpy_(c->status, db_result_get(r, 0, 2), sizeof(c->status));
+	c->sender_address = dup_or_null(db_result_get(r, 0, 3));
+	c->sender_name = dup_or_null(db_result_get(r, 0, 4));
+	c->template = dup_or_null(db_result_get(r, 0, 5));
+	c->start_at = db_result_double(r, 0, 6);
+	c->window_start = (int)db_result_int(r, 0, 7);
+	c->window_end = (int)db_result_int(r, 0, 8);
+	strlcpy_(c->tz, db_result_get(r, 0, 9), sizeof(c->tz));
+	c->paused_reason = dup_or_null(db_result_get(r, 0, 10));
+	c->created_at = db_result_double(r, 0, 11);
+	c->started_at = db_result_double(r, 0, 12);
+	c->finished_at = db_result_double(r, 0, 13);
+	db_result_free(r);
+	return 0;
+}
+
+int campaign_load(struct db *db, const char *name, struct campaign *out)
+{
+	return load(db, CAMPAIGN_COLS "WHERE name = $1", name, out);
+}
+
+int campaign_load_id(struct db *db, long long id, struct campaign *out)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%lld", id);
+	return load(db, CAMPAIGN_COLS "WHERE id = $1::bigint", buf, out);
+}
+
+void campaign_release(struct campaign *c)
+{
+	free(c->name);
+	free(c->sender_address);
+	free(c->sender_name);
+	free(c->template);
+	free(c->paused_reason);
+	memset(c, 0, sizeof(*c));
+}
+
+bool campaign_sender_valid(const char *s)
+{
+	size_t n = 0;
+
+	if (!s || !starts_with(s, "tel:+"))
+		return false;
+	for (s += 5; *s; s++, n++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return n >= 4 && n <= 15;
+}
+
+static bool utf8_valid(const char *s, size_t *bad_at)
+{
+	size_t i = 0, n = strlen(s);
+
+	while (i < n) {
+		size_t used;
+		if (gsm_utf8_decode((const unsigned char *)s + i, n - i, &used) < 0) {
+			*bad_at = i;
+			return false;
+		}
+		i += used;
+	}
+	return true;
+}
+
+int campaign_parse_time(struct db *db, const char *s, const char *tz, double *out)
+{
+	const char *p[2] = { s, tz ? tz : "UTC" };
+	char buf[64];
+	int n;
+
+	if (!strcmp(s, "now")) {
+		*out = window_now();
+		return 0;
+	}
+	if (window_parse_utc(s, out) == 0)
+		return 0;
+	/* A local time is read in the campaign's zone; an explicit offset wins. */
+	if (db_begin(db) < 0)
+		return -1;
+	db_set_quiet(db, true);
+	n = db_query_value(db, buf, sizeof(buf),
+			   "SELECT set_config('TimeZone', $2, true),"
+			   " extract(epoch from $1::timestamptz)::text", 2, p);
+	if (n > 0)
+		n = db_query_value(db, buf, sizeof(buf),
+				   "SELECT extract(epoch from $1::timestamptz)::text", 1, p);
+	db_set_quiet(db, false);
+	db_rollback(db);
+	if (n <= 0 || parse_double(buf, out) < 0)
+		return error("bad time '%s': expected 'now', 2026-11-25T08:00:00Z or "
+			     "'2026-11-25 08:00' (local time in %s)", s, p[1]);
+	return 0;
+}
+
+int campaign_create(struct db *db, const struct campaign_spec *spec, bool *created,
+		    bool *usage_error)
+{
+	char err[200], ws[24] = "", we[24] = "", startbuf[32] = "", idbuf[32];
+	const char *tz = spec->tz ? spec->tz : NULL;
+	const char *params[8];
+	struct db_result *r = NULL;
+	int wstart, wend, n;
+	size_t bad;
+	double start;
+
+	*usage_error = true;
+	*created = false;
+	if (!spec->name || !*spec->name || strlen(spec->name) > 100)
+		return error("campaign name must be 1 to 100 characters");
+	for (const char *p = spec->name; *p; p++)
+		if ((unsigned char)*p < 0x20)
+			return error("campaign name must not hold control characters");
+	if (!campaign_sender_valid(spec->sender))
+		return error("sender '%s' is not a sender address like tel:+2230000 "
+			     "(tel:+, then 4 to 15 digits)", spec->sender ? spec->sender : "");
+	if (!spec->message || !*spec->message)
+		return error("the message is empty");
+	if (!utf8_valid(spec->message, &bad))
+		return error("the message is not valid UTF-8 (byte %zu); save the file as UTF-8",
+			     bad + 1);
+	if (template_check(spec->message, err, sizeof(err)) < 0)
+		return error("message template: %s", err);
+	if (spec->sender_name && !utf8_valid(spec->sender_name, &bad))
+		return error("sender name is not valid UTF-8");
+	if (spec->window) {
+		if (window_parse(spec->window, &wstart, &wend) < 0)
+			return error("window '%s' is not HH:MM-HH:MM (e.g. 08:00-20:00)", spec->window);
+		snprintf(ws, sizeof(ws), "%02d:%02d", wstart / 60, wstart % 60);
+		snprintf(we, sizeof(we), "%02d:%02d", wend / 60, wend % 60);
+	}
+	if (tz && !window_tz_valid(tz))
+		return error("unknown time zone '%s' (e.g. Africa/Bamako, Africa/Abidjan, UTC)", tz);
+	if (spec->start) {
+		if (campaign_parse_time(db, spec->start, tz ? tz : "UTC", &start) < 0)
+			return -1;
+		snprintf(startbuf, sizeof(startbuf), "%.3f", start);
+	}
+	*usage_error = false;
+	params[0] = spec->name;
+	params[1] = spec->sender;
+	params[2] = spec->sender_name;
+	params[3] = spec->message;
+	params[4] = *startbuf ? startbuf : NULL;
+	params[5] = *ws ? ws : NULL;
+	params[6] = *we ? we : NULL;
+	params[7] = tz;
+	n = db_query(db, &r,
+		     "INSERT INTO campaigns (name, sender_address, sender_name, template,"
+		     " start_at, window_start, window_end, tz)"
+		     " VALUES ($1, $2, $3, $4, to_timestamp($5::float8), $6::time, $7::time,"
+		     "         coalesce($8, 'UTC'))"
+		     " ON CONFLICT (name) DO UPDATE SET"
+		     "  sender_address = EXCLUDED.sender_address,"
+		     "  sender_name = coalesce(EXCLUDED.sender_name, campaigns.sender_name),"
+		     "  template = EXCLUDED.template,"
+		     "  start_at = coalesce(EXCLUDED.start_at, campaigns.start_at),"
+		     "  window_start = CASE WHEN $6 IS NULL THEN campaigns.window_start ELSE EXCLUDED.window_start END,"
+		     "  window_end = CASE WHEN $6 IS NULL THEN campaigns.window_end ELSE EXCLUDED.window_end END,"
+		     "  tz = CASE WHEN $8 IS NULL THEN campaigns.tz ELSE EXCLUDED.tz END,"
+		     "  updated_at = now()"
+		     " WHERE campaigns.status = 'draft'"
+		     " RETURNING id, (xmax = 0)", 8, params);
+	if (n < 0)
+		return -1;
+	if (n == 0) {
+		struct campaign c;
+		db_result_free(r);
+		*usage_error = true;
+		if (campaign_load(db, spec->name, &c) == 0) {
+			error("campaign '%s' already exists and is %s; only a draft can be changed",
+			      spec->name, c.status);
+			campaign_release(&c);
+			return -1;
+		}
+		return error("campaign '%s' could not be created", spec->name);
+	}
+	*created = !strcmp(db_result_get(r, 0, 1), "t");
+	strlcpy_(idbuf, db_result_get(r, 0, 0), sizeof(idbuf));
+	db_result_free(r);
+	/* A changed template invalidates bodies rendered before. */
+	params[0] = idbuf;
+	if (db_query(db, NULL, "UPDATE messages SET body = NULL, encoding = NULL, segments = NULL"
+		     " WHERE campaign_id = $1::bigint AND send_status = 'pending'", 1, params) < 0)
+		return -1;
+	return 0;
+}
+
+void campaign_pg_array_add(struct strbuf *sb, const char *s)
+{
+	if (sb->len > 1)
+		strbuf_addch(sb, ',');
+	if (!s) {
+		strbuf_addstr(sb, "NULL");
+		return;
+	}
+	strbuf_addch(sb, '"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			strbuf_addch(sb, '\\');
+		strbuf_addch(sb, *s);
+	}
+	strbuf_addch(sb, '"');
+}
+
+static struct campaign_country *country_get(struct campaign_preview *pv, const char *cc)
+{
+	size_t i;
+
+	for (i = 0; i < pv->ncountries; i++)
+		if (!strcmp(pv->countries[i].country, cc))
+			return &pv->countries[i];
+	pv->countries = xrealloc(pv->countries, (pv->ncountries + 1) * sizeof(*pv->countries));
+	memset(&pv->countries[pv->ncountries], 0, sizeof(*pv->countries));
+	strlcpy_(pv->countries[pv->ncountries].country, cc, 4);
+	pv->countries[pv->ncountries].available = -1;
+	return &pv->countries[pv->ncountries++];
+}
+
+enum render_mode { RENDER_COUNT, RENDER_STORE, RENDER_STORE_FAIL };
+
+static void add_missing(struct campaign_preview *pv, const char *field, long long line)
+{
+	if (!pv->missing)
+		strlcpy_(pv->missing_field, field, sizeof(pv->missing_field));
+	if (pv->n_missing_lines < CAMPAIGN_MAX_LINES)
+		pv->missing_lines[pv->n_missing_lines++] = line;
+	pv->missing++;
+}
+
+/* Render rows that have no body yet, in batches by id. */
+static int render_rows(struct db *db, const struct campaign *c, enum render_mode mode,
+		       struct campaign_preview *pv)
+{
+	struct strbuf ids = STRBUF_INIT, bodies = STRBUF_INIT, encs = STRBUF_INIT,
+		segs = STRBUF_INIT, errs = STRBUF_INIT, fids = STRBUF_INIT, body = STRBUF_INIT;
+	char idbuf[32], lastbuf[32] = "0";
+	int ret = -1, failed = 0;
+
+	snprintf(idbuf, sizeof(idbuf), "%lld", c->id);
+	for (;;) {
+		const char *p[2] = { idbuf, lastbuf };
+		struct db_result *r;
+		int n, i, stored = 0;
+
+		n = db_query(db, &r,
+			     "SELECT id, coalesce(line_no, 0), msisdn, country, fields::text"
+			     " FROM messages WHERE campaign_id = $1::bigint AND body IS NULL"
+			     " AND send_status = 'pending' AND id > $2::bigint ORDER BY id LIMIT 2000",
+			     2, p);
+		if (n < 0)
+			goto out;
+		if (n == 0) {
+			db_result_free(r);
+			break;
+		}
+		strbuf_reset(&ids); strbuf_addch(&ids, '{');
+		strbuf_reset(&bodies); strbuf_addch(&bodies, '{');
+		strbuf_reset(&encs); strbuf_addch(&encs, '{');
+		strbuf_reset(&segs); strbuf_addch(&segs, '{');
+		strbuf_reset(&fids); strbuf_addch(&fids, '{');
+		strbuf_reset(&errs); strbuf_addch(&errs, '{');
+		for (i = 0; i < n; i++) {
+			const char *id = db_result_get(r, i, 0);
+			char missing[130], num[16];
+			struct gsm_count gc;
+			int rc;
+
+			strbuf_reset(&body);
+			rc = template_render_json(c->template ? c->template : "",
+						  db_result_get(r, i, 4), db_result_get(r, i, 2),
+						  &body, missing, sizeof(missing));
+			if (rc < 0) {
+				db_result_free(r);
+				goto out;
+			}
+			if (rc == 1) {
+				char msg[200];
+				long long line = db_result_int(r, i, 1);
+				add_missing(pv, missing, line ? line : -db_result_int(r, i, 0));
+				snprintf(msg, sizeof(msg), "template field '%s' is missing or empty "
+					 "(line %lld)", missing, line);
+				campaign_pg_array_add(&fids, id);
+				campaign_pg_array_add(&errs, msg);
+				continue;
+			}
+			if (gsm_count(body.buf, body.len, &gc) < 0) {
+				db_result_free(r);
+				goto out;
+			}
+			{
+				struct campaign_country *cc = country_get(pv, db_result_get(r, i, 3));
+				cc->messages++;
+				cc->segments += gc.segments;
+			}
+			if (gc.encoding == GSM_ENC_GSM7)
+				pv->gsm7++;
+			else
+				pv->ucs2++;
+			pv->segments += gc.segments;
+			if (gc.segments > pv->max_segments)
+				pv->max_segments = gc.segments;
+			if (!*pv->sample)
+				strlcpy_(pv->sample, body.buf, sizeof(pv->sample));
+			if (mode != RENDER_COUNT) {
+				snprintf(num, sizeof(num), "%d", gc.segments);
+				campaign_pg_array_add(&ids, id);
+				campaign_pg_array_add(&bodies, body.buf);
+				campaign_pg_array_add(&encs, gsm_encoding_name(gc.encoding));
+				campaign_pg_array_add(&segs, num);
+				stored++;
+			}
+		}
+		strlcpy_(lastbuf, db_result_get(r, n - 1, 0), sizeof(lastbuf));
+		db_result_free(r);
+		strbuf_addch(&ids, '}'); strbuf_addch(&bodies, '}'); strbuf_addch(&encs, '}');
+		strbuf_addch(&segs, '}'); strbuf_addch(&fids, '}'); strbuf_addch(&errs, '}');
+		if (stored) {
+			const char *q[4] = { ids.buf, bodies.buf, encs.buf, segs.buf };
+			if (db_query(db, NULL,
+				     "UPDATE messages m SET body = v.b, encoding = v.e, segments = v.s,"
+				     " updated_at = now()"
+				     " FROM unnest($1::bigint[], $2::text[], $3::text[], $4::smallint[])"
+				     "  AS v(id, b, e, s)"
+				     " WHERE m.id = v.id AND m.body IS NULL AND m.send_status = 'pending'",
+				     4, q) < 0)
+				goto out;
+		}
+		if (mode == RENDER_STORE_FAIL && fids.len > 2) {
+			const char *q[2] = { fids.buf, errs.buf };
+			int k = db_query(db, NULL,
+					 "UPDATE messages m SET send_status = 'failed', last_error = v.e,"
+					 " updated_at = now()"
+					 " FROM unnest($1::bigint[], $2::text[]) AS v(id, e)"
+					 " WHERE m.id = v.id AND m.send_status = 'pending'", 2, q);
+			if (k < 0)
+				goto out;
+			failed += k;
+		}
+		if (n < 2000)
+			break;
+	}
+	ret = mode == RENDER_STORE_FAIL ? failed : 0;
+out:
+	strbuf_release(&ids); strbuf_release(&bodies); strbuf_release(&encs);
+	strbuf_release(&segs); strbuf_release(&errs); strbuf_release(&fids);
+	strbuf_release(&body);
+	return ret;
+}
+
+int campaign_fail_unrenderable(struct db *db, const struct campaign *c)
+{
+	struct campaign_preview pv;
+	int n;
+
+	memset(&pv, 0, sizeof(pv));
+	n = render_rows(db, c, RENDER_STORE_FAIL, &pv);
+	if (n > 0)
+		warning("campaign '%s': %d message(s) failed: template field '%s' missing "
+			"(first at line %lld)", c->name, n, pv.missing_field,
+			pv.n_missing_lines ? pv.missing_lines[0] : 0);
+	campaign_preview_release(&pv);
+	return n;
+}
+
+static int count_statuses(struct db *db, const char *idbuf, struct campaign_preview *pv)
+{
+	struct db_result *r;
+	int n, i, k;
+
+	n = db_query(db, &r, "SELECT send_status, count(*) FROM messages"
+		     " WHERE campaign_id = $1::bigint GROUP BY 1", 1, &idbuf);
+	if (n < 0)
+		return -1;
+	for (i = 0; i < n; i++)
+		for (k = 0; k < 5; k++)
+			if (!strcmp(db_result_get(r, i, 0), campaign_send_names[k])) {
+				pv->send[k] = db_result_int(r, i, 1);
+				pv->total += pv->send[k];
+			}
+	db_result_free(r);
+	n = db_query(db, &r, "SELECT coalesce(delivery_status, 'none'), count(*) FROM messages"
+		     " WHERE campaign_id = $1::bigint GROUP BY 1", 1, &idbuf);
+	if (n < 0)
+		return -1;
+	for (i = 0; i < n; i++)
+		for (k = 0; k < 6; k++)
+			if (!strcmp(db_result_get(r, i, 0), campaign_delivery_names[k]))
+				pv->delivery[k] = db_result_int(r, i, 1);
+	db_result_free(r);
+	return 0;
+}
+
+static void check_credit(struct orange_client *client, struct campaign_preview *pv, double now)
+{
+	struct orange_contract *ct = NULL;
+	struct orange_error err;
+	size_t n = 0, i, j;
+
+	memset(&err, 0, sizeof(err));
+	if (orange_contracts(client, NULL, &ct, &n, &err) < 0) {
+		if (err.kind == ORANGE_ERR_NETWORK || err.kind == ORANGE_ERR_SERVER)
+			snprintf(pv->credit_error, sizeof(pv->credit_error),
+				 "Orange is unreachable (%s): credit not checked", err.message);
+		else
+			snprintf(pv->credit_error, sizeof(pv->credit_error),
+				 "cannot read the contracts from Orange (%s: %s): credit not checked",
+				 orange_err_name(err.kind), err.message);
+		return;
+	}
+	pv->credit_checked = true;
+	for (i = 0; i < pv->ncountries; i++) {
+		struct campaign_country *cc = &pv->countries[i];
+
+		cc->available = 0;
+		for (j = 0; j < n; j++) {
+			if (strcmp(ct[j].country, cc->country))
+				continue;
+			if (ct[j].expires_at > 0 && ct[j].expires_at <= now)
+				continue; /* expired units cannot be spent */
+			cc->available += ct[j].available_units;
+			if (ct[j].expires_at > 0 &&
+			    (!cc->expires_at || ct[j].expires_at < cc->expires_at)) {
+				cc->expires_at = ct[j].expires_at;
+				strlcpy_(cc->expires, ct[j].expires, sizeof(cc->expires));
+			}
+		}
+		if (cc->available < cc->segments) {
+			cc->short_credit = true;
+			pv->credit_short = true;
+		}
+	}
+	free(ct);
+}
+
+int campaign_preview(struct db *db, const struct campaign *c, struct orange_client *client,
+		     bool store, double rate, struct campaign_preview *pv)
+{
+	struct db_result *r;
+	char idbuf[32], buf[64];
+	long long remaining = 0;
+	double now = window_now();
+	int n, i;
+
+	memset(pv, 0, sizeof(*pv));
+	snprintf(idbuf, sizeof(idbuf), "%lld", c->id);
+	if (render_rows(db, c, store ? RENDER_STORE : RENDER_COUNT, pv) < 0)
+		return -1;
+	const char *p[1] = { idbuf };
+	n = db_query(db, &r,
+		     "SELECT country, encoding, count(*), sum(segments), max(segments)"
+		     " FROM messages WHERE campaign_id = $1::bigint AND body IS NOT NULL"
+		     " AND send_status IN ('pending', 'sending') GROUP BY 1, 2", 1, p);
+	if (n < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		struct campaign_country *cc = country_get(pv, db_result_get(r, i, 0));
+		long long cnt = db_result_int(r, i, 2), seg = db_result_int(r, i, 3);
+
+		cc->messages += cnt;
+		cc->segments += seg;
+		pv->segments += seg;
+		if (!strcmp(db_result_get(r, i, 1), "GSM7"))
+			pv->gsm7 += cnt;
+		else
+			pv->ucs2 += cnt;
+		if (db_result_int(r, i, 4) > pv->max_segments)
+			pv->max_segments = db_result_int(r, i, 4);
+	}
+	db_result_free(r);
+	if (!*pv->sample && db_query_value(db, pv->sample, sizeof(pv->sample),
+			"SELECT body FROM messages WHERE campaign_id = $1::bigint"
+			" AND body IS NOT NULL ORDER BY id LIMIT 1", 1, p) < 0)
+		return -1;
+	n = db_query(db, &r, "SELECT country, reason FROM campaign_country_holds"
+		     " WHERE campaign_id = $1::bigint ORDER BY country", 1, p);
+	if (n < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		struct campaign_country *cc = country_get(pv, db_result_get(r, i, 0));
+		cc->held = true;
+		strlcpy_(cc->hold_reason, db_result_get(r, i, 1), sizeof(cc->hold_reason));
+	}
+	db_result_free(r);
+	if (count_statuses(db, idbuf, pv) < 0)
+		return -1;
+	if (rate <= 0) {
+		if (db_query_value(db, buf, sizeof(buf),
+				   "SELECT rate FROM send_rate WHERE name = 'default'", 0, NULL) < 0)
+			return -1;
+		if (parse_double(buf, &rate) < 0 || rate <= 0)
+			rate = 5;
+	}
+	pv->rate = rate;
+	remaining = pv->send[0] + pv->send[1];
+	if (remaining > 0 && strcmp(c->status, "done") && strcmp(c->status, "cancelled")) {
+		pv->est_start = c->start_at > now ? c->start_at : now;
+		pv->est_finish = window_finish(pv->est_start, (double)remaining / rate,
+					       c->window_start, c->window_end, c->tz);
+		if (pv->est_finish < 0)
+			pv->est_finish = 0;
+	}
+	if (client && pv->segments > 0) {
+		check_credit(client, pv, now);
+		for (size_t k = 0; k < pv->ncountries; k++) {
+			struct campaign_country *cc = &pv->countries[k];
+			if (cc->expires_at > 0 && pv->est_finish > cc->expires_at && cc->segments > 0)
+				cc->expires_first = true;
+		}
+	} else if (!client) {
+		snprintf(pv->credit_error, sizeof(pv->credit_error),
+			 "credit not checked (no Orange credentials)");
+	}
+	return 0;
+}
+
+void campaign_preview_release(struct campaign_preview *pv)
+{
+	free(pv->countries);
+	memset(pv, 0, sizeof(*pv));
+}
+
+void campaign_format_time(const struct campaign *c, double t, char *buf, size_t size)
+{
+	window_format(t, c->tz, buf, size);
+}
+
+static void window_text(const struct campaign *c, char *buf, size_t size)
+{
+	if (c->window_start < 0)
+		snprintf(buf, size, "any time");
+	else
+		snprintf(buf, size, "%02d:%02d-%02d:%02d %s", c->window_start / 60,
+			 c->window_start % 60, c->window_end / 60, c->window_end % 60, c->tz);
+}
+
+void campaign_preview_print(const struct campaign *c, const struct campaign_preview *pv)
+{
+	char tbuf[64], wbuf[128];
+	size_t i;
+	int k;
+
+	printf("campaign  %s (%s)\n", c->name, c->status);
+	if (c->paused_reason && !strcmp(c->status, "paused"))
+		printf("paused    %s\n", c->paused_reason);
+	printf("sender    %s%s%s%s\n", c->sender_address ? c->sender_address : "(not set)",
+	       c->sender_name ? " \"" : "", c->sender_name ? c->sender_name : "",
+	       c->sender_name ? "\"" : "");
+	if (c->start_at > 0) {
+		campaign_format_time(c, c->start_at, tbuf, sizeof(tbuf));
+		printf("start     %s\n", tbuf);
+	}
+	window_text(c, wbuf, sizeof(wbuf));
+	printf("window    %s\n", wbuf);
+	printf("message   %s\n", c->template ? c->template : "(not set)");
+	if (*pv->sample)
+		printf("sample    %s\n", pv->sample);
+	printf("\nrecipients %lld:", pv->total);
+	for (k = 0; k < 5; k++)
+		printf(" %s %lld%s", campaign_send_names[k], pv->send[k], k < 4 ? "," : "\n");
+	printf("delivery  ");
+	for (k = 0; k < 6; k++)
+		printf(" %s %lld%s", campaign_delivery_names[k], pv->delivery[k], k < 5 ? "," : "\n");
+	printf("to send   %lld messages (GSM-7 %lld, UCS-2 %lld), %lld units, "
+	       "at most %lld per message\n", pv->gsm7 + pv->ucs2, pv->gsm7, pv->ucs2,
+	       pv->segments, pv->max_segments);
+	if (pv->missing) {
+		printf("MISSING   %lld message(s) use field '%s' (or another) that is missing or "
+		       "empty; lines:", pv->missing, pv->missing_field);
+		for (i = 0; i < pv->n_missing_lines; i++)
+			printf(" %lld", pv->missing_lines[i]);
+		printf("%s\n", (long long)pv->n_missing_lines < pv->missing ? " ..." : "");
+	}
+	if (pv->ncountries) {
+		printf("\n%-8s %10s %10s %10s  %s\n", "country", "messages", "units", "available",
+		       "status");
+		for (i = 0; i < pv->ncountries; i++) {
+			const struct campaign_country *cc = &pv->countries[i];
+			char avail[32];
+
+			if (cc->available >= 0)
+				snprintf(avail, sizeof(avail), "%lld", cc->available);
+			else
+				snprintf(avail, sizeof(avail), "?");
+			printf("%-8s %10lld %10lld %10s  %s%s%s%s%s\n", cc->country, cc->messages,
+			       cc->segments, avail,
+			       cc->held ? "HELD: " : "", cc->held ? cc->hold_reason : "",
+			       cc->short_credit ? (cc->held ? "; SHORT of credit" : "SHORT of credit") :
+			       (pv->credit_checked && !cc->held ? "ok" : ""),
+			       cc->expires_first ? "; expires before the estimated finish: " : "",
+			       cc->expires_first ? cc->expires : "");
+		}
+	}
+	if (!pv->credit_checked && *pv->credit_error)
+		printf("credit    %s\n", pv->credit_error);
+	if (pv->est_finish > 0) {
+		campaign_format_time(c, pv->est_finish, tbuf, sizeof(tbuf));
+		printf("estimate  %s at %.4g messages/s, inside the window\n", tbuf, pv->rate);
+	}
+}
+
+void campaign_preview_json(struct json_gen *g, const struct campaign *c,
+			   const struct campaign_preview *pv)
+{
+	char tbuf[64];
+	size_t i;
+	int k;
+
+	json_map_open(g);
+	json_kv_str(g, "name", c->name);
+	json_kv_str(g, "status", c->status);
+	json_kv_str(g, "paused_reason", c->paused_reason);
+	json_kv_str(g, "sender", c->sender_address);
+	json_kv_str(g, "sender_name", c->sender_name);
+	json_kv_str(g, "message", c->template);
+	json_kv_str(g, "sample", *pv->sample ? pv->sample : NULL);
+	json_key(g, "start_at");
+	if (c->start_at > 0) {
+		window_format(c->start_at, "UTC", tbuf, sizeof(tbuf));
+		json_str(g, tbuf);
+	} else {
+		json_null(g);
+	}
+	json_key(g, "window");
+	if (c->window_start >= 0) {
+		snprintf(tbuf, sizeof(tbuf), "%02d:%02d-%02d:%02d", c->window_start / 60,
+			 c->window_start % 60, c->window_end / 60, c->window_end % 60);
+		json_str(g, tbuf);
+	} else {
+		json_null(g);
+	}
+	json_kv_str(g, "tz", c->tz);
+	json_kv_int(g, "total", pv->total);
+	json_key(g, "send");
+	json_map_open(g);
+	for (k = 0; k < 5; k++)
+		json_kv_int(g, campaign_send_names[k], pv->send[k]);
+	json_map_close(g);
+	json_key(g, "delivery");
+	json_map_open(g);
+	for (k = 0; k < 6; k++)
+		json_kv_int(g, campaign_delivery_names[k], pv->delivery[k]);
+	json_map_close(g);
+	json_key(g, "preview");
+	json_map_open(g);
+	json_kv_int(g, "messages", pv->gsm7 + pv->ucs2);
+	json_kv_int(g, "gsm7", pv->gsm7);
+	json_kv_int(g, "ucs2", pv->ucs2);
+	json_kv_int(g, "units", pv->segments);
+	json_kv_int(g, "max_segments", pv->max_segments);
+	json_kv_int(g, "missing", pv->missing);
+	json_kv_str(g, "missing_field", pv->missing ? pv->missing_field : NULL);
+	json_key(g, "missing_lines");
+	json_array_open(g);
+	for (i = 0; i < pv->n_missing_lines; i++)
+		json_int(g, pv->missing_lines[i]);
+	json_array_close(g);
+	json_kv_bool(g, "credit_checked", pv->credit_checked);
+	json_kv_str(g, "credit_error", pv->credit_checked ? NULL : pv->credit_error);
+	json_kv_bool(g, "credit_short", pv->credit_short);
+	json_kv_double(g, "rate", pv->rate);
+	json_key(g, "estimated_finish");
+	if (pv->est_finish > 0) {
+		window_format(pv->est_finish, "UTC", tbuf, sizeof(tbuf));
+		json_str(g, tbuf);
+	} else {
+		json_null(g);
+	}
+	json_key(g, "countries");
+	json_array_open(g);
+	for (i = 0; i < pv->ncountries; i++) {
+		const struct campaign_country *cc = &pv->countries[i];
+
+		json_map_open(g);
+		json_kv_str(g, "country", cc->country);
+		json_kv_int(g, "messages", cc->messages);
+		json_kv_int(g, "units", cc->segments);
+		json_key(g, "available");
+		if (cc->available >= 0)
+			json_int(g, cc->available);
+		else
+			json_null(g);
+		json_kv_str(g, "expires", *cc->expires ? cc->expires : NULL);
+		json_kv_bool(g, "short", cc->short_credit);
+		json_kv_bool(g, "expires_before_finish", cc->expires_first);
+		json_kv_bool(g, "held", cc->held);
+		json_kv_str(g, "hold_reason", cc->held ? cc->hold_reason : NULL);
+		json_map_close(g);
+	}
+	json_array_close(g);
+	json_map_close(g);
+	json_map_close(g);
+}
+
+static int set_status(struct db *db, struct campaign *c, const char *sql,
+		      int nparams, const char *const *extra, const char *newstatus)
+{
+	const char *p[4];
+	char idbuf[32];
+	int i, n;
+
+	snprintf(idbuf, sizeof(idbuf), "%lld", c->id);
+	p[0] = idbuf;
+	for (i = 0; i < nparams - 1 && i < 3; i++)
+		p[i + 1] = extra[i];
+	n = db_query(db, NULL, sql, nparams, p);
+	if (n < 0)
+		return -1;
+	if (n == 0)
+		return 1;
+	strlcpy_(c->status, newstatus, sizeof(c->status));
+	return 0;
+}
+
+int campaign_schedule(struct db *db, struct campaign *c, double start_at)
+{
+	char sbuf[32];
+	const char *extra[1] = { sbuf };
+	int rc;
+
+	if (strcmp(c->status, "draft"))
+		return error("campaign '%s' is %s: only a draft can be scheduled", c->name, c->status);
+	if (!c->sender_address || !c->template)
+		return error("campaign '%s' has no sender or message yet: run 'griot campaign "
+			     "create %s --sender tel:+... --message ...' first", c->name, c->name);
+	snprintf(sbuf, sizeof(sbuf), "%.3f", start_at);
+	rc = set_status(db, c, "UPDATE campaigns SET status = 'scheduled',"
+			" start_at = to_timestamp($2::float8), paused_reason = NULL, updated_at = now()"
+			" WHERE id = $1::bigint AND status = 'draft'", 2, extra, "scheduled");
+	if (rc == 1)
+		return error("campaign '%s' changed status meanwhile", c->name);
+	if (rc == 0)
+		c->start_at = start_at;
+	return rc;
+}
+
+int campaign_pause(struct db *db, struct campaign *c, const char *reason)
+{
+	const char *extra[1] = { reason ? reason : "operator" };
+	int rc;
+
+	if (strcmp(c->status, "scheduled") && strcmp(c->status, "running"))
+		return error("campaign '%s' is %s: only a scheduled or running campaign can be paused",
+			     c->name, c->status);
+	rc = set_status(db, c, "UPDATE campaigns SET status = 'paused', paused_reason = $2,"
+			" updated_at = now() WHERE id = $1::bigint AND status IN ('scheduled', 'running')",
+			2, extra, "paused");
+	return rc == 1 ? error("campaign '%s' changed status meanwhile", c->name) : rc;
+}
+
+int campaign_resume(struct db *db, struct campaign *c, int *holds_cleared)
+{
+	char idbuf[32];
+	const char *p[1] = { idbuf };
+	int n, rc = 0;
+
+	*holds_cleared = 0;
+	if (strcmp(c->status, "paused") && strcmp(c->status, "running") &&
+	    strcmp(c->status, "scheduled"))
+		return error("campaign '%s' is %s: nothing to resume", c->name, c->status);
+	snprintf(idbuf, sizeof(idbuf), "%lld", c->id);
+	if (db_begin(db) < 0)
+		return -1;
+	n = db_query(db, NULL, "DELETE FROM campaign_country_holds WHERE campaign_id = $1::bigint",
+		     1, p);
+	if (n < 0)
+		goto fail;
+	*holds_cleared = n;
+	if (!strcmp(c->status, "paused")) {
+		rc = set_status(db, c, "UPDATE campaigns SET status = CASE WHEN started_at IS NULL"
+				" THEN 'scheduled' ELSE 'running' END, paused_reason = NULL,"
+				" updated_at = now() WHERE id = $1::bigint AND status = 'paused'",
+				1, NULL, c->started_at > 0 ? "running" : "scheduled");
+		if (rc < 0)
+			goto fail;
+	}
+	if (db_commit(db) < 0)
+		return -1;
+	return 0;
+fail:
+	db_rollback(db);
+	return -1;
+}
+
+int campaign_cancel(struct db *db, struct campaign *c)
+{
+	int rc;
+
+	if (!strcmp(c->status, "done") || !strcmp(c->status, "cancelled"))
+		return error("campaign '%s' is already %s", c->name, c->status);
+	rc = set_status(db, c, "UPDATE campaigns SET status = 'cancelled', updated_at = now(),"
+			" finished_at = now() WHERE id = $1::bigint AND status NOT IN ('done', 'cancelled')",
+			1, NULL, "cancelled");
+	return rc == 1 ? error("campaign '%s' changed status meanwhile", c->name) : rc;
+}
+
+int campaign_in_window(const struct campaign *c, double t, bool *inside, double *next)
+{
+	double o, cl;
+
+	if (window_find(t, c->window_start, c->window_end, c->tz, &o, &cl) < 0)
+		return -1;
+	*inside = o <= t && t < cl;
+	if (next)
+		*next = *inside ? cl : o;
+	return 0;
+}
+
+int campaign_start_if_due(struct db *db, struct campaign *c, double now, bool *started)
+{
+	bool inside;
+	int rc;
+
+	*started = false;
+	if (strcmp(c->status, "scheduled"))
+		return 0;
+	if (c->start_at > now)
+		return 0;
+	if (campaign_in_window(c, now, &inside, NULL) < 0)
+		return -1;
+	if (!inside)
+		return 0;
+	rc = set_status(db, c, "UPDATE campaigns SET status = 'running',"
+			" started_at = coalesce(started_at, now()), updated_at = now()"
+			" WHERE id = $1::bigint AND status = 'scheduled'", 1, NULL, "running");
+	if (rc < 0)
+		return -1;
+	*started = rc == 0;
+	if (rc == 0 && !c->started_at)
+		c->started_at = time_now();
+	return 0;
+}
+
+int campaign_finish_if_done(struct db *db, long long id)
+{
+	char idbuf[32];
+	const char *p[1] = { idbuf };
+
+	snprintf(idbuf, sizeof(idbuf), "%lld", id);
+	return db_query(db, NULL,
+			"UPDATE campaigns SET status = 'done', finished_at = now(), updated_at = now()"
+			" WHERE id = $1::bigint AND status = 'running' AND NOT EXISTS"
+			" (SELECT 1 FROM messages WHERE campaign_id = $1::bigint"
+			"  AND send_status IN ('pending', 'sending'))", 1, p);
+}
+
+int campaign_hold_country(struct db *db, long long id, const char *country, const char *reason)
+{
+	char idbuf[32];
+	const char *p[3] = { idbuf, country, reason };
+
+	snprintf(idbuf, sizeof(idbuf), "%lld", id);
+	return db_query(db, NULL,
+			"INSERT INTO campaign_country_holds (campaign_id, country, reason)"
+			" VALUES ($1::bigint, $2, $3) ON CONFLICT DO NOTHING", 3, p);
+}

@@ -1,0 +1,139 @@
+#ifndef CAMPAIGN_CAMPAIGN_H
+#define CAMPAIGN_CAMPAIGN_H
+/*
+ * Campaigns: creation, the lifecycle of docs/statuses.md, rendering the
+ * messages (template, GSM-7/UCS-2, segments) and the preview shown by
+ * `griot campaign show` and checked by `schedule`.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+
+struct db;
+struct orange_client;
+struct json_gen;
+
+struct campaign {
+	long long id;
+	char *name;
+	char status[16];
+	char *sender_address;       /* NULL until set */
+	char *sender_name;
+	char *template;
+	double start_at;            /* 0 = not set */
+	int window_start;           /* minutes after local midnight, -1 = none */
+	int window_end;
+	char tz[64];
+	char *paused_reason;
+	double created_at, started_at, finished_at;
+};
+
+/* 0 found, 1 not found (nothing printed), -1 error. */
+int campaign_load(struct db *db, const char *name, struct campaign *out);
+int campaign_load_id(struct db *db, long long id, struct campaign *out);
+void campaign_release(struct campaign *c);
+
+struct campaign_spec {
+	const char *name;
+	const char *sender;         /* tel:+2230000 */
+	const char *sender_name;
+	const char *message;        /* template text (UTF-8) */
+	const char *start;          /* time text, NULL = when scheduled */
+	const char *window;         /* "08:00-20:00", NULL = none */
+	const char *tz;             /* NULL = UTC */
+};
+/* Validate a sender address ("tel:+" and 4..15 digits). */
+bool campaign_sender_valid(const char *s);
+/*
+ * Create the campaign, or fill in a draft created by an import.  -1 after
+ * error(); *usage_error tells a bad argument (EX_USAGE/EX_DATAERR) from a
+ * database failure.
+ */
+int campaign_create(struct db *db, const struct campaign_spec *spec, bool *created,
+		    bool *usage_error);
+
+/* Parse a --start time: "now", an ISO time with Z/offset, or a local
+ * "YYYY-MM-DD HH:MM" in tz.  0 or -1. */
+int campaign_parse_time(struct db *db, const char *s, const char *tz, double *out);
+
+#define CAMPAIGN_MAX_LINES 20
+
+struct campaign_country {
+	char country[4];
+	long long messages;         /* still to send (pending + sending) */
+	long long segments;         /* units they need */
+	long long available;        /* from the contracts, -1 unknown */
+	double expires_at;          /* earliest expiry among them, 0 unknown */
+	char expires[32];
+	bool short_credit;
+	bool expires_first;         /* expires before the estimated finish */
+	bool held;
+	char hold_reason[1024];
+};
+
+struct campaign_preview {
+	long long total;
+	long long send[5];          /* pending sending sent failed unknown */
+	long long delivery[6];      /* five Orange statuses, then none */
+	long long gsm7, ucs2;       /* remaining messages by encoding */
+	long long segments;         /* remaining units */
+	long long max_segments;
+	long long missing;          /* remaining messages with a missing field */
+	char missing_field[130];    /* the first missing field seen */
+	long long missing_lines[CAMPAIGN_MAX_LINES];
+	size_t n_missing_lines;
+	struct campaign_country *countries;
+	size_t ncountries;
+	bool credit_checked;        /* Orange answered */
+	char credit_error[600];     /* why not */
+	bool credit_short;
+	double rate;                /* messages per second used for the estimate */
+	double est_start, est_finish; /* 0 when nothing to send */
+	char sample[480];           /* first rendered message */
+};
+
+extern const char *const campaign_send_names[5];
+extern const char *const campaign_delivery_names[6];
+
+/*
+ * Render every message still to send and count.  store: write body,
+ * encoding and segments of the rows that have none yet (those with a
+ * missing field stay NULL, hence unsendable).  client may be NULL: no
+ * credit check.  rate <= 0: the shared limiter's rate.
+ */
+int campaign_preview(struct db *db, const struct campaign *c, struct orange_client *client,
+		     bool store, double rate, struct campaign_preview *pv);
+void campaign_preview_release(struct campaign_preview *pv);
+void campaign_preview_print(const struct campaign *c, const struct campaign_preview *pv);
+void campaign_preview_json(struct json_gen *g, const struct campaign *c,
+			   const struct campaign_preview *pv);
+
+/*
+ * Rows whose template cannot be rendered (missing field) become failed
+ * with last_error naming the field: for recipients imported after
+ * scheduling.  Returns how many, or -1.
+ */
+int campaign_fail_unrenderable(struct db *db, const struct campaign *c);
+
+/* Lifecycle: each checks the current status; -1 after error() naming it. */
+int campaign_schedule(struct db *db, struct campaign *c, double start_at);
+int campaign_pause(struct db *db, struct campaign *c, const char *reason);
+int campaign_resume(struct db *db, struct campaign *c, int *holds_cleared);
+int campaign_cancel(struct db *db, struct campaign *c);
+/* scheduled -> running when due and inside its window at time now. */
+int campaign_start_if_due(struct db *db, struct campaign *c, double now, bool *started);
+/* running -> done when nothing is pending or sending. 1 done, 0 not, -1. */
+int campaign_finish_if_done(struct db *db, long long id);
+/* Is the campaign inside its window at t?  *next: when it next opens or
+ * closes.  -1 on a bad tz. */
+int campaign_in_window(const struct campaign *c, double t, bool *inside, double *next);
+/* Hold / list holds. */
+int campaign_hold_country(struct db *db, long long id, const char *country, const char *reason);
+
+/* Text for a time in the campaign zone. */
+void campaign_format_time(const struct campaign *c, double t, char *buf, size_t size);
+
+/* Append s to sb as an element of a PostgreSQL array literal. */
+struct strbuf;
+void campaign_pg_array_add(struct strbuf *sb, const char *s);
+
+#endif
