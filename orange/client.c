@@ -218,6 +218,19 @@ static void resp_reset(struct orange_resp *r)
 	r->location[0] = '\0';
 	r->retry_after = 0;
 	r->errbuf[0] = '\0';
+	r->no_resend = false;
+	r->attempts = 0;
+}
+
+/* Called before each try of a request, on a new or reused connection. */
+static int on_prereq(void *arg, char *ip, char *local_ip, int port, int local_port)
+{
+	struct orange_resp *r = arg;
+
+	if (r->no_resend && r->attempts > 0)
+		return CURL_PREREQFUNC_ABORT;
+	r->attempts++;
+	return CURL_PREREQFUNC_OK;
 }
 
 static size_t on_body(char *p, size_t size, size_t nmemb, void *arg)
@@ -281,6 +294,9 @@ void orange_easy_setup(struct orange_client *c, CURL *e, struct orange_resp *r)
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "griot/" GRIOT_VERSION);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, on_prereq);
+	/* Do not keep connections Orange may be about to close as idle. */
+	curl_easy_setopt(e, CURLOPT_MAXAGE_CONN, 30L);
 	orange_easy_bind(e, r);
 }
 
@@ -290,14 +306,17 @@ void orange_easy_bind(CURL *e, struct orange_resp *r)
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, r);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->errbuf);
+	curl_easy_setopt(e, CURLOPT_PREREQDATA, r);
 }
 
-void orange_easy_collect(CURL *e, struct orange_resp *r)
+void orange_easy_collect(struct orange_client *c, CURL *e, struct orange_resp *r)
 {
-	long st = 0;
+	long st = 0, conns = 0;
 
 	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &st);
 	r->status = st;
+	if (curl_easy_getinfo(e, CURLINFO_NUM_CONNECTS, &conns) == CURLE_OK && conns > 0)
+		c->stats.connects += (unsigned long)conns;
 }
 
 /*
@@ -316,6 +335,12 @@ static int classify_transport(CURLcode rc, CURL *e, const struct orange_resp *r,
 
 	curl_easy_getinfo(e, CURLINFO_REQUEST_SIZE, &reqsize);
 	sent = reqsize > 0;
+	if (rc == CURLE_ABORTED_BY_CALLBACK && r->no_resend && r->attempts > 0) {
+		orange_fail(err, ORANGE_ERR_NETWORK, true,
+			    "the connection closed without an answer after the request "
+			    "was sent; not sent again, Orange may have accepted it");
+		return -1;
+	}
 	switch (rc) {
 	case CURLE_URL_MALFORMAT:
 	case CURLE_UNSUPPORTED_PROTOCOL:
@@ -428,12 +453,13 @@ int orange_call(struct orange_client *c, const char *method, const char *url,
 		if (body) {
 			curl_easy_setopt(c->easy, CURLOPT_POSTFIELDS, body);
 			curl_easy_setopt(c->easy, CURLOPT_POSTFIELDSIZE, (long)body_len);
+			r->no_resend = true; /* POSTs act: never repeat one blindly */
 		}
 		if (strcmp(method, "GET") && strcmp(method, "POST"))
 			curl_easy_setopt(c->easy, CURLOPT_CUSTOMREQUEST, method);
 		c->stats.requests++;
 		rc = curl_easy_perform(c->easy);
-		orange_easy_collect(c->easy, r);
+		orange_easy_collect(c, c->easy, r);
 		orange_headers_free(h);
 		curl_easy_setopt(c->easy, CURLOPT_HTTPHEADER, NULL);
 		if (orange_classify(rc, c->easy, r, false, err) == 0)

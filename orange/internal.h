@@ -43,6 +43,14 @@ struct orange_resp {
 	char location[1024];
 	double retry_after;
 	char errbuf[CURL_ERROR_SIZE];
+	/*
+	 * curl silently repeats a request whose reused connection closed
+	 * without an answer.  For a send that would be a second SMS if
+	 * Orange had acted on the first: no_resend makes the repeat abort
+	 * (attempts counts the tries that went out).
+	 */
+	bool no_resend;
+	int attempts;
 };
 
 /* Limit on a response body: Orange's answers are small. */
@@ -56,7 +64,7 @@ void orange_easy_setup(struct orange_client *c, CURL *e, struct orange_resp *r);
 /* Point the handle's sinks at r (and clear r). */
 void orange_easy_bind(CURL *e, struct orange_resp *r);
 /* After a transfer: headers the caller needs (Location, Retry-After). */
-void orange_easy_collect(CURL *e, struct orange_resp *r);
+void orange_easy_collect(struct orange_client *c, CURL *e, struct orange_resp *r);
 
 /*
  * Turn a finished transfer into 0 (2xx) or -1 and a typed error.
@@ -107,6 +115,9 @@ void orange_parse_error_body(const char *body, size_t len, struct orange_error *
 /* orange_send_body() without printing: the reason goes into why. */
 int orange_send_body_why(const struct orange_sms *sms, char **out, size_t *len,
 			 char *why, size_t why_size);
+
+/* Strictly valid UTF-8 (no overlongs, surrogates, > U+10FFFF). */
+bool orange_utf8_ok(const char *s);
 
 /* Mask the DR path secret in place into out. */
 void orange_mask_into(const char *in, char *out, size_t size);

@@ -76,6 +76,7 @@ struct orange_stats {
 	unsigned long token_from_cache; /* tokens taken from the shared file */
 	unsigned long renewals_on_401;  /* renewals caused by code 41/42 */
 	unsigned long requests;         /* API requests sent (not token) */
+	unsigned long connects;         /* new connections (keep-alive reuses) */
 };
 void orange_client_stats(const struct orange_client *c, struct orange_stats *out);
 

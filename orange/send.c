@@ -191,6 +191,7 @@ static void slot_setup(struct orange_client *c, struct orange_slot *s, struct or
 		s->hdrs = orange_bearer_headers(c, "application/json");
 		s->hdr_gen = c->tok_gen;
 	}
+	j->resp.no_resend = true;
 	curl_easy_setopt(s->easy, CURLOPT_URL, j->url);
 	curl_easy_setopt(s->easy, CURLOPT_POSTFIELDS, j->body);
 	curl_easy_setopt(s->easy, CURLOPT_POSTFIELDSIZE, (long)j->body_len);
@@ -275,7 +276,7 @@ static int finish(struct orange_client *c, CURL *e, CURLcode rc)
 	char rid[128];
 
 	curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&j);
-	orange_easy_collect(e, &j->resp);
+	orange_easy_collect(c, e, &j->resp);
 	/* classify while the handle still describes this transfer */
 	if (orange_classify(rc, e, &j->resp, false, &err) == 0) {
 		release_slot(c, j);

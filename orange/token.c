@@ -254,7 +254,7 @@ static int request_token(struct orange_client *c, struct cached *out,
 	curl_easy_setopt(c->easy, CURLOPT_POSTFIELDSIZE, (long)(sizeof(form) - 1));
 	c->stats.token_requests++;
 	rc = curl_easy_perform(c->easy);
-	orange_easy_collect(c->easy, &r);
+	orange_easy_collect(c, c->easy, &r);
 	curl_easy_setopt(c->easy, CURLOPT_HTTPHEADER, NULL);
 	orange_headers_free(h);
 	if (orange_classify(rc, c->easy, &r, true, err) < 0) {
