@@ -1,0 +1,572 @@
+/*
+ * Streaming CSV reader: bytes -> UTF-8 text -> lines -> libcsv -> rows.
+ * Lines are fed to libcsv one at a time so that every row knows the line
+ * it starts on and its raw text (for the rejects file).
+ */
+#include "importer/csvin.h"
+#include "core/log.h"
+#include "core/util.h"
+
+#include <csv.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <iconv.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define CHUNK (256 * 1024)
+
+const char *csvin_encoding_name(enum csvin_encoding enc)
+{
+	switch (enc) {
+	case CSVIN_UTF8: return "UTF-8";
+	case CSVIN_UTF8_BOM: return "UTF-8 (BOM)";
+	case CSVIN_UTF16LE: return "UTF-16LE";
+	case CSVIN_UTF16BE: return "UTF-16BE";
+	case CSVIN_CP1252: return "Windows-1252";
+	case CSVIN_LATIN1: return "ISO-8859-1";
+	}
+	return "?";
+}
+
+size_t csvin_utf8_check(const char *str, size_t len, bool partial_ok, size_t *complete)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0;
+
+	if (complete)
+		*complete = len;
+	while (i < len) {
+		unsigned char c = s[i];
+		size_t n, k;
+		unsigned cp;
+
+		if (c >= 0x01 && c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c == 0)
+			return i;
+		if (c >= 0xC2 && c <= 0xDF) {
+			n = 1; cp = c & 0x1F;
+		} else if (c >= 0xE0 && c <= 0xEF) {
+			n = 2; cp = c & 0x0F;
+		} else if (c >= 0xF0 && c <= 0xF4) {
+			n = 3; cp = c & 0x07;
+		} else {
+			return i;
+		}
+		for (k = 1; k <= n; k++) {
+			if (i + k >= len) {
+				if (partial_ok) {
+					if (complete)
+						*complete = i;
+					return len;
+				}
+				return i;
+			}
+			if ((s[i + k] & 0xC0) != 0x80)
+				return i;
+			cp = cp << 6 | (s[i + k] & 0x3F);
+		}
+		/* Overlong forms, surrogates, beyond U+10FFFF. */
+		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+		    (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
+			return i;
+		i += n + 1;
+	}
+	return len;
+}
+
+static bool cp1252_undefined(unsigned char c)
+{
+	return c == 0x81 || c == 0x8D || c == 0x8F || c == 0x90 || c == 0x9D;
+}
+
+static enum csvin_encoding sniff_bom(const unsigned char *b, size_t n)
+{
+	if (n >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF)
+		return CSVIN_UTF8_BOM;
+	if (n >= 2 && b[0] == 0xFF && b[1] == 0xFE)
+		return CSVIN_UTF16LE;
+	if (n >= 2 && b[0] == 0xFE && b[1] == 0xFF)
+		return CSVIN_UTF16BE;
+	return CSVIN_UTF8;
+}
+
+static int read_some(struct csvin *in, struct strbuf *sb, ssize_t *got)
+{
+	ssize_t n;
+
+	strbuf_grow(sb, CHUNK);
+	do {
+		n = read(in->fd, sb->buf + sb->len, CHUNK);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		in->error_exit = EX_IOERR;
+		return error("cannot read %s: %s", in->name, strerror(errno));
+	}
+	strbuf_setlen(sb, sb->len + (size_t)n);
+	*got = n;
+	return 0;
+}
+
+/* First pass over a regular file: hash, and decide the encoding from all
+ * of its bytes, so a stray Windows-1252 byte on line 900,000 is not a
+ * surprise halfway through the import. */
+static int prepass(struct csvin *in)
+{
+	struct strbuf buf = STRBUF_INIT;
+	bool first = true, utf8 = true, undefined = false;
+	size_t carry = 0;
+	long long cr = 0;
+	ssize_t n;
+	int ret = -1;
+
+	sha256_init(&in->hash);
+	for (;;) {
+		size_t i, complete, start = 0;
+
+		if (read_some(in, &buf, &n) < 0)
+			goto out;
+		if (n == 0)
+			break;
+		sha256_update(&in->hash, buf.buf + carry, (size_t)n);
+		if (first) {
+			in->enc = sniff_bom((unsigned char *)buf.buf, buf.len);
+			if (in->enc == CSVIN_UTF8_BOM)
+				start = 3;
+			first = false;
+		}
+		if (in->enc == CSVIN_UTF16LE || in->enc == CSVIN_UTF16BE) {
+			strbuf_reset(&buf);
+			carry = 0;
+			continue;
+		}
+		for (i = carry; i < buf.len; i++) {
+			unsigned char c = (unsigned char)buf.buf[i];
+			if (c == '\n')
+				in->lines++;
+			else if (c == '\r')
+				cr++;
+			else if (cp1252_undefined(c))
+				undefined = true;
+		}
+		if (utf8 &&
+		    csvin_utf8_check(buf.buf + start, buf.len - start, true, &complete) !=
+		    buf.len - start)
+			utf8 = false;
+		if (utf8) {
+			complete += start;
+			carry = buf.len - complete;
+			memmove(buf.buf, buf.buf + complete, carry);
+			strbuf_setlen(&buf, carry);
+		} else {
+			carry = 0;
+			strbuf_reset(&buf);
+		}
+	}
+	if (utf8 && carry)
+		utf8 = false;   /* cut sequence at the end of the file */
+	if (!in->lines)
+		in->lines = cr;
+	in->lines++;    /* a last line without line end */
+	sha256_hex(&in->hash, in->sha256);
+	if (!utf8)
+		in->enc = undefined ? CSVIN_LATIN1 : CSVIN_CP1252;
+	if (lseek(in->fd, 0, SEEK_SET) < 0) {
+		in->error_exit = EX_IOERR;
+		error("cannot rewind %s: %s", in->name, strerror(errno));
+		goto out;
+	}
+	ret = 0;
+out:
+	strbuf_release(&buf);
+	return ret;
+}
+
+static int open_iconv(struct csvin *in)
+{
+	const char *from;
+	iconv_t cd;
+
+	switch (in->enc) {
+	case CSVIN_UTF16LE: from = "UTF-16LE"; break;
+	case CSVIN_UTF16BE: from = "UTF-16BE"; break;
+	case CSVIN_CP1252: from = "WINDOWS-1252"; break;
+	case CSVIN_LATIN1: from = "ISO-8859-1"; break;
+	default: return 0;
+	}
+	cd = iconv_open("UTF-8", from);
+	if (cd == (iconv_t)-1) {
+		in->error_exit = EX_SOFTWARE;
+		return error("cannot convert %s from %s: %s", in->name, from, strerror(errno));
+	}
+	in->cd = cd;
+	return 0;
+}
+
+int csvin_open(struct csvin *in, const char *path, char delim)
+{
+	struct stat st;
+
+	memset(in, 0, sizeof(*in));
+	in->fd = -1;
+	in->size = -1;
+	in->delim = delim;
+	in->eol = '\n';
+	strbuf_init(&in->in, 0);
+	strbuf_init(&in->text, 0);
+	strbuf_init(&in->raw, 0);
+	strbuf_init(&in->fbuf, 0);
+	in->error_exit = EX_DATAERR;
+	if (!strcmp(path, "-")) {
+		in->name = xstrdup("standard input");
+		in->fd = 0;
+	} else {
+		in->name = xstrdup(path);
+		in->fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (in->fd < 0) {
+			in->error_exit = EX_NOINPUT;
+			return error("cannot open %s: %s", path, strerror(errno));
+		}
+	}
+	if (fstat(in->fd, &st) == 0) {
+		if (S_ISDIR(st.st_mode)) {
+			in->error_exit = EX_NOINPUT;
+			return error("%s is a directory", in->name);
+		}
+		if (S_ISREG(st.st_mode)) {
+			in->size = st.st_size;
+			in->seekable = in->fd != 0;
+		}
+	}
+	if (in->seekable) {
+		if (prepass(in) < 0)
+			return -1;
+	} else {
+		/* Standard input: sniff the first chunk, keep it for parsing. */
+		size_t complete, start;
+		ssize_t n = 1;
+
+		sha256_init(&in->hash);
+		while (in->in.len < CHUNK && n > 0)
+			if (read_some(in, &in->in, &n) < 0)
+				return -1;
+		sha256_update(&in->hash, in->in.buf, in->in.len);
+		in->enc = sniff_bom((unsigned char *)in->in.buf, in->in.len);
+		start = in->enc == CSVIN_UTF8_BOM ? 3 : 0;
+		if (in->enc == CSVIN_UTF8 || in->enc == CSVIN_UTF8_BOM) {
+			if (csvin_utf8_check(in->in.buf + start, in->in.len - start, n > 0,
+					     &complete) != in->in.len - start) {
+				bool undefined = false;
+				size_t i;
+				for (i = 0; i < in->in.len; i++)
+					if (cp1252_undefined((unsigned char)in->in.buf[i]))
+						undefined = true;
+				in->enc = undefined ? CSVIN_LATIN1 : CSVIN_CP1252;
+			}
+		}
+		if (n == 0)
+			in->eof = true;
+		in->bytes_read = (long long)in->in.len;
+	}
+	return open_iconv(in);
+}
+
+void csvin_close(struct csvin *in)
+{
+	if (in->fd > 0)
+		close(in->fd);
+	in->fd = -1;
+	if (in->cd)
+		iconv_close((iconv_t)in->cd);
+	in->cd = NULL;
+	if (in->p) {
+		csv_free(in->p);
+		free(in->p);
+		in->p = NULL;
+	}
+	strbuf_release(&in->in);
+	strbuf_release(&in->text);
+	strbuf_release(&in->raw);
+	strbuf_release(&in->fbuf);
+	free(in->foff);
+	free(in->flen);
+	free(in->fptr);
+	in->foff = in->flen = NULL;
+	in->fptr = NULL;
+	free(in->name);
+	in->name = NULL;
+}
+
+void csvin_quote(struct strbuf *sb, const char *s, size_t len, char delim)
+{
+	size_t i;
+	bool q = len && (s[0] == ' ' || s[len - 1] == ' ');
+
+	for (i = 0; i < len && !q; i++)
+		if (s[i] == delim || s[i] == '"' || s[i] == '\n' || s[i] == '\r')
+			q = true;
+	if (!q) {
+		strbuf_add(sb, s, len);
+		return;
+	}
+	strbuf_addch(sb, '"');
+	for (i = 0; i < len; i++) {
+		if (s[i] == '"')
+			strbuf_addch(sb, '"');
+		strbuf_addch(sb, s[i]);
+	}
+	strbuf_addch(sb, '"');
+}
+
+static int only_space(unsigned char c)
+{
+	return c == ' ';
+}
+
+static void cb_field(void *s, size_t len, void *data)
+{
+	struct csvin *in = data;
+
+	if (in->nf == in->af) {
+		in->af = in->af ? in->af * 2 : 16;
+		in->foff = xrealloc(in->foff, in->af * sizeof(*in->foff));
+		in->flen = xrealloc(in->flen, in->af * sizeof(*in->flen));
+		in->fptr = xrealloc(in->fptr, in->af * sizeof(*in->fptr));
+	}
+	in->foff[in->nf] = in->fbuf.len;
+	in->flen[in->nf] = len;
+	strbuf_add(&in->fbuf, s, len);
+	strbuf_addch(&in->fbuf, '\0');
+	in->nf++;
+}
+
+static void cb_row(int c, void *data)
+{
+	struct csvin *in = data;
+	struct csvin_row row;
+	size_t i, rl = in->raw.len;
+
+	if (in->stop) {
+		in->nf = 0;
+		strbuf_reset(&in->fbuf);
+		return;
+	}
+	for (i = 0; i < in->nf; i++)
+		in->fptr[i] = in->fbuf.buf + in->foff[i];
+	while (rl && (in->raw.buf[rl - 1] == '\n' || in->raw.buf[rl - 1] == '\r'))
+		rl--;
+	row.line = in->row_line;
+	row.nfields = in->nf;
+	row.fields = in->fptr;
+	row.lens = in->flen;
+	row.raw = in->raw.buf;
+	row.raw_len = rl;
+	if (in->fn(&row, in->fn_data) < 0) {
+		in->stop = true;
+		in->fn_ret = -1;
+	}
+	in->nf = 0;
+	strbuf_reset(&in->fbuf);
+}
+
+static char sniff_delim(const char *s, size_t len)
+{
+	size_t i, comma = 0, semi = 0, tab = 0;
+	bool q = false;
+
+	for (i = 0; i < len; i++) {
+		if (s[i] == '"')
+			q = !q;
+		else if (q)
+			continue;
+		else if (s[i] == ',')
+			comma++;
+		else if (s[i] == ';')
+			semi++;
+		else if (s[i] == '\t')
+			tab++;
+	}
+	if (semi >= comma && semi >= tab && semi)
+		return ';';
+	if (tab > comma)
+		return '\t';
+	return ',';
+}
+
+static int feed_line(struct csvin *in, const char *s, size_t len)
+{
+	size_t bad = csvin_utf8_check(s, len, false, NULL);
+
+	in->line++;
+	if (bad != len) {
+		in->error_exit = EX_DATAERR;
+		if (!s[bad])
+			return error("%s: line %lld: NUL byte at column %zu (a UTF-16 file without BOM, "
+				     "or not a text file?)", in->name, in->line, bad + 1);
+		return error("%s: line %lld: invalid UTF-8 (byte 0x%02x at column %zu)",
+			     in->name, in->line, (unsigned char)s[bad], bad + 1);
+	}
+	if (!in->started) {
+		if (!in->delim)
+			in->delim = sniff_delim(s, len);
+		csv_set_delim(in->p, (unsigned char)in->delim);
+		in->started = true;
+	}
+	if (!in->in_row) {
+		strbuf_reset(&in->raw);
+		in->row_line = in->line;
+	}
+	if (in->raw.len + len > CSVIN_MAX_ROW) {
+		in->error_exit = EX_DATAERR;
+		return error("%s: line %lld: the row starting here is longer than %d bytes "
+			     "(a quote that is never closed?)", in->name, in->row_line, CSVIN_MAX_ROW);
+	}
+	strbuf_add(&in->raw, s, len);
+	if (csv_parse(in->p, s, len, cb_field, cb_row, in) != len) {
+		in->error_exit = EX_DATAERR;
+		return error("%s: line %lld: %s", in->name, in->line,
+			     csv_strerror(csv_error(in->p)));
+	}
+	in->in_row = in->nf > 0 || in->p->pstate != 0;
+	return in->stop ? in->fn_ret : 0;
+}
+
+/* Split in->text into lines and feed the complete ones. */
+static int feed_text(struct csvin *in, bool final)
+{
+	size_t pos = 0;
+
+	if (!in->started && !in->line) {
+		/* Line ends: CR alone (old Mac exports) if the first one is. */
+		const char *cr = memchr(in->text.buf, '\r', in->text.len);
+		const char *lf = memchr(in->text.buf, '\n', in->text.len);
+		if (cr && (!lf || cr < lf) && (size_t)(cr - in->text.buf) + 1 < in->text.len &&
+		    cr[1] != '\n')
+			in->eol = '\r';
+	}
+	for (;;) {
+		const char *e = memchr(in->text.buf + pos, in->eol, in->text.len - pos);
+		size_t n;
+
+		if (!e)
+			break;
+		n = (size_t)(e - (in->text.buf + pos)) + 1;
+		if (feed_line(in, in->text.buf + pos, n) < 0)
+			return -1;
+		pos += n;
+	}
+	if (final && pos < in->text.len) {
+		if (feed_line(in, in->text.buf + pos, in->text.len - pos) < 0)
+			return -1;
+		pos = in->text.len;
+	}
+	if (in->text.len - pos > CSVIN_MAX_ROW) {
+		in->error_exit = EX_DATAERR;
+		return error("%s: line %lld is longer than %d bytes", in->name, in->line + 1,
+			     CSVIN_MAX_ROW);
+	}
+	memmove(in->text.buf, in->text.buf + pos, in->text.len - pos);
+	strbuf_setlen(&in->text, in->text.len - pos);
+	return 0;
+}
+
+/* Move in->in (raw bytes) into in->text (UTF-8). */
+static int decode(struct csvin *in, bool final)
+{
+	char *src;
+	size_t left;
+
+	if (!in->cd) {
+		strbuf_add(&in->text, in->in.buf, in->in.len);
+		strbuf_reset(&in->in);
+		return 0;
+	}
+	src = in->in.buf;
+	left = in->in.len;
+	while (left) {
+		char *dst;
+		size_t room, r;
+
+		strbuf_grow(&in->text, left * 2 + 16);
+		dst = in->text.buf + in->text.len;
+		room = in->text.alloc - in->text.len - 1;
+		r = iconv((iconv_t)in->cd, &src, &left, &dst, &room);
+		strbuf_setlen(&in->text, (size_t)(dst - in->text.buf));
+		if (r != (size_t)-1)
+			continue;
+		if (errno == E2BIG)
+			continue;
+		if (errno == EINVAL && !final)
+			break;  /* sequence cut by the chunk: keep it for next time */
+		in->error_exit = EX_DATAERR;
+		return error("%s: line %lld: bytes that are not %s", in->name,
+			     in->line + 1, csvin_encoding_name(in->enc));
+	}
+	memmove(in->in.buf, src, left);
+	strbuf_setlen(&in->in, left);
+	return 0;
+}
+
+int csvin_run(struct csvin *in, csvin_row_fn fn, void *data)
+{
+	bool first = true;
+	ssize_t n;
+
+	in->fn = fn;
+	in->fn_data = data;
+	in->p = xcalloc(1, sizeof(*in->p));
+	if (csv_init(in->p, CSV_APPEND_NULL) != 0)
+		die_oom();
+	csv_set_space_func(in->p, only_space);
+
+	for (;;) {
+		/* Standard input's first chunk was read by csvin_open(). */
+		if (!in->eof && !(first && !in->seekable && in->in.len)) {
+			size_t before = in->in.len;
+			if (read_some(in, &in->in, &n) < 0)
+				return -1;
+			if (n == 0)
+				in->eof = true;
+			else if (!in->seekable)
+				sha256_update(&in->hash, in->in.buf + before, (size_t)n);
+			in->bytes_read += n;
+		}
+		if (first) {
+			size_t skip = 0;
+			if (in->enc == CSVIN_UTF8_BOM && in->in.len >= 3)
+				skip = 3;
+			else if ((in->enc == CSVIN_UTF16LE || in->enc == CSVIN_UTF16BE) &&
+				 in->in.len >= 2)
+				skip = 2;
+			memmove(in->in.buf, in->in.buf + skip, in->in.len - skip);
+			strbuf_setlen(&in->in, in->in.len - skip);
+			first = false;
+		}
+		if (decode(in, in->eof) < 0)
+			return -1;
+		if (feed_text(in, in->eof) < 0)
+			return -1;
+		if (in->eof)
+			break;
+	}
+	if (!in->started) {
+		in->error_exit = EX_DATAERR;
+		return error("%s: empty file: a header row is required", in->name);
+	}
+	/* libcsv's FIELD_BEGUN (2) inside quotes: the quote never closed. */
+	if (in->in_row && in->p->pstate == 2 && in->p->quoted) {
+		in->error_exit = EX_DATAERR;
+		return error("%s: line %lld: a quoted field is never closed", in->name,
+			     in->row_line);
+	}
+	csv_fini(in->p, cb_field, cb_row, in);
+	if (in->stop)
+		return in->fn_ret;
+	if (!in->seekable)
+		sha256_hex(&in->hash, in->sha256);
+	return 0;
+}

@@ -1,0 +1,737 @@
+/*
+ * Recipient CSV -> messages, in one transaction:
+ *
+ *   BEGIN; create the campaign as a draft if missing; lock it against
+ *   other imports; refuse a file already imported (sha256) unless forced;
+ *   load the campaign's numbers and the suppression list into a set;
+ *   COPY every new, valid, unsuppressed row; record the counts; COMMIT;
+ *   then move the rejects file into place.
+ *
+ * Duplicates are caught in the set before COPY (a unique violation would
+ * abort it), so the set is the import's only memory that grows: 8 bytes
+ * per slot, at most 3/4 full (see docs/import.md).
+ */
+#include "importer/import.h"
+#include "importer/csvin.h"
+#include "importer/numset.h"
+#include "importer/phone.h"
+#include "core/db.h"
+#include "core/json.h"
+#include "core/log.h"
+#include "core/strbuf.h"
+#include "core/util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#define COPY_FLUSH (128 * 1024)
+#define FETCH_ROWS 20000
+
+/* Tags stored with each number in the set: where it was seen first. */
+enum { TAG_FILE = 0, TAG_CAMPAIGN = 1, TAG_SUPPRESSED = 2 };
+
+static const char *const reason_codes[IMPORT_NREASONS] = {
+	"missing_phone", "invalid_number", "excel_mangled", "unknown_country",
+	"wrong_length", "not_mobile", "bad_row", "duplicate", "suppressed",
+};
+
+const char *import_reason_code(enum import_reason r)
+{
+	return (unsigned)r < IMPORT_NREASONS ? reason_codes[r] : "?";
+}
+
+/* ---- header names ---- */
+
+/* Lower-case ASCII letters and digits only, accents folded:
+ * "N° de Téléphone" -> "ndetelephone". */
+static void fold_name(struct strbuf *out, const char *s, size_t len)
+{
+	static const char latin1[64 + 1] =
+		"aaaaaa_ceeeeiiii_nooooo_ouuuuy__aaaaaa_ceeeeiiii_nooooo_ouuuuy_y";
+	size_t i;
+
+	strbuf_reset(out);
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 'A' && c <= 'Z') {
+			strbuf_addch(out, (char)(c - 'A' + 'a'));
+		} else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+			strbuf_addch(out, (char)c);
+		} else if (c == 0xC3 && i + 1 < len) {
+			char f = latin1[(unsigned char)s[i + 1] & 0x3F];
+			if (f != '_')
+				strbuf_addch(out, f);
+			i++;
+		}
+	}
+}
+
+static const char *const phone_names[] = {
+	"phone", "phonenumber", "telephone", "tel", "msisdn", "numero", "num",
+	"mobile", "mobilephone", "gsm", "portable", "cellulaire", "cell",
+	"cellphone", "numerodetelephone", "numerotelephone", "numtel", "ntel",
+	"notel", "ndetelephone", "ndetel", "numerodetel", "numeromobile",
+	"numerodeportable", "numeroportable", "telmobile", "telportable",
+	"numerogsm", "mobilenumber", "phoneno", "contact", "recipient",
+	"destinataire", "number",
+	NULL
+};
+
+int import_phone_column(const struct csvin_row *hdr, const char *override,
+			const char *file)
+{
+	struct strbuf a = STRBUF_INIT, b = STRBUF_INIT, list = STRBUF_INIT;
+	size_t i;
+	int col = -1, k;
+	long n;
+
+	for (i = 0; i < hdr->nfields; i++) {
+		if (i)
+			strbuf_addstr(&list, ", ");
+		strbuf_add(&list, hdr->fields[i], hdr->lens[i]);
+	}
+	if (override) {
+		fold_name(&a, override, strlen(override));
+		for (i = 0; i < hdr->nfields && col < 0; i++) {
+			fold_name(&b, hdr->fields[i], hdr->lens[i]);
+			if (a.len && !strcmp(a.buf, b.buf))
+				col = (int)i;
+		}
+		if (col < 0 && parse_long(override, 1, (long)hdr->nfields, &n) == 0)
+			col = (int)n - 1;
+		if (col < 0)
+			error("%s: line %lld: no column '%s' (headers: %s)", file, hdr->line,
+			      override, list.buf);
+		goto out;
+	}
+	/* Earlier names in the list win: "phone" before "contact". */
+	for (k = 0; phone_names[k] && col < 0; k++) {
+		for (i = 0; i < hdr->nfields; i++) {
+			fold_name(&b, hdr->fields[i], hdr->lens[i]);
+			if (!strcmp(b.buf, phone_names[k])) {
+				col = (int)i;
+				break;
+			}
+		}
+	}
+	if (col < 0) {
+		struct phone_number pn;
+		bool looks_data = false;
+		for (i = 0; i < hdr->nfields; i++)
+			if (phone_normalize(hdr->fields[i], hdr->lens[i], NULL, &pn) == PHONE_OK ||
+			    pn.country)
+				looks_data = true;
+		error("%s: line %lld: no phone column among the headers (%s)%s; name it "
+		      "phone, téléphone, msisdn, numéro… or use --phone-column", file,
+		      hdr->line, list.buf,
+		      looks_data ? " — the first line looks like data: a header row is required" : "");
+	}
+out:
+	strbuf_release(&a);
+	strbuf_release(&b);
+	strbuf_release(&list);
+	return col;
+}
+
+/* ---- the import ---- */
+
+struct imp {
+	const struct import_opts *o;
+	struct import_summary *s;
+	struct db *db;
+	struct csvin in;
+	struct numset set;
+	FILE *rej;
+	char *rej_tmp;
+	bool copying;
+	bool header_done;
+	int phone_col;
+	size_t ncols;
+	char **keys;            /* JSON keys: header names, made unique */
+	struct strbuf copy, prefix, json;
+	double t0, last_progress;
+	long long next_log;
+};
+
+static void reject(struct imp *m, const struct csvin_row *row, enum import_reason r,
+		   const char *detail)
+{
+	struct strbuf *sb = &m->json;   /* scratch */
+
+	m->s->by_reason[r]++;
+	if (r == IMPORT_DUPLICATE)
+		m->s->duplicates++;
+	else if (r == IMPORT_SUPPRESSED)
+		m->s->suppressed++;
+	else
+		m->s->rejected++;
+	if (!m->rej)
+		return;
+	strbuf_reset(sb);
+	strbuf_addf(sb, "%lld%c", row->line, m->in.delim);
+	csvin_quote(sb, row->raw, row->raw_len, m->in.delim);
+	strbuf_addf(sb, "%c%s%c", m->in.delim, reason_codes[r], m->in.delim);
+	csvin_quote(sb, detail, strlen(detail), m->in.delim);
+	strbuf_addstr(sb, "\r\n");
+	fwrite(sb->buf, 1, sb->len, m->rej);
+}
+
+static int open_rejects(struct imp *m);
+
+static int take_header(struct imp *m, const struct csvin_row *row)
+{
+	size_t i, j;
+
+	m->phone_col = import_phone_column(row, m->o->phone_column, m->in.name);
+	if (m->phone_col < 0)
+		return -1;
+	m->ncols = row->nfields;
+	m->keys = xcalloc(row->nfields ? row->nfields : 1, sizeof(*m->keys));
+	for (i = 0; i < row->nfields; i++) {
+		struct strbuf k = STRBUF_INIT;
+		int n = 2;
+
+		strbuf_add(&k, row->fields[i], row->lens[i]);
+		strbuf_trim(&k);
+		if (!k.len)
+			strbuf_addf(&k, "column_%zu", i + 1);
+		/* Keep every column: a repeated name gets a suffix. */
+		for (;;) {
+			bool clash = false;
+			for (j = 0; j < i && !clash; j++)
+				if (m->keys[j] && !strcmp(m->keys[j], k.buf))
+					clash = true;
+			if (!clash)
+				break;
+			if (n > 2)
+				strbuf_setlen(&k, strrchr(k.buf, '_') - k.buf);
+			strbuf_addf(&k, "_%d", n++);
+		}
+		m->keys[i] = strbuf_detach(&k, NULL);
+	}
+	m->header_done = true;
+	/* The rejects file uses the input's delimiter, known from now on.
+	 * Written even when nothing is rejected, to replace a stale one. */
+	if (m->s->rejects_path && open_rejects(m) < 0)
+		return -1;
+	return 0;
+}
+
+static void progress(struct imp *m, bool force)
+{
+	double now = time_mono(), el = now - m->t0;
+	double rate = el > 0 ? m->s->read / el : 0;
+	long long rows = m->s->read;
+
+	if (log_stderr_is_tty()) {
+		char eta[32] = "?";
+		int pct = -1;
+		if (!force && now - m->last_progress < 0.25)
+			return;
+		m->last_progress = now;
+		if (m->in.size > 0) {
+			double frac = (double)m->in.bytes_read / (double)m->in.size;
+			if (frac > 1)
+				frac = 1;
+			pct = (int)(frac * 100);
+			if (frac > 0.01)
+				snprintf(eta, sizeof(eta), "%.0fs", el / frac - el);
+		}
+		if (pct >= 0)
+			progress_update("importing: %lld rows, %.0f rows/s, %d%%, ETA %s",
+					rows, rate, pct, eta);
+		else
+			progress_update("importing: %lld rows, %.0f rows/s", rows, rate);
+	} else if (rows >= m->next_log) {
+		m->next_log += m->o->progress_every > 0 ? m->o->progress_every : 100000;
+		if (m->in.size > 0)
+			info("import: %lld rows read (%d%%), %.0f rows/s", rows,
+			     (int)(100.0 * (double)m->in.bytes_read / (double)m->in.size), rate);
+		else
+			info("import: %lld rows read, %.0f rows/s", rows, rate);
+	}
+}
+
+static int flush_copy(struct imp *m)
+{
+	if (!m->copy.len)
+		return 0;
+	if (db_copy_put(m->db, m->copy.buf, m->copy.len) < 0)
+		return -1;
+	strbuf_reset(&m->copy);
+	return 0;
+}
+
+static int add_row(struct imp *m, const struct csvin_row *row,
+		   const struct phone_number *pn)
+{
+	struct json_gen *g;
+	const char *js;
+	size_t i, jl;
+
+	m->s->imported++;
+	if (m->o->dry_run)
+		return 0;
+	g = json_gen_new(false);
+	json_map_open(g);
+	for (i = 0; i < m->ncols; i++) {
+		if ((int)i == m->phone_col)
+			continue;
+		json_key(g, m->keys[i]);
+		if (i < row->nfields)
+			json_strn(g, row->fields[i], row->lens[i]);
+		else
+			json_str(g, "");
+	}
+	json_map_close(g);
+	if (json_gen_result(g, &js, &jl) < 0) {
+		json_gen_free(g);
+		return error("%s: line %lld: cannot encode the fields as JSON", m->in.name,
+			     row->line);
+	}
+	strbuf_add(&m->copy, m->prefix.buf, m->prefix.len);
+	strbuf_addf(&m->copy, "%lld\t%s\t%s\t", row->line, pn->e164, pn->country->iso3);
+	db_copy_escape(&m->copy, js, jl);
+	strbuf_addch(&m->copy, '\n');
+	json_gen_free(g);
+	if (m->copy.len >= COPY_FLUSH)
+		return flush_copy(m);
+	return 0;
+}
+
+static int on_row(const struct csvin_row *row, void *data)
+{
+	struct imp *m = data;
+	struct phone_number pn;
+	enum phone_status st;
+	size_t i;
+	int seen;
+	char detail[160];
+
+	if (m->o->cancel && *m->o->cancel) {
+		m->s->exit_code = EX_TEMPFAIL;
+		return error("interrupted at line %lld", row->line);
+	}
+	if (!m->header_done)
+		return take_header(m, row);
+	for (i = 0; i < row->nfields; i++)
+		if (row->lens[i])
+			break;
+	if (i == row->nfields)
+		return 0;   /* blank row (";;;" from a spreadsheet) */
+	m->s->read++;
+	if ((m->s->read & 1023) == 0)
+		progress(m, false);
+
+	for (i = m->ncols; i < row->nfields; i++)
+		if (row->lens[i])
+			break;
+	if (i < row->nfields) {
+		snprintf(detail, sizeof(detail),
+			 "%zu fields but the header has %zu (an unquoted '%c' in a value?)",
+			 row->nfields, m->ncols, m->in.delim);
+		reject(m, row, IMPORT_BAD_ROW, detail);
+		return 0;
+	}
+	if ((size_t)m->phone_col >= row->nfields)
+		st = phone_normalize("", 0, m->o->country, &pn);
+	else
+		st = phone_normalize(row->fields[m->phone_col], row->lens[m->phone_col],
+				     m->o->country, &pn);
+	if (st != PHONE_OK) {
+		/* phone_status order matches import_reason from MISSING_PHONE on. */
+		reject(m, row, (enum import_reason)(st - PHONE_MISSING), pn.why);
+		return 0;
+	}
+	seen = numset_add(&m->set, pn.key, TAG_FILE);
+	if (seen == 1 + TAG_SUPPRESSED) {
+		snprintf(detail, sizeof(detail), "%s is on the suppression list", pn.e164);
+		reject(m, row, IMPORT_SUPPRESSED, detail);
+		return 0;
+	}
+	if (seen) {
+		snprintf(detail, sizeof(detail), "%s is %s", pn.e164,
+			 seen == 1 + TAG_CAMPAIGN ? "already in the campaign" :
+			 "on an earlier line of this file");
+		reject(m, row, IMPORT_DUPLICATE, detail);
+		return 0;
+	}
+	return add_row(m, row, &pn);
+}
+
+/* Load the numbers of a query into the set with a cursor, a slice at a
+ * time, so a big campaign does not sit in memory twice. */
+static int load_numbers(struct imp *m, const char *query, unsigned tag)
+{
+	struct strbuf sql = STRBUF_INIT;
+	struct db_result *r = NULL;
+	int n, i, ret = -1;
+	char fetch[64];
+
+	snprintf(fetch, sizeof(fetch), "FETCH %d FROM griot_load", FETCH_ROWS);
+	strbuf_addf(&sql, "DECLARE griot_load NO SCROLL CURSOR FOR %s", query);
+	if (db_exec(m->db, sql.buf) < 0)
+		goto out;
+	do {
+		n = db_query(m->db, &r, fetch, 0, NULL);
+		if (n < 0)
+			goto out;
+		for (i = 0; i < n; i++) {
+			uint64_t k = phone_key(db_result_get(r, i, 0));
+			if (k)
+				numset_add(&m->set, k, tag);
+		}
+		db_result_free(r);
+		r = NULL;
+	} while (n == FETCH_ROWS);
+	ret = db_exec(m->db, "CLOSE griot_load");
+out:
+	db_result_free(r);
+	strbuf_release(&sql);
+	return ret;
+}
+
+static char *default_rejects(const char *path)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	if (!strcmp(path, "-"))
+		strbuf_addstr(&sb, "stdin.rejects.csv");
+	else
+		strbuf_addf(&sb, "%s.rejects.csv", path);
+	return strbuf_detach(&sb, NULL);
+}
+
+static int open_rejects(struct imp *m)
+{
+	struct strbuf tmp = STRBUF_INIT;
+	int fd;
+
+	strbuf_addf(&tmp, "%s.tmp-XXXXXX", m->s->rejects_path);
+	fd = mkstemp(tmp.buf);
+	if (fd < 0) {
+		m->s->exit_code = EX_CANTCREAT;
+		error("cannot create %s: %s", tmp.buf, strerror(errno));
+		strbuf_release(&tmp);
+		return -1;
+	}
+	m->rej_tmp = strbuf_detach(&tmp, NULL);
+	m->rej = fdopen(fd, "w");
+	if (!m->rej)
+		die_oom();
+	/* UTF-8 BOM so that spreadsheets show accents; same delimiter as the input. */
+	fputs("\xEF\xBB\xBF", m->rej);
+	fprintf(m->rej, "line%crow%creason%cdetail\r\n", m->in.delim, m->in.delim, m->in.delim);
+	return 0;
+}
+
+static int finish_rejects(struct imp *m)
+{
+	int ret = 0;
+
+	if (fflush(m->rej) || ferror(m->rej) || fsync(fileno(m->rej))) {
+		m->s->exit_code = EX_IOERR;
+		ret = error("cannot write %s: %s", m->rej_tmp, strerror(errno));
+	}
+	if (fclose(m->rej) && !ret) {
+		m->s->exit_code = EX_IOERR;
+		ret = error("cannot write %s: %s", m->rej_tmp, strerror(errno));
+	}
+	m->rej = NULL;
+	return ret;
+}
+
+static void drop_rejects(struct imp *m)
+{
+	if (m->rej)
+		fclose(m->rej);
+	m->rej = NULL;
+	if (m->rej_tmp)
+		unlink(m->rej_tmp);
+	free(m->rej_tmp);
+	m->rej_tmp = NULL;
+}
+
+static int setup_campaign(struct imp *m)
+{
+	struct db_result *r = NULL;
+	const char *p[2];
+	char id[32], status[32];
+	int n, ret = -1;
+
+	p[0] = m->o->campaign;
+	if (!m->o->dry_run) {
+		n = db_query(m->db, &r,
+			     "INSERT INTO campaigns (name) VALUES ($1) ON CONFLICT (name) DO NOTHING "
+			     "RETURNING id", 1, p);
+		if (n < 0)
+			goto out;
+		m->s->campaign_created = n == 1;
+		db_result_free(r);
+		r = NULL;
+	}
+	n = db_query(m->db, &r, "SELECT id, status FROM campaigns WHERE name = $1", 1, p);
+	if (n < 0)
+		goto out;
+	if (n == 0) {   /* dry run: it would be created */
+		m->s->campaign_id = 0;
+		m->s->campaign_created = true;
+		ret = 0;
+		goto out;
+	}
+	m->s->campaign_id = db_result_int(r, 0, 0);
+	strlcpy_(status, db_result_get(r, 0, 1), sizeof(status));
+	if (!strcmp(status, "done") || !strcmp(status, "cancelled")) {
+		m->s->exit_code = EX_USAGE;
+		error("campaign '%s' is %s: import into a new campaign", m->o->campaign, status);
+		goto out;
+	}
+	snprintf(id, sizeof(id), "%lld", m->s->campaign_id);
+	p[0] = id;
+	/* One import at a time per campaign: the set must see every number. */
+	if (db_query(m->db, NULL, "SELECT pg_advisory_xact_lock(4720010, ($1::bigint % 2147483647)::int)",
+		     1, p) < 0)
+		goto out;
+	ret = 0;
+out:
+	db_result_free(r);
+	return ret;
+}
+
+/* A file with this content already imported into the campaign? */
+static int check_reimport(struct imp *m)
+{
+	struct db_result *r = NULL;
+	char id[32], self[32];
+	const char *p[3] = { id, m->in.sha256, self };
+	int n;
+
+	if (!m->s->campaign_id)
+		return 0;
+	snprintf(id, sizeof(id), "%lld", m->s->campaign_id);
+	snprintf(self, sizeof(self), "%lld", m->s->import_id);
+	n = db_query(m->db, &r,
+		     "SELECT id, to_char(created_at, 'YYYY-MM-DD HH24:MI'), filename FROM imports "
+		     "WHERE campaign_id = $1 AND sha256 = $2 AND id <> $3 ORDER BY id LIMIT 1",
+		     3, p);
+	if (n < 0)
+		return -1;
+	if (n == 1 && !m->o->force) {
+		m->s->exit_code = EX_DATAERR;
+		error("%s: the same content was already imported into campaign '%s' "
+		      "(import #%s of %s, %s, %s); use --force to import it again",
+		      m->in.name, m->o->campaign, db_result_get(r, 0, 0),
+		      db_result_get(r, 0, 2), db_result_get(r, 0, 1), m->in.sha256);
+		db_result_free(r);
+		return -1;
+	}
+	db_result_free(r);
+	return 0;
+}
+
+static int record_import(struct imp *m)
+{
+	struct db_result *r = NULL;
+	char id[32];
+	const char *p[4] = { id, m->in.name, m->in.sha256, m->o->force ? "t" : "f" };
+	int n;
+
+	snprintf(id, sizeof(id), "%lld", m->s->campaign_id);
+	n = db_query(m->db, &r,
+		     "INSERT INTO imports (campaign_id, filename, sha256, forced) "
+		     "VALUES ($1, $2, $3, $4) RETURNING id", 4, p);
+	if (n != 1) {
+		db_result_free(r);
+		return -1;
+	}
+	m->s->import_id = db_result_int(r, 0, 0);
+	db_result_free(r);
+	return 0;
+}
+
+static int update_import(struct imp *m)
+{
+	char v[7][32];
+	const char *p[7];
+	int i;
+
+	snprintf(v[0], 32, "%lld", m->s->import_id);
+	snprintf(v[1], 32, "%lld", m->s->read);
+	snprintf(v[2], 32, "%lld", m->s->imported);
+	snprintf(v[3], 32, "%lld", m->s->duplicates);
+	snprintf(v[4], 32, "%lld", m->s->suppressed);
+	snprintf(v[5], 32, "%lld", m->s->rejected);
+	for (i = 0; i < 6; i++)
+		p[i] = v[i];
+	p[6] = m->in.sha256;
+	return db_query(m->db, NULL,
+			"UPDATE imports SET rows_read = $2, imported = $3, duplicates = $4, "
+			"suppressed = $5, rejected = $6, sha256 = $7 WHERE id = $1", 7, p) < 0 ? -1 : 0;
+}
+
+int import_run(struct db *db, const struct import_opts *o, struct import_summary *s)
+{
+	struct imp m;
+	struct strbuf q = STRBUF_INIT;
+	bool in_tx = false;
+	long long expect;
+	int ret = -1;
+
+	memset(s, 0, sizeof(*s));
+	memset(&m, 0, sizeof(m));
+	m.o = o;
+	m.s = s;
+	m.db = db;
+	m.t0 = time_mono();
+	m.next_log = o->progress_every > 0 ? o->progress_every : 100000;
+	strbuf_init(&m.copy, COPY_FLUSH + 4096);
+	strbuf_init(&m.prefix, 0);
+	strbuf_init(&m.json, 0);
+	s->dry_run = o->dry_run;
+	s->exit_code = EX_DATAERR;
+
+	if (csvin_open(&m.in, o->path, o->delimiter) < 0) {
+		s->exit_code = m.in.error_exit;
+		goto out;
+	}
+	s->encoding = csvin_encoding_name(m.in.enc);
+	if (!o->dry_run || o->rejects_path)
+		s->rejects_path = o->rejects_path ? xstrdup(o->rejects_path) : default_rejects(o->path);
+
+	s->exit_code = EX_UNAVAILABLE;
+	if (db_exec(db, o->dry_run ? "BEGIN READ ONLY" : "BEGIN") < 0)
+		goto out;
+	in_tx = true;
+	if (setup_campaign(&m) < 0)
+		goto out;
+	if (m.in.seekable && check_reimport(&m) < 0)
+		goto out;
+
+	/* Size the set once for the campaign, the suppressions and the file,
+	 * so it does not double (and briefly hold both copies) midway. */
+	expect = m.in.lines > 0 ? m.in.lines : 1 << 16;
+	if (s->campaign_id) {
+		char buf[32], id[32];
+		const char *p[1] = { id };
+		snprintf(id, sizeof(id), "%lld", s->campaign_id);
+		if (db_query_value(db, buf, sizeof(buf),
+				   "SELECT (SELECT count(*) FROM messages WHERE campaign_id = $1) + "
+				   "(SELECT count(*) FROM suppressions)", 1, p) < 0)
+			goto out;
+		expect += atoll(buf);
+	} else {
+		char buf[32];
+		if (db_query_value(db, buf, sizeof(buf), "SELECT count(*) FROM suppressions",
+				   0, NULL) < 0)
+			goto out;
+		expect += atoll(buf);
+	}
+	numset_init(&m.set, (size_t)expect);
+	/* Suppressions first: a suppressed number is counted as suppressed
+	 * even if the campaign already has it. */
+	if (load_numbers(&m, "SELECT msisdn FROM suppressions", TAG_SUPPRESSED) < 0)
+		goto out;
+	if (s->campaign_id) {
+		strbuf_addf(&q, "SELECT msisdn FROM messages WHERE campaign_id = %lld", s->campaign_id);
+		if (load_numbers(&m, q.buf, TAG_CAMPAIGN) < 0)
+			goto out;
+	}
+
+	if (!o->dry_run) {
+		if (record_import(&m) < 0)
+			goto out;
+		strbuf_addf(&m.prefix, "%lld\t%lld\t", s->campaign_id, s->import_id);
+		if (db_copy_begin(db, "COPY messages (campaign_id, import_id, line_no, msisdn, "
+				  "country, fields) FROM STDIN") < 0)
+			goto out;
+		m.copying = true;
+	}
+	s->exit_code = EX_DATAERR;
+	if (csvin_run(&m.in, on_row, &m) < 0) {
+		if (s->exit_code == EX_DATAERR && m.in.error_exit != EX_DATAERR)
+			s->exit_code = m.in.error_exit;
+		goto out;
+	}
+	if (!m.header_done) {
+		error("%s: no header row", m.in.name);
+		goto out;
+	}
+	s->exit_code = EX_UNAVAILABLE;
+	if (m.copying) {
+		if (flush_copy(&m) < 0)
+			goto out;
+		m.copying = false;
+		if (db_copy_end(db, NULL) < 0)
+			goto out;
+	}
+	memcpy(s->sha256, m.in.sha256, sizeof(s->sha256));
+	s->delimiter = m.in.delim;
+	s->set_bytes = (long long)numset_bytes(&m.set);
+	if (!m.in.seekable) {
+		/* Standard input: the hash is known only now. */
+		if (check_reimport(&m) < 0)
+			goto out;
+	}
+	if (!o->dry_run && update_import(&m) < 0)
+		goto out;
+	if (m.rej && finish_rejects(&m) < 0)
+		goto out;
+	if (o->dry_run) {
+		db_exec(db, "ROLLBACK");
+	} else if (db_commit(db) < 0) {
+		goto out;
+	}
+	in_tx = false;
+	if (m.rej_tmp && rename(m.rej_tmp, s->rejects_path) < 0) {
+		s->exit_code = EX_CANTCREAT;
+		error("the import is committed, but the rejects could not be moved to %s: %s "
+		      "(they are in %s)", s->rejects_path, strerror(errno), m.rej_tmp);
+		free(m.rej_tmp);
+		m.rej_tmp = NULL;
+		goto out;
+	}
+	free(m.rej_tmp);
+	m.rej_tmp = NULL;
+	s->exit_code = 0;
+	ret = 0;
+out:
+	if (log_stderr_is_tty())
+		progress_done();
+	if (m.copying)
+		db_copy_end(db, "griot import failed");
+	if (in_tx && db_ok(db)) {
+		db_set_quiet(db, true);
+		db_exec(db, "ROLLBACK");
+		db_set_quiet(db, false);
+	}
+	if (ret < 0) {
+		drop_rejects(&m);
+		free(s->rejects_path);
+		s->rejects_path = NULL;
+		if (in_tx || s->exit_code != EX_NOINPUT)
+			error("nothing was imported%s", o->dry_run ? " (dry run)" :
+			      " (the transaction was rolled back)");
+	}
+	s->seconds = time_mono() - m.t0;
+	if (m.keys) {
+		size_t i;
+		for (i = 0; i < m.ncols; i++)
+			free(m.keys[i]);
+		free(m.keys);
+	}
+	numset_release(&m.set);
+	csvin_close(&m.in);
+	strbuf_release(&m.copy);
+	strbuf_release(&m.prefix);
+	strbuf_release(&m.json);
+	strbuf_release(&q);
+	return ret;
+}
+
+void import_summary_release(struct import_summary *s)
+{
+	free(s->rejects_path);
+	s->rejects_path = NULL;
+}

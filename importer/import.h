@@ -1,0 +1,71 @@
+#ifndef IMPORTER_IMPORT_H
+#define IMPORTER_IMPORT_H
+/*
+ * `griot import`: a recipient CSV into a campaign's messages, in one
+ * transaction, through COPY.  See docs/import.md.
+ */
+#include <signal.h>
+#include <stdbool.h>
+
+struct db;
+struct csvin_row;
+struct phone_country;
+
+enum import_reason {
+	IMPORT_MISSING_PHONE,
+	IMPORT_INVALID_NUMBER,
+	IMPORT_EXCEL_MANGLED,
+	IMPORT_UNKNOWN_COUNTRY,
+	IMPORT_WRONG_LENGTH,
+	IMPORT_NOT_MOBILE,
+	IMPORT_BAD_ROW,
+	IMPORT_DUPLICATE,
+	IMPORT_SUPPRESSED,
+	IMPORT_NREASONS
+};
+
+struct import_opts {
+	const char *campaign;
+	const char *path;               /* "-": standard input */
+	const char *rejects_path;       /* NULL: <path>.rejects.csv */
+	const char *phone_column;       /* NULL: found by header name */
+	const struct phone_country *country; /* for numbers without country code */
+	char delimiter;                 /* 0: sniffed */
+	bool dry_run;
+	bool force;                     /* import a file already imported */
+	long long progress_every;       /* rows per log line off a terminal; 0: 100000 */
+	const volatile sig_atomic_t *cancel; /* non-zero: stop and roll back */
+};
+
+struct import_summary {
+	long long read, imported, duplicates, suppressed, rejected;
+	long long by_reason[IMPORT_NREASONS];
+	long long campaign_id, import_id;
+	bool campaign_created;
+	bool dry_run;
+	char sha256[65];
+	char *rejects_path;             /* written file, or NULL */
+	const char *encoding;
+	char delimiter;
+	long long set_bytes;            /* memory of the de-duplication set */
+	double seconds;
+	int exit_code;                  /* sysexits code when import_run fails */
+};
+
+/* 0, or -1 after error() with s->exit_code set; nothing is committed
+ * then.  s is filled in both cases (release it). */
+int import_run(struct db *db, const struct import_opts *o, struct import_summary *s);
+void import_summary_release(struct import_summary *s);
+const char *import_reason_code(enum import_reason r);
+
+/*
+ * The phone column of a header row: by --phone-column (a name, matched
+ * like the headers, or a 1-based number), else the first header named
+ * like a phone number (phone, téléphone, tel, msisdn, numéro, mobile,
+ * gsm...; case, accents, spaces and punctuation ignored).  -1 after
+ * error() naming file and headers.
+ */
+int import_phone_column(const struct csvin_row *hdr, const char *override,
+			const char *file);
+
+#endif
