@@ -170,9 +170,15 @@ void sim_dr_plan(const char *rid, const char *address)
 			if (it[i].due > last)
 				last = it[i].due;
 		}
-		/* The held message's receipts go after this one's. */
+		/* The held message's receipts go after this one's, keeping
+		 * their own order. */
+		double first = 0, shift;
+		for (i = 0; i < dq.nheld; i++)
+			if (!i || dq.held[i].due < first)
+				first = dq.held[i].due;
+		shift = first > last ? 0 : last - first + 0.001;
 		for (i = 0; i < dq.nheld; i++) {
-			dq.held[i].due = (dq.held[i].due > last ? dq.held[i].due : last) + 0.001 * (i + 1);
+			dq.held[i].due += shift;
 			heap_push(&dq.held[i]);
 		}
 		dq.nheld = 0;
