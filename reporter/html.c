@@ -26,7 +26,7 @@ static const char css[] =
 	".banner ul{margin:6px 0 0;padding-left:20px}"
 	".partial{border-color:#d4a72c;background:#fff8c5}"
 	".alert{border-color:var(--bad);background:#ffebe9}"
-	".cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(190px,1fr));gap:10px;"
+	".cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(150px,1fr));gap:10px;"
 	"margin:12px 0}"
 	".card{border:1px solid var(--line);border-radius:8px;padding:10px 12px;background:var(--bg)}"
 	".card .k{color:var(--muted);font-size:.85em;text-transform:uppercase;letter-spacing:.03em}"
@@ -45,8 +45,11 @@ static const char css[] =
 	"font-size:.88em}"
 	".legend i{display:inline-block;width:.9em;height:.9em;border-radius:2px;"
 	"margin-right:5px;vertical-align:-1px}"
-	"svg{width:100%;height:auto;display:block}"
-	"svg text{font:12px system-ui,sans-serif;fill:#1f2328}"
+	"svg{width:100%;display:block}"
+	".bar{margin:0 0 10px}.bar .bl{font-size:.92em;margin-bottom:2px}.bar svg{height:20px}"
+	".chart{position:relative;padding-left:3.2em}.chart .ymax{position:absolute;left:0;top:0;"
+	"font-size:.8em;color:var(--muted)}.hist{height:170px;border-bottom:1px solid #8c959f}"
+	".xaxis{display:flex;justify-content:space-between;font-size:.8em;color:var(--muted)}"
 	"footer{color:var(--muted);font-size:.85em;margin-top:28px}"
 	"@media (max-width:600px){body{padding:10px;font-size:14px}"
 	".card .v{font-size:1.35em}th,td{padding:4px 5px}}"
@@ -231,10 +234,14 @@ static void legend(struct strbuf *sb, const bool *used)
 	strbuf_addstr(sb, "</ul>");
 }
 
-/* One horizontal bar per campaign, each 100 % wide, split by state. */
+/*
+ * One horizontal bar per campaign, each 100 % wide, split by state.
+ * Labels are HTML (they keep their size on a phone); the bar is an SVG
+ * stretched to the width.
+ */
 static void stacked_bars(struct strbuf *sb, const struct report *r)
 {
-	const double W = 600, bar = 18, row = 44;
+	const double W = 1000;
 	bool used[RS_NR] = { false };
 	size_t i;
 	int s;
@@ -243,42 +250,47 @@ static void stacked_bars(struct strbuf *sb, const struct report *r)
 		strbuf_addstr(sb, "<p>No messages in this report.</p>");
 		return;
 	}
-	strbuf_addf(sb, "<svg viewBox=\"0 0 %.0f %.0f\" role=img aria-label=\"Delivery "
-		    "states per campaign\">", W, row * (double)r->nr_campaigns);
 	for (i = 0; i < r->nr_campaigns; i++) {
 		const struct report_group *g = &r->campaigns[i];
-		double y = row * (double)i, x = 0;
+		double x = 0;
 
-		strbuf_addf(sb, "<text x=\"0\" y=\"%.0f\">", y + 14);
+		strbuf_addstr(sb, "<div class=bar><div class=bl><strong>");
 		strbuf_addhtml(sb, g->campaign);
-		strbuf_addf(sb, " — %lld messages, ", g->total);
-		report_fmt_rate(sb, g->delivery_rate);
-		strbuf_addstr(sb, " delivered</text>");
-		strbuf_addf(sb, "<rect x=\"0\" y=\"%.0f\" width=\"%.0f\" height=\"%.0f\" "
-			    "fill=\"#eaeef2\"/>", y + 20, W, bar);
+		strbuf_addstr(sb, "</strong> <span class=n>");
+		add_int(sb, g->total);
+		strbuf_addstr(sb, " messages, ");
+		if (g->accepted) {
+			report_fmt_rate(sb, g->delivery_rate);
+			strbuf_addstr(sb, " delivered");
+		} else
+			strbuf_addstr(sb, "none accepted yet");
+		strbuf_addf(sb, "</span></div><svg viewBox=\"0 0 %.0f 20\" preserveAspectRatio=none "
+			    "role=img aria-label=\"", W);
+		strbuf_addhtml(sb, g->campaign);
+		strbuf_addf(sb, ": states\"><rect width=\"%.0f\" height=\"20\" fill=\"#eaeef2\"/>", W);
 		for (s = 0; s < RS_NR && g->total; s++) {
 			double w = W * (double)g->states[s] / (double)g->total;
 
 			if (!g->states[s])
 				continue;
 			used[s] = true;
-			strbuf_addf(sb, "<rect x=\"%.2f\" y=\"%.0f\" width=\"%.2f\" height=\"%.0f\" "
-				    "fill=\"%s\"><title>", x, y + 20, w, bar, report_states[s].color);
+			strbuf_addf(sb, "<rect x=\"%.3f\" width=\"%.3f\" height=\"20\" fill=\"%s\">"
+				    "<title>", x, w, report_states[s].color);
 			strbuf_addhtml(sb, report_states[s].label);
 			strbuf_addf(sb, ": %lld</title></rect>", g->states[s]);
 			x += w;
 		}
+		strbuf_addstr(sb, "</svg></div>");
 	}
-	strbuf_addstr(sb, "</svg>");
 	legend(sb, used);
 }
 
 /* Final receipts per hour, delivered stacked under the other finals. */
 static void receipts_chart(struct strbuf *sb, const struct report *r)
 {
-	const double W = 600, H = 180, left = 44, bottom = 22, top = 8;
-	double plot_w = W - left - 4, plot_h = H - bottom - top, bw, max = 0;
-	size_t i, step;
+	const double W = 1000, H = 300;
+	double bw, max = 0;
+	size_t i;
 
 	if (!r->nr_hours) {
 		strbuf_addstr(sb, "<p>No final receipt yet.</p>");
@@ -289,42 +301,40 @@ static void receipts_chart(struct strbuf *sb, const struct report *r)
 		if (v > max)
 			max = v;
 	}
-	bw = plot_w / (double)r->nr_hours;
-	step = r->nr_hours > 8 ? (r->nr_hours + 7) / 8 : 1;
-	strbuf_addf(sb, "<svg viewBox=\"0 0 %.0f %.0f\" role=img aria-label=\"Final receipts "
-		    "per hour\">", W, H);
-	strbuf_addf(sb, "<line x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\" stroke=\"#8c959f\"/>",
-		    left, top + plot_h, W - 4, top + plot_h);
-	strbuf_addf(sb, "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\">%.0f</text>",
-		    left - 4, top + 10, max);
-	strbuf_addf(sb, "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\">0</text>",
-		    left - 4, top + plot_h);
+	bw = W / (double)r->nr_hours;
+	strbuf_addstr(sb, "<div class=chart><div class=ymax>");
+	add_int(sb, (long long)max);
+	strbuf_addf(sb, "</div><svg class=hist viewBox=\"0 0 %.0f %.0f\" preserveAspectRatio=none "
+		    "role=img aria-label=\"Final receipts per hour\">", W, H);
 	for (i = 0; i < r->nr_hours; i++) {
 		const struct report_hour *h = &r->hours[i];
-		double x = left + bw * (double)i, gap = bw > 6 ? 2 : 0;
-		double hd = max ? plot_h * (double)h->delivered / max : 0;
-		double hn = max ? plot_h * (double)h->not_delivered / max : 0;
-		double y0 = top + plot_h;
+		double x = bw * (double)i, gap = bw > 12 ? bw * 0.08 : 0;
+		double hd = max ? H * (double)h->delivered / max : 0;
+		double hn = max ? H * (double)h->not_delivered / max : 0;
 
 		strbuf_addf(sb, "<g><title>%s UTC: %lld delivered, %lld not delivered</title>",
 			    h->hour, h->delivered, h->not_delivered);
-		strbuf_addf(sb, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" "
-			    "fill=\"%s\"/>", x + gap / 2, y0 - hd, bw - gap, hd,
+		strbuf_addf(sb, "<rect x=\"%.3f\" y=\"%.3f\" width=\"%.3f\" height=\"%.3f\" "
+			    "fill=\"%s\"/>", x + gap / 2, H - hd, bw - gap, hd,
 			    report_states[RS_DELIVERED_TERMINAL].color);
-		strbuf_addf(sb, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" "
-			    "fill=\"%s\"/></g>", x + gap / 2, y0 - hd - hn, bw - gap, hn,
+		strbuf_addf(sb, "<rect x=\"%.3f\" y=\"%.3f\" width=\"%.3f\" height=\"%.3f\" "
+			    "fill=\"%s\"/></g>", x + gap / 2, H - hd - hn, bw - gap, hn,
 			    report_states[RS_IMPOSSIBLE].color);
-		if (i % step == 0)
-			strbuf_addf(sb, "<text x=\"%.2f\" y=\"%.0f\" text-anchor=\"start\">%.5s</text>",
-				    x + 1, H - 6, h->hour + 11);
 	}
-	strbuf_addstr(sb, "</svg><ul class=legend>");
+	strbuf_addstr(sb, "</svg><div class=xaxis><span>");
+	strbuf_addhtml(sb, r->hours[0].hour);
+	strbuf_addstr(sb, "</span>");
+	if (r->nr_hours > 1) {
+		strbuf_addstr(sb, "<span>");
+		strbuf_addhtml(sb, r->hours[r->nr_hours - 1].hour);
+		strbuf_addstr(sb, "</span>");
+	}
+	strbuf_addstr(sb, "</div></div><ul class=legend>");
 	strbuf_addf(sb, "<li><i style=\"background:%s\"></i>Delivered (terminal or network)</li>",
 		    report_states[RS_DELIVERED_TERMINAL].color);
 	strbuf_addf(sb, "<li><i style=\"background:%s\"></i>Uncertain or impossible</li>",
 		    report_states[RS_IMPOSSIBLE].color);
-	strbuf_addf(sb, "<li>Hours in UTC, from %s to %s</li></ul>", r->hours[0].hour,
-		    r->hours[r->nr_hours - 1].hour);
+	strbuf_addf(sb, "<li>One bar per hour (UTC), %zu hour(s)</li></ul>", r->nr_hours);
 }
 
 static void group_table(struct strbuf *sb, const char *first, struct report_group *rows,
@@ -339,7 +349,7 @@ static void group_table(struct strbuf *sb, const char *first, struct report_grou
 		if (!total->states[s] || s == RS_DELIVERED_TERMINAL || s == RS_DELIVERED_NETWORK)
 			continue;
 		strbuf_addstr(sb, "<th>");
-		strbuf_addhtml(sb, report_states[s].label);
+		strbuf_addhtml(sb, report_states[s].short_label);
 		strbuf_addstr(sb, "</th>");
 	}
 	strbuf_addstr(sb, "<th>p50</th><th>p90</th><th>p99</th><th>SMS units</th>"

@@ -274,6 +274,7 @@ void report_orange_fetch(struct db *db, struct griot_config *cfg,
 	struct orange_client *client = NULL;
 	struct cached c = { false, 0, "", STRBUF_INIT };
 	struct strbuf failure = STRBUF_INIT;   /* why Orange cannot be asked */
+	struct strbuf why = STRBUF_INIT;       /* why this answer is missing */
 	const char *base = cfg && cfg->api_base ? cfg->api_base : "";
 	int ttl = opts->cache_ttl ? opts->cache_ttl : 300;
 	int live = 0, cached = 0, k;
@@ -281,9 +282,9 @@ void report_orange_fetch(struct db *db, struct griot_config *cfg,
 
 	memset(o, 0, sizeof(*o));
 	if (opts->offline)
-		strbuf_addstr(&failure, "not asked (--offline)");
+		strbuf_addstr(&failure, "were not asked for (--offline)");
 	else if (!cfg)
-		strbuf_addstr(&failure, "no configuration");
+		strbuf_addstr(&failure, "cannot be asked for: no configuration");
 
 	for (k = 0; k < K_NR; k++) {
 		struct orange_error err;
@@ -300,8 +301,9 @@ void report_orange_fetch(struct db *db, struct griot_config *cfg,
 		if (!failure.len && !client) {
 			client = orange_client_from_config(cfg, 15, 1);
 			if (!client)
-				strbuf_addstr(&failure, "no usable Orange credentials "
-					      "(ORANGE_AUTH_HEADER or ORANGE_CREDENTIALS_FILE)");
+				strbuf_addstr(&failure, "cannot be asked for: no usable "
+					      "credentials (ORANGE_AUTH_HEADER or "
+					      "ORANGE_CREDENTIALS_FILE)");
 		}
 		if (!failure.len) {
 			if (call_retry(client, k, opts, o, &err) == 0) {
@@ -322,27 +324,29 @@ void report_orange_fetch(struct db *db, struct griot_config *cfg,
 			if (err.kind == ORANGE_ERR_NETWORK || err.kind == ORANGE_ERR_CONFIG ||
 			    err.kind == ORANGE_ERR_CREDENTIALS) {
 				/* The same would happen to the next calls: stop asking. */
-				strbuf_addf(&failure, "Orange unreachable: %s (%s)",
+				strbuf_addf(&failure, "could not be fetched, Orange is unreachable: %s (%s)",
 					    err.message, orange_err_name(err.kind));
-				report_add_reason(r, "%s: %s", kind_name[k], failure.buf);
+				strbuf_add(&why, failure.buf, failure.len);
 			} else {
-				report_add_reason(r, "%s: Orange answered with an error: %s (%s)",
-						  kind_name[k], err.message, orange_err_name(err.kind));
+				strbuf_addf(&why, "could not be fetched: %s (%s)",
+					    err.message, orange_err_name(err.kind));
 			}
 		} else {
-			report_add_reason(r, "%s: %s", kind_name[k], failure.buf);
+			strbuf_add(&why, failure.buf, failure.len);
 		}
 		if (!opts->offline && c.found && c.age < STALE_MAX &&
 		    decode(k, c.data.buf, o) == 0) {
 			set_have(k, o);
 			cached++;
-			report_add_reason(r, "%s: showing Orange's answer cached at %s",
-					  kind_name[k], c.at);
+			report_add_reason(r, "%s from Orange's %s answer cached at %s: %s",
+					  kind_what[k], kind_name[k], c.at, why.buf);
 			if (!*oldest || strcmp(c.at, oldest) < 0)
 				strlcpy_(oldest, c.at, sizeof(oldest));
 		} else {
-			report_add_reason(r, "%s: missing from this report", kind_what[k]);
+			report_add_reason(r, "no %s: Orange's %s %s", kind_what[k], kind_name[k],
+					  why.buf);
 		}
+		strbuf_reset(&why);
 	}
 	if (live && !cached)
 		strlcpy_(r->orange_source, "live", sizeof(r->orange_source));
@@ -354,4 +358,5 @@ void report_orange_fetch(struct db *db, struct griot_config *cfg,
 	orange_client_free(client);
 	strbuf_release(&c.data);
 	strbuf_release(&failure);
+	strbuf_release(&why);
 }

@@ -489,8 +489,12 @@ int report_render_json(const struct report *r, bool pretty, struct strbuf *sb)
 
 static void text_group_line(struct strbuf *sb, const char *name, const struct report_group *g)
 {
-	strbuf_addf(sb, "  %-24s %9lld %9lld %9lld  ", name, g->total, g->accepted, g->delivered);
-	report_fmt_rate(sb, g->delivery_rate);
+	struct strbuf rate = STRBUF_INIT;
+
+	report_fmt_rate(&rate, g->delivery_rate);
+	strbuf_addf(sb, "  %-24s %9lld %9lld %9lld %9s", name, g->total, g->accepted,
+		    g->delivered, rate.buf);
+	strbuf_release(&rate);
 	strbuf_addstr(sb, "   p50 ");
 	if (g->latency_count)
 		report_fmt_secs(sb, g->p50);
@@ -556,13 +560,14 @@ void report_render_text(const struct report *r, struct strbuf *sb)
 			    r->orphaned_receipts);
 
 	if (r->nr_campaigns) {
-		strbuf_addf(sb, "\nBy campaign:%17s %9s %9s %9s\n", "messages", "accepted",
-			    "delivered", "");
+		strbuf_addf(sb, "\nBy campaign:%15s %9s %9s %9s %8s\n", "messages", "accepted",
+			    "delivered", "rate", "");
 		for (i = 0; i < r->nr_campaigns; i++)
 			text_group_line(sb, r->campaigns[i].campaign, &r->campaigns[i]);
 	}
 	if (r->nr_countries) {
-		strbuf_addstr(sb, "\nBy country:\n");
+		strbuf_addf(sb, "\nBy country:%16s %9s %9s %9s\n", "messages", "accepted",
+			    "delivered", "rate");
 		for (i = 0; i < r->nr_countries; i++)
 			text_group_line(sb, r->countries[i].country, &r->countries[i]);
 	}

@@ -18,16 +18,16 @@
 #include <strings.h>
 
 const struct report_state_info report_states[RS_NR] = {
-	[RS_DELIVERED_TERMINAL] = { "DeliveredToTerminal", "Delivered to terminal", "#1a7f37" },
-	[RS_DELIVERED_NETWORK]  = { "DeliveredToNetwork", "Delivered to network", "#6cc070" },
-	[RS_UNCERTAIN]          = { "DeliveryUncertain", "Delivery uncertain", "#d4a72c" },
-	[RS_IMPOSSIBLE]         = { "DeliveryImpossible", "Delivery impossible", "#cf222e" },
-	[RS_WAITING]            = { "MessageWaiting", "Still waiting (MessageWaiting)", "#8c959f" },
-	[RS_AWAITING]           = { "awaiting_receipt", "Sent, receipt not due yet (< 24 h)", "#b6e3ff" },
-	[RS_NO_RECEIPT]         = { "no_receipt_24h", "No receipt after 24 h", "#6e7781" },
-	[RS_SEND_FAILED]        = { "send_failed", "Send failed", "#82071e" },
-	[RS_SEND_UNKNOWN]       = { "send_unknown", "Send outcome unknown", "#bf8700" },
-	[RS_NOT_SENT]           = { "not_sent", "Not sent yet", "#d0d7de" },
+	[RS_DELIVERED_TERMINAL] = { "DeliveredToTerminal", "Delivered to terminal", "To terminal", "#1a7f37" },
+	[RS_DELIVERED_NETWORK]  = { "DeliveredToNetwork", "Delivered to network", "To network", "#6cc070" },
+	[RS_UNCERTAIN]          = { "DeliveryUncertain", "Delivery uncertain", "Uncertain", "#d4a72c" },
+	[RS_IMPOSSIBLE]         = { "DeliveryImpossible", "Delivery impossible", "Impossible", "#cf222e" },
+	[RS_WAITING]            = { "MessageWaiting", "Still waiting (MessageWaiting)", "Waiting", "#8c959f" },
+	[RS_AWAITING]           = { "awaiting_receipt", "Sent, receipt not due yet (< 24 h)", "Awaiting receipt", "#b6e3ff" },
+	[RS_NO_RECEIPT]         = { "no_receipt_24h", "No receipt after 24 h", "No receipt 24 h", "#6e7781" },
+	[RS_SEND_FAILED]        = { "send_failed", "Send failed", "Send failed", "#82071e" },
+	[RS_SEND_UNKNOWN]       = { "send_unknown", "Send outcome unknown", "Send unknown", "#bf8700" },
+	[RS_NOT_SENT]           = { "not_sent", "Not sent yet", "Not sent", "#d0d7de" },
 };
 
 int report_format_parse(const char *name)

@@ -45,6 +45,7 @@ enum report_state {
 struct report_state_info {
 	const char *key;     /* JSON key */
 	const char *label;   /* for people */
+	const char *short_label; /* table headers */
 	const char *color;   /* chart colour */
 };
 extern const struct report_state_info report_states[RS_NR];
