@@ -128,6 +128,9 @@ int cmd_import(int argc, char **argv, struct griot_ctx *ctx)
 	int c, ret;
 
 	memset(&o, 0, sizeof(o));
+	/* 0: re-initialise GNU getopt, which main() left in "stop at the first
+	 * non-option" mode, so options may follow the arguments. */
+	optind = 0;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': o.campaign = optarg; break;
