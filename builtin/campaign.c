@@ -103,6 +103,7 @@ static int cmd_create(int argc, char **argv, struct griot_ctx *ctx)
 	int ch, ret;
 
 	memset(&spec, 0, sizeof(spec));
+	optind = 0; /* re-initialise getopt: main parsed with "+" */
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 's': spec.sender = optarg; break;
@@ -184,6 +185,7 @@ static int cmd_show(int argc, char **argv, struct griot_ctx *ctx)
 	char why[128] = "";
 	int ch, ret;
 
+	optind = 0; /* re-initialise getopt: main parsed with "+" */
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'j': json = true; break;
@@ -228,6 +230,7 @@ static int cmd_list(int argc, char **argv, struct griot_ctx *ctx)
 	bool json = false;
 	int ch, n, i, k;
 
+	optind = 0; /* re-initialise getopt: main parsed with "+" */
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'j': json = true; break;
@@ -307,6 +310,7 @@ static int cmd_schedule(int argc, char **argv, struct griot_ctx *ctx)
 	int ch, ret;
 	size_t i;
 
+	optind = 0; /* re-initialise getopt: main parsed with "+" */
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 't': start = optarg; break;
@@ -427,6 +431,7 @@ static int cmd_lifecycle(int argc, char **argv, struct griot_ctx *ctx, const cha
 	int ch, ret, cleared = 0;
 	char msg[64];
 
+	optind = 0; /* re-initialise getopt: main parsed with "+" */
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'r': reason = optarg; break;

@@ -120,6 +120,7 @@ int cmd_run_due(int argc, char **argv, struct griot_ctx *ctx)
 	so.mode = SENDER_UNTIL_DONE;
 	so.start_due = true;
 	so.stop = &stop_requested;
+	optind = 0; /* re-initialise getopt: main parsed with "+" */
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'r':

@@ -12,6 +12,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 const char *const campaign_send_names[5] = {
 	"pending", "sending", "sent", "failed", "unknown"
@@ -337,18 +338,19 @@ static int render_rows(struct db *db, const struct campaign *c, enum render_mode
 				db_result_free(r);
 				goto out;
 			}
-			{
+			if (mode == RENDER_COUNT) {
+				/* Stored rows are counted from the table afterwards. */
 				struct campaign_country *cc = country_get(pv, db_result_get(r, i, 3));
 				cc->messages++;
 				cc->segments += gc.segments;
+				if (gc.encoding == GSM_ENC_GSM7)
+					pv->gsm7++;
+				else
+					pv->ucs2++;
+				pv->segments += gc.segments;
+				if (gc.segments > pv->max_segments)
+					pv->max_segments = gc.segments;
 			}
-			if (gc.encoding == GSM_ENC_GSM7)
-				pv->gsm7++;
-			else
-				pv->ucs2++;
-			pv->segments += gc.segments;
-			if (gc.segments > pv->max_segments)
-				pv->max_segments = gc.segments;
 			if (!*pv->sample)
 				strlcpy_(pv->sample, body.buf, sizeof(pv->sample));
 			if (mode != RENDER_COUNT) {
@@ -574,6 +576,15 @@ void campaign_format_time(const struct campaign *c, double t, char *buf, size_t 
 	window_format(t, c->tz, buf, size);
 }
 
+static void iso_utc(double t, char *buf, size_t size)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
 static void window_text(const struct campaign *c, char *buf, size_t size)
 {
 	if (c->window_start < 0)
@@ -665,7 +676,7 @@ void campaign_preview_json(struct json_gen *g, const struct campaign *c,
 	json_kv_str(g, "sample", *pv->sample ? pv->sample : NULL);
 	json_key(g, "start_at");
 	if (c->start_at > 0) {
-		window_format(c->start_at, "UTC", tbuf, sizeof(tbuf));
+		iso_utc(c->start_at, tbuf, sizeof(tbuf));
 		json_str(g, tbuf);
 	} else {
 		json_null(g);
@@ -710,7 +721,7 @@ void campaign_preview_json(struct json_gen *g, const struct campaign *c,
 	json_kv_double(g, "rate", pv->rate);
 	json_key(g, "estimated_finish");
 	if (pv->est_finish > 0) {
-		window_format(pv->est_finish, "UTC", tbuf, sizeof(tbuf));
+		iso_utc(pv->est_finish, tbuf, sizeof(tbuf));
 		json_str(g, tbuf);
 	} else {
 		json_null(g);
