@@ -1,8 +1,355 @@
-/* Placeholder until the module lands. */
+/*
+ * griot orange token|balance|usage|purchases — the Orange account as the
+ * API sees it.  Tables for people, --json for scripts.  The authorization
+ * header is never printed; the token only masked unless --show.
+ */
 #include "builtin.h"
+#include "core/json.h"
+#include "core/strbuf.h"
+#include "orange/orange.h"
+
+#include <ctype.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+static const char usage_text[] =
+	"usage: griot orange token [--show] [--force] [--json]\n"
+	"       griot orange balance [--country ISO3] [--json]\n"
+	"       griot orange usage [--country ISO3] [--appid ID] [--json]\n"
+	"       griot orange purchases [--country ISO3] [--json]\n"
+	"\n"
+	"  token       get (or reuse) the API token: type, expiry, masked token\n"
+	"  balance     SMS units left per country and contract expiry\n"
+	"  usage       SMS sent per application and country\n"
+	"  purchases   bundles bought: date, country, units, price\n"
+	"\n"
+	"  --country ISO3          only this country (MLI, CIV, SEN, ...)\n"
+	"  --appid ID              only this application (usage)\n"
+	"  --json                  machine-readable output\n"
+	"  --show                  print the whole token (it is a secret)\n"
+	"  --force                 renew the token now\n"
+	"  --api-base URL          instead of ORANGE_API_BASE\n"
+	"  --credentials-file F    instead of ORANGE_CREDENTIALS_FILE (mode 0600)\n"
+	"  --timeout S             per request, seconds (default 30)\n"
+	"\n"
+	"Credentials: ORANGE_AUTH_HEADER or a 0600 file holding the 'Basic ...'\n"
+	"header (docs/orange-setup.md).  Exit codes: 78 no credentials, 77 refused\n"
+	"credentials, 69/75 Orange unreachable or failing, 65 invalid request.\n";
+
+struct opts {
+	const char *country, *appid;
+	bool json, show, force;
+	double timeout;
+};
+
+static int print_error(const struct orange_error *err)
+{
+	error("%s", err->message);
+	if (err->kind == ORANGE_ERR_RATE_LIMITED && err->retry_after > 0)
+		fprintf(stderr, "hint: Orange asks to retry after %.0f s\n", err->retry_after);
+	return orange_err_exit_code(err);
+}
+
+static void print_json(struct json_gen *g)
+{
+	const char *buf;
+	size_t len;
+
+	if (json_gen_result(g, &buf, &len) == 0) {
+		fwrite(buf, 1, len, stdout);
+		if (!len || buf[len - 1] != '\n')
+			putchar('\n');
+	}
+	json_gen_free(g);
+}
+
+/* "2026-11-25T10:00:00Z" or "-" */
+static void fmt_time(double t, char *buf, size_t size)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (t <= 0 || !gmtime_r(&tt, &tm))
+		snprintf(buf, size, "-");
+	else
+		strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static int cmd_token(struct orange_client *c, const struct opts *o)
+{
+	struct orange_token t;
+	struct orange_error err;
+	char when[40], masked[64];
+	size_t len;
+	double left;
+
+	if (orange_token(c, o->force, &t, &err) < 0)
+		return print_error(&err);
+	len = strlen(t.access_token);
+	/* enough to tell two tokens apart, not enough to use one */
+	snprintf(masked, sizeof(masked), "...%s (%zu characters)",
+		 len > 12 ? t.access_token + len - 4 : "", len);
+	fmt_time(t.expires_at, when, sizeof(when));
+	left = t.expires_at - time_now();
+	if (o->json) {
+		struct json_gen *g = json_gen_new(true);
+		json_map_open(g);
+		json_kv_str(g, "token_type", t.token_type);
+		json_kv_str(g, "expires", when);
+		json_kv_int(g, "expires_in", (long long)left);
+		json_kv_str(g, "access_token", o->show ? t.access_token : masked);
+		json_kv_bool(g, "masked", !o->show);
+		json_map_close(g);
+		print_json(g);
+	} else {
+		printf("type:     %s\n", t.token_type);
+		printf("expires:  %s (in %.0f s)\n", when, left);
+		printf("token:    %s\n", o->show ? t.access_token : masked);
+	}
+	secure_zero(&t, sizeof(t));
+	return 0;
+}
+
+static int cmd_balance(struct orange_client *c, const struct opts *o)
+{
+	struct orange_contract *k = NULL;
+	struct orange_error err;
+	size_t n, i;
+	long long total = 0;
+	double now = time_now();
+
+	if (orange_contracts(c, o->country, &k, &n, &err) < 0)
+		return print_error(&err);
+	for (i = 0; i < n; i++)
+		if (!k[i].expires_at || k[i].expires_at > now)
+			total += k[i].available_units;
+	if (o->json) {
+		struct json_gen *g = json_gen_new(true);
+		json_map_open(g);
+		json_key(g, "contracts");
+		json_array_open(g);
+		for (i = 0; i < n; i++) {
+			json_map_open(g);
+			json_kv_str(g, "country", k[i].country);
+			json_kv_int(g, "available_units", k[i].available_units);
+			json_kv_str(g, "expires", k[i].expires);
+			json_kv_bool(g, "expired", k[i].expires_at && k[i].expires_at <= now);
+			json_kv_str(g, "contract_id", k[i].contract_id);
+			json_kv_str(g, "service", k[i].service);
+			json_kv_str(g, "description", k[i].description);
+			json_map_close(g);
+		}
+		json_array_close(g);
+		json_kv_int(g, "total_available_units", total);
+		json_map_close(g);
+		print_json(g);
+	} else if (!n) {
+		printf("no contract%s%s: buy an SMS bundle on the Orange Developer portal\n",
+		       o->country ? " for " : "", o->country ? o->country : "");
+	} else {
+		printf("%-7s %10s  %-21s %s\n", "COUNTRY", "UNITS", "EXPIRES", "CONTRACT");
+		for (i = 0; i < n; i++)
+			printf("%-7s %10lld  %-21s %s%s\n", k[i].country, k[i].available_units,
+			       k[i].expires[0] ? k[i].expires : "-", k[i].contract_id,
+			       k[i].expires_at && k[i].expires_at <= now ? "  (expired)" : "");
+		printf("%-7s %10lld  (units of contracts not expired)\n", "total", total);
+	}
+	free(k);
+	return 0;
+}
+
+static int cmd_usage(struct orange_client *c, const struct opts *o)
+{
+	struct orange_usage *u = NULL;
+	struct orange_error err;
+	size_t n, i;
+	long long total = 0;
+
+	if (orange_statistics(c, o->country, o->appid, &u, &n, &err) < 0)
+		return print_error(&err);
+	for (i = 0; i < n; i++)
+		total += u[i].usage;
+	if (o->json) {
+		struct json_gen *g = json_gen_new(true);
+		json_map_open(g);
+		json_key(g, "usage");
+		json_array_open(g);
+		for (i = 0; i < n; i++) {
+			json_map_open(g);
+			json_kv_str(g, "country", u[i].country);
+			json_kv_str(g, "application_id", u[i].app_id);
+			json_kv_int(g, "usage", u[i].usage);
+			json_map_close(g);
+		}
+		json_array_close(g);
+		json_kv_int(g, "total", total);
+		json_map_close(g);
+		print_json(g);
+	} else {
+		printf("%-7s %-40s %10s\n", "COUNTRY", "APPLICATION", "SMS");
+		for (i = 0; i < n; i++)
+			printf("%-7s %-40s %10lld\n", u[i].country, u[i].app_id, u[i].usage);
+		printf("%-7s %-40s %10lld\n", "total", "", total);
+	}
+	free(u);
+	return 0;
+}
+
+static int cmd_purchases(struct orange_client *c, const struct opts *o)
+{
+	struct orange_purchase *p = NULL;
+	struct orange_error err;
+	size_t n, i;
+
+	if (orange_purchase_orders(c, o->country, &p, &n, &err) < 0)
+		return print_error(&err);
+	if (o->json) {
+		struct json_gen *g = json_gen_new(true);
+		json_map_open(g);
+		json_key(g, "purchase_orders");
+		json_array_open(g);
+		for (i = 0; i < n; i++) {
+			json_map_open(g);
+			json_kv_str(g, "id", p[i].id);
+			json_kv_str(g, "date", p[i].date);
+			json_kv_str(g, "country", p[i].country);
+			json_key(g, "units");
+			if (p[i].units >= 0)
+				json_int(g, p[i].units);
+			else
+				json_null(g);
+			json_kv_double(g, "amount", p[i].amount);
+			json_kv_str(g, "currency", p[i].currency);
+			json_key(g, "unit_price");
+			if (p[i].units > 0)
+				json_double(g, p[i].amount / (double)p[i].units);
+			else
+				json_null(g);
+			json_kv_str(g, "bundle_id", p[i].bundle_id);
+			json_kv_str(g, "contract_id", p[i].contract_id);
+			json_kv_str(g, "description", p[i].description);
+			json_map_close(g);
+		}
+		json_array_close(g);
+		json_map_close(g);
+		print_json(g);
+	} else if (!n) {
+		printf("no purchase order%s%s\n", o->country ? " for " : "",
+		       o->country ? o->country : "");
+	} else {
+		printf("%-20s %-7s %8s %12s %-4s  %-12s %s\n", "DATE", "COUNTRY", "UNITS",
+		       "AMOUNT", "CUR", "ORDER", "DESCRIPTION");
+		for (i = 0; i < n; i++) {
+			char units[24];
+			if (p[i].units >= 0)
+				snprintf(units, sizeof(units), "%lld", p[i].units);
+			else
+				snprintf(units, sizeof(units), "?");
+			printf("%-20s %-7s %8s %12.2f %-4s  %-12s %s\n", p[i].date, p[i].country,
+			       units, p[i].amount, p[i].currency, p[i].id, p[i].description);
+		}
+	}
+	free(p);
+	return 0;
+}
+
+/* ISO 3166 alpha-3, upper-cased in place. */
+static int check_country(char *s)
+{
+	size_t i;
+
+	if (strlen(s) != 3)
+		return -1;
+	for (i = 0; i < 3; i++) {
+		if (!isalpha((unsigned char)s[i]))
+			return -1;
+		s[i] = (char)toupper((unsigned char)s[i]);
+	}
+	return 0;
+}
 
 int cmd_orange(int argc, char **argv, struct griot_ctx *ctx)
 {
-	error("griot orange: not implemented yet");
-	return EX_UNAVAILABLE;
+	static const struct option longopts[] = {
+		{ "country", required_argument, NULL, 'C' },
+		{ "appid", required_argument, NULL, 'a' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "show", no_argument, NULL, 's' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "api-base", required_argument, NULL, 'b' },
+		{ "credentials-file", required_argument, NULL, 'F' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct opts o = { NULL, NULL, false, false, false, 0 };
+	struct orange_client *c;
+	const char *action;
+	int opt, ret;
+
+	if (argc < 2 || builtin_wants_help(argc, argv)) {
+		fputs(usage_text, argc < 2 ? stderr : stdout);
+		return argc < 2 ? EX_USAGE : 0;
+	}
+	action = argv[1];
+	argc--;
+	argv++;
+	optind = 0; /* 0: reinitialise GNU getopt (main parsed with "+") */
+	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'C':
+			if (check_country(optarg) < 0) {
+				error("--country wants an ISO 3166 alpha-3 code such as MLI, not '%s'",
+				      optarg);
+				return EX_USAGE;
+			}
+			o.country = optarg;
+			break;
+		case 'a': o.appid = optarg; break;
+		case 'j': o.json = true; break;
+		case 's': o.show = true; break;
+		case 'f': o.force = true; break;
+		case 'b': config_set(&ctx->cfg->api_base, optarg); break;
+		case 'F':
+			config_set(&ctx->cfg->credentials_file, optarg);
+			config_set(&ctx->cfg->auth_header, NULL); /* the flag wins */
+			break;
+		case 't':
+			if (parse_double(optarg, &o.timeout) < 0 || o.timeout <= 0) {
+				error("--timeout wants a number of seconds, not '%s'", optarg);
+				return EX_USAGE;
+			}
+			break;
+		case 'h': fputs(usage_text, stdout); return 0;
+		default: fputs(usage_text, stderr); return EX_USAGE;
+		}
+	}
+	if (optind < argc) {
+		error("unexpected argument '%s'", argv[optind]);
+		return EX_USAGE;
+	}
+	if (strcmp(action, "token") && strcmp(action, "balance") &&
+	    strcmp(action, "usage") && strcmp(action, "purchases")) {
+		error("'%s' is not a griot orange action; see 'griot orange --help'", action);
+		return EX_USAGE;
+	}
+	if (o.appid && strcmp(action, "usage")) {
+		error("--appid applies to 'griot orange usage' only");
+		return EX_USAGE;
+	}
+	c = orange_client_from_config(ctx->cfg, o.timeout, 0);
+	if (!c)
+		return EX_CONFIG;
+	if (!strcmp(action, "token"))
+		ret = cmd_token(c, &o);
+	else if (!strcmp(action, "balance"))
+		ret = cmd_balance(c, &o);
+	else if (!strcmp(action, "usage"))
+		ret = cmd_usage(c, &o);
+	else
+		ret = cmd_purchases(c, &o);
+	orange_client_free(c);
+	return ret;
 }
