@@ -56,6 +56,7 @@ static const char css[] =
 	"@media print{body{padding:0;font-size:10pt}.card{background:none}"
 	"section,.card,tr,svg{break-inside:avoid}h2{break-after:avoid}"
 	".tw{overflow:visible}a{color:inherit;text-decoration:none}"
+	"table{font-size:7.5pt}th{white-space:normal}th,td{padding:3px 4px}"
 	"@page{margin:14mm}}";
 
 /* Integers with a (non-breaking) space between thousands, as in French. */
