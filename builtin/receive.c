@@ -3,10 +3,12 @@
 #include "receiver/acl.h"
 #include "receiver/receiver.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char usage_receive[] =
 	"usage: griot receive [--listen ADDR:PORT] [--secret S] [--allow CIDR,...]\n"
@@ -142,6 +144,16 @@ int cmd_receive(int argc, char **argv, struct griot_ctx *ctx)
 	}
 	if (receiver_check_secret(o.secret) < 0) {
 		ret = EX_USAGE;
+		goto out;
+	}
+	if (!o.tls_cert != !o.tls_key) {
+		error("--tls-cert and --tls-key go together");
+		goto usage;
+	}
+	if (o.tls_cert && (access(o.tls_cert, R_OK) || access(o.tls_key, R_OK))) {
+		const char *f = access(o.tls_cert, R_OK) ? o.tls_cert : o.tls_key;
+		error("cannot read %s: %s", f, strerror(errno));
+		ret = EX_NOINPUT;
 		goto out;
 	}
 	o.conninfo = ctx->cfg->db_conninfo;
