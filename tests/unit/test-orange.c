@@ -616,6 +616,7 @@ static void test_sim_send_and_errors(void)
 	CU_ASSERT_FALSE(err.maybe_accepted);
 	CU_ASSERT(strstr(err.message, "bm9wZTpub3Bl") == NULL);
 	orange_client_free(bad);
+	orange_client_free(c);
 	test_sim_stop(&sim);
 }
 
