@@ -130,6 +130,15 @@ static bool same_url(const char *a, const char *b)
 	return same;
 }
 
+/* Same rule as griot receive: 16-128 of [A-Za-z0-9._~-]. */
+static bool secret_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n >= 16 && n <= 128 &&
+	       strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._~-") == n;
+}
+
 static const char *pick_sender(struct griot_ctx *ctx, const struct dr_opts *o)
 {
 	const char *s = o->sender ? o->sender : config_get(ctx->cfg, "sender");
@@ -161,6 +170,11 @@ static int do_subscribe(struct griot_ctx *ctx, struct orange_client *c,
 
 	if (!sender)
 		return EX_USAGE;
+	if (ctx->cfg->dr_secret && *ctx->cfg->dr_secret && !secret_ok(ctx->cfg->dr_secret)) {
+		error("the DR path secret (GRIOT_DR_SECRET / dr_secret) must be 16 to 128 "
+		      "of A-Z a-z 0-9 . _ ~ -, as 'griot receive' requires");
+		return EX_CONFIG;
+	}
 	build_notify_url(&notify, url, ctx->cfg->dr_secret);
 	if (!orange_notify_url_ok(notify.buf, o->allow_http)) {
 		orange_mask_url(notify.buf, masked, sizeof(masked));

@@ -6,7 +6,7 @@
 . "$(dirname "$0")/../lib/lib.sh"
 
 AUTH='Basic dGVzdDp0ZXN0'
-SECRET='pathS3cretX9'
+SECRET='pathS3cretX9-abcdef'
 OUT="$T_TMP/all-output"   # everything griot printed, checked at the end
 : >"$OUT"
 
@@ -109,6 +109,8 @@ expect_rc 64 "http:// refused" http
 has http.err "https://"
 run nosender griot dr subscribe https://dr.example.com
 expect_rc 64 "no sender" nosender
+run shortsecret GRIOT_DR_SECRET=short griot dr subscribe https://dr.example.com --sender tel:+2230000
+expect_rc 78 "a secret griot receive would refuse" shortsecret
 [ "$(sql 'SELECT count(*) FROM dr_subscriptions')" = 0 ] || fail "a refused subscribe left a row"
 
 run sub GRIOT_DR_SECRET="$SECRET" griot -v dr subscribe https://dr.example.com/ --sender tel:+2230000
@@ -129,7 +131,7 @@ run showj GRIOT_DR_SECRET="$SECRET" griot dr show --json
 [ "$(jv "$T_TMP/showj.out" '[d["id"], d["matches"], d["orange_notify_url"]]')" = \
 	"[\"$ID\", true, \"https://dr.example.com/orange/dr/***\"]" ] || fail "dr show --json: $(cat "$T_TMP/showj.out")"
 # a rotated secret: Orange still posts to the old path
-run rot GRIOT_DR_SECRET=rotatedSecret griot dr show
+run rot GRIOT_DR_SECRET=rotatedSecret-0123 griot dr show
 expect_rc 65 "dr show with another secret" rot
 has rot.err "secret path"
 has rot.out '^matches *NO'
@@ -159,7 +161,7 @@ griot orange --help | grep -q '^usage: griot orange' || fail "orange --help"
 griot dr --help | grep -q '^usage: griot dr' || fail "dr --help"
 
 # ---- no secret anywhere in what griot printed ----
-for s in "$AUTH" dGVzdDp0ZXN0 "$FULL" "$SECRET" rotatedSecret; do
+for s in "$AUTH" dGVzdDp0ZXN0 "$FULL" "$SECRET" rotatedSecret-0123; do
 	! grep -q -- "$s" "$OUT" || fail "secret '$s' printed: $(grep -- "$s" "$OUT" | head -3)"
 done
 grep -q 'debug' "$OUT" || true
