@@ -156,6 +156,22 @@ run none griot dr show
 expect_rc 65 "show with nothing recorded" none
 ok "dr unsubscribe; show of a deleted subscription"
 
+# ---- a URL holding the secret is wiped from ps while griot works ----
+curl -s -o /dev/null -d '{"fault_latency_ms":1500}' "$SIM_URL/_sim/config" || fail "sim config"
+"$GRIOT_BIN" dr subscribe "https://dr3.example.com/orange/dr/$SECRET" --sender tel:+2230000 \
+	>"$T_TMP/ps.out" 2>"$T_TMP/ps.err" &
+PSPID=$!
+hidden=
+while kill -0 "$PSPID" 2>/dev/null; do
+	args=$(tr '\0' ' ' <"/proc/$PSPID/cmdline" 2>/dev/null)
+	case "$args" in *"subscribe xxxxxxxx"*) hidden=1; break ;; esac
+done
+wait "$PSPID" || fail "dr subscribe with the secret in the URL: $(cat "$T_TMP/ps.err")"
+[ -n "$hidden" ] || fail "the URL was not hidden from ps"
+curl -s -o /dev/null -d '{"fault_latency_ms":0}' "$SIM_URL/_sim/config"
+cat "$T_TMP/ps.out" "$T_TMP/ps.err" >>"$OUT"
+ok "a secret in the URL argument is hidden from ps"
+
 # ---- help ----
 griot orange --help | grep -q '^usage: griot orange' || fail "orange --help"
 griot dr --help | grep -q '^usage: griot dr' || fail "dr --help"
