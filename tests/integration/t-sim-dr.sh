@@ -145,3 +145,30 @@ for k in range(0, len(sms), 2):
     assert first[k + 1] < first[k], (k, first)
 EOF
 ok "--dr-mix, --dr-dup, --dr-waiting, --dr-reorder, --dr-url"
+
+# ---- https receivers (the only kind Orange accepts) ----
+sim_stop
+cert=$T_TMP/cert.pem key=$T_TMP/key.pem
+if command -v openssl >/dev/null 2>&1; then
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$key" -out "$cert" -days 1 \
+		-subj /CN=localhost -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1 || fail "openssl"
+else
+	printf 'cn = localhost\nip_address = 127.0.0.1\nexpiration_days = 1\ntls_www_server\n' >"$T_TMP/tmpl"
+	certtool --generate-privkey --outfile "$key" >/dev/null 2>&1 || fail "certtool key"
+	certtool --generate-self-signed --load-privkey "$key" --template "$T_TMP/tmpl" \
+		--outfile "$cert" >/dev/null 2>&1 || fail "certtool cert"
+fi
+sink_start tls --tls-cert "$cert" --tls-key "$key"
+case "$SINK_URL" in https://*) ;; *) fail "TLS sink URL $SINK_URL" ;; esac
+sim_start tls --credits MLI:10 --dr-delay 0 --dr-cacert "$cert"
+TOK=$(token)
+s=$(subscribe "$SINK_URL")
+eq "$s" 201 "https subscription without --allow-http-notify"
+s=$(send "$TOK" tel:+22370000003 "over TLS")
+eq "$s" 201 "send"
+wait_for "the receipt over TLS" ndr_ge 1
+eq "$(cut -d' ' -f1 "$SINK_OUT")" 200 "TLS receiver answered"
+eq "$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).read().split(" ",1)[1])["deliveryInfoNotification"]["deliveryInfo"]["address"])' "$SINK_OUT")" \
+	tel:+22370000003 "receipt body over TLS"
+sim_stop
+ok "receipts POSTed to an https receiver verified with --dr-cacert"

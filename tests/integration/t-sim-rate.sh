@@ -24,7 +24,7 @@ RATE=3
 sim_start rate --rate $RATE --credits MLI:100000
 TOK=$(token)
 : >"$T_TMP/codes"
-for round in 1 2 3; do
+for _ in 1 2 3; do
 	fire 30 "$TOK" >>"$T_TMP/codes"
 done
 n201=$(grep -c '^201 ' "$T_TMP/codes")

@@ -304,6 +304,12 @@ static void *dr_thread(void *arg)
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, discard);
 	curl_easy_setopt(curl, CURLOPT_USERAGENT, "orange-sim");
 	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	if (sim.o.dr_cacert)
+		curl_easy_setopt(curl, CURLOPT_CAINFO, sim.o.dr_cacert);
+	if (sim.o.dr_insecure) {
+		curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
 
 	pthread_mutex_lock(&dq.lock);
 	while (!dq.stop) {

@@ -52,6 +52,8 @@ static const char usage_text[] =
 "  --dr-retry-base MS      first retry delay after a non-200 (default 250, doubling)\n"
 "  --dr-max-tries N        tries per receipt before giving up (default 10)\n"
 "  --allow-http-notify     accept http:// notifyURL (Orange requires https)\n"
+"  --dr-cacert FILE        CA certificates for https receivers (e.g. self-signed)\n"
+"  --dr-insecure           do not verify https receivers' certificates\n"
 "faults:\n"
 "  --fault-5xx P           answer 500/503 without accepting\n"
 "  --fault-drop P          accept (ledger, credit) then close without answering\n"
@@ -69,7 +71,7 @@ enum {
 	OPT_CREDITS, OPT_SEED, OPT_NAMES, OPT_APPID, OPT_PARTNER, OPT_SHAPE, OPT_ECHO,
 	OPT_DRURL, OPT_DRDELAY, OPT_DRMIX, OPT_DRDUP, OPT_DRREORDER, OPT_DRWAIT,
 	OPT_DRRETRY, OPT_DRTRIES, OPT_HTTPNOTIFY, OPT_F5XX, OPT_FDROP, OPT_FLAT, OPT_F429,
-	OPT_FBURST, OPT_SEEDRAND, OPT_THREADS,
+	OPT_FBURST, OPT_SEEDRAND, OPT_THREADS, OPT_DRCA, OPT_DRINSECURE,
 };
 
 static const struct option longopts[] = {
@@ -96,6 +98,8 @@ static const struct option longopts[] = {
 	{ "dr-retry-base", required_argument, NULL, OPT_DRRETRY },
 	{ "dr-max-tries", required_argument, NULL, OPT_DRTRIES },
 	{ "allow-http-notify", no_argument, NULL, OPT_HTTPNOTIFY },
+	{ "dr-cacert", required_argument, NULL, OPT_DRCA },
+	{ "dr-insecure", no_argument, NULL, OPT_DRINSECURE },
 	{ "fault-5xx", required_argument, NULL, OPT_F5XX },
 	{ "fault-drop", required_argument, NULL, OPT_FDROP },
 	{ "fault-latency", required_argument, NULL, OPT_FLAT },
@@ -236,6 +240,8 @@ int main(int argc, char **argv)
 		case OPT_DRRETRY: r = opt_int("dr-retry-base", optarg, 1, 600000, &sim.o.dr_retry_base_ms); break;
 		case OPT_DRTRIES: r = opt_int("dr-max-tries", optarg, 1, 1000, &sim.o.dr_max_tries); break;
 		case OPT_HTTPNOTIFY: sim.o.allow_http_notify = true; break;
+		case OPT_DRCA: sim.o.dr_cacert = optarg; break;
+		case OPT_DRINSECURE: sim.o.dr_insecure = true; break;
 		case OPT_F5XX: r = opt_prob("fault-5xx", optarg, &sim.o.fault_5xx); break;
 		case OPT_FDROP: r = opt_prob("fault-drop", optarg, &sim.o.fault_drop); break;
 		case OPT_FLAT: r = opt_int("fault-latency", optarg, 0, 600000, &sim.o.fault_latency_ms); break;

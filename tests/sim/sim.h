@@ -104,6 +104,8 @@ struct sim_opts {
 	bool allow_http_notify;
 	int dr_retry_base_ms;
 	int dr_max_tries;
+	const char *dr_cacert;    /* CA file for https receivers */
+	bool dr_insecure;         /* do not verify receivers' certificates */
 	/* faults */
 	double fault_5xx;
 	double fault_drop;

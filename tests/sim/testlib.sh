@@ -41,7 +41,8 @@ sink_start() {
 	T_PIDS="$T_PIDS $SINK_PID"
 	read -r _line <"$T_TMP/$_n.fifo" || fail "dr-sink did not start: $(cat "$T_TMP/$_n.log")"
 	rm -f "$T_TMP/$_n.fifo"
-	SINK_URL="http://127.0.0.1:${_line#ready }/dr"
+	case " $* " in *" --tls-cert "*) _scheme=https ;; *) _scheme=http ;; esac
+	SINK_URL="$_scheme://127.0.0.1:${_line#ready }/dr"
 }
 
 # req METHOD URL [curl args]: prints the HTTP status; body in $T_TMP/body,

@@ -4,6 +4,7 @@
  * and flushed before answering, and prints "ready PORT" once listening.
  *
  *   dr-sink --listen 127.0.0.1:0 --out FILE [--fail-first N] [--status CODE]
+ *           [--tls-cert PEM --tls-key PEM]
  *
  * --fail-first N answers 503 to the first N requests, --status answers
  * every later request with CODE (default 200).
@@ -83,10 +84,15 @@ int main(int argc, char **argv)
 		{ "out", required_argument, NULL, 'o' },
 		{ "fail-first", required_argument, NULL, 'f' },
 		{ "status", required_argument, NULL, 's' },
+		{ "tls-cert", required_argument, NULL, 'c' },
+		{ "tls-key", required_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *listen = "127.0.0.1:0", *path = NULL, *colon;
+	const char *cert_path = NULL, *key_path = NULL;
+	struct strbuf cert = STRBUF_INIT, key = STRBUF_INIT;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
 	struct sockaddr_in sa;
 	struct MHD_Daemon *d;
 	const union MHD_DaemonInfo *di;
@@ -109,8 +115,11 @@ int main(int argc, char **argv)
 				die(EX_USAGE, "--status: not an HTTP status: %s", optarg);
 			status_ok = (int)v;
 			break;
+		case 'c': cert_path = optarg; break;
+		case 'k': key_path = optarg; break;
 		case 'h':
-			puts("usage: dr-sink [--listen HOST:PORT] --out FILE [--fail-first N] [--status CODE]");
+			puts("usage: dr-sink [--listen HOST:PORT] --out FILE [--fail-first N] [--status CODE]\n"
+			     "               [--tls-cert PEM --tls-key PEM]");
 			return 0;
 		default:
 			return EX_USAGE;
@@ -129,6 +138,15 @@ int main(int argc, char **argv)
 	sa.sin_port = htons((uint16_t)port);
 	if (inet_pton(AF_INET, host, &sa.sin_addr) != 1)
 		die(EX_USAGE, "--listen: not an IPv4 address: %s", host);
+	if (!cert_path != !key_path)
+		die(EX_USAGE, "--tls-cert and --tls-key go together");
+	if (cert_path) {
+		if (strbuf_read_file(&cert, cert_path, 1 << 20) < 0)
+			die(EX_NOINPUT, "%s: %s", cert_path, strerror(errno));
+		if (strbuf_read_file(&key, key_path, 1 << 20) < 0)
+			die(EX_NOINPUT, "%s: %s", key_path, strerror(errno));
+		flags |= MHD_USE_TLS;
+	}
 	out = fopen(path, "a");
 	if (!out)
 		die(EX_CANTCREAT, "%s: %s", path, strerror(errno));
@@ -138,11 +156,18 @@ int main(int argc, char **argv)
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG,
-			     (uint16_t)port, NULL, NULL, on_request, NULL,
-			     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-			     MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-			     MHD_OPTION_END);
+	if (cert_path)
+		d = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, on_request, NULL,
+				     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+				     MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+				     MHD_OPTION_HTTPS_MEM_CERT, cert.buf,
+				     MHD_OPTION_HTTPS_MEM_KEY, key.buf,
+				     MHD_OPTION_END);
+	else
+		d = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, on_request, NULL,
+				     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+				     MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+				     MHD_OPTION_END);
 	if (!d)
 		die(EX_UNAVAILABLE, "cannot listen on %s", listen);
 	di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
@@ -152,5 +177,8 @@ int main(int argc, char **argv)
 		;
 	MHD_stop_daemon(d);
 	fclose(out);
+	strbuf_release(&cert);
+	secure_zero(key.buf, key.len);
+	strbuf_release(&key);
 	return 0;
 }
