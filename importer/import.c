@@ -22,6 +22,7 @@
 #include "core/util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -144,7 +145,8 @@ struct imp {
 	struct csvin in;
 	struct numset set;
 	FILE *rej;
-	char *rej_tmp;
+	char *rej_tmp;          /* named temporary rejects file, if any */
+	bool rej_anon;          /* rej is an O_TMPFILE */
 	bool copying;
 	bool header_done;
 	int phone_col;
@@ -258,8 +260,10 @@ static int flush_copy(struct imp *m)
 {
 	if (!m->copy.len)
 		return 0;
-	if (db_copy_put(m->db, m->copy.buf, m->copy.len) < 0)
+	if (db_copy_put(m->db, m->copy.buf, m->copy.len) < 0) {
+		m->s->exit_code = EX_UNAVAILABLE;
 		return -1;
+	}
 	strbuf_reset(&m->copy);
 	return 0;
 }
@@ -404,20 +408,38 @@ static char *default_rejects(const char *path)
 	return strbuf_detach(&sb, NULL);
 }
 
+/*
+ * The rejects file is written to an unnamed file (O_TMPFILE) in the target
+ * directory and only given its name after the commit, so an import killed
+ * even with SIGKILL leaves no partial file behind.  Where O_TMPFILE is not
+ * supported, a named temporary file (removed on failure) stands in.
+ */
 static int open_rejects(struct imp *m)
 {
-	struct strbuf tmp = STRBUF_INIT;
+	struct strbuf dir = STRBUF_INIT;
+	const char *slash = strrchr(m->s->rejects_path, '/');
 	int fd;
 
-	strbuf_addf(&tmp, "%s.tmp-XXXXXX", m->s->rejects_path);
-	fd = mkstemp(tmp.buf);
-	if (fd < 0) {
-		m->s->exit_code = EX_CANTCREAT;
-		error("cannot create %s: %s", tmp.buf, strerror(errno));
-		strbuf_release(&tmp);
-		return -1;
+	if (slash)
+		strbuf_add(&dir, m->s->rejects_path, (size_t)(slash - m->s->rejects_path) + 1);
+	else
+		strbuf_addstr(&dir, ".");
+	fd = open(dir.buf, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
+	strbuf_release(&dir);
+	if (fd >= 0) {
+		m->rej_anon = true;
+	} else {
+		struct strbuf tmp = STRBUF_INIT;
+		strbuf_addf(&tmp, "%s.tmp-XXXXXX", m->s->rejects_path);
+		fd = mkstemp(tmp.buf);
+		if (fd < 0) {
+			m->s->exit_code = EX_CANTCREAT;
+			error("cannot create %s: %s", tmp.buf, strerror(errno));
+			strbuf_release(&tmp);
+			return -1;
+		}
+		m->rej_tmp = strbuf_detach(&tmp, NULL);
 	}
-	m->rej_tmp = strbuf_detach(&tmp, NULL);
 	m->rej = fdopen(fd, "w");
 	if (!m->rej)
 		die_oom();
@@ -427,19 +449,49 @@ static int open_rejects(struct imp *m)
 	return 0;
 }
 
-static int finish_rejects(struct imp *m)
+/* Before the commit: everything on disk. */
+static int sync_rejects(struct imp *m)
+{
+	if (fflush(m->rej) || ferror(m->rej) || fsync(fileno(m->rej))) {
+		m->s->exit_code = EX_IOERR;
+		return error("cannot write the rejects for %s: %s", m->s->rejects_path,
+			     strerror(errno));
+	}
+	return 0;
+}
+
+/* After the commit: give the file its name, atomically replacing any
+ * older one. */
+static int publish_rejects(struct imp *m)
 {
 	int ret = 0;
 
-	if (fflush(m->rej) || ferror(m->rej) || fsync(fileno(m->rej))) {
-		m->s->exit_code = EX_IOERR;
-		ret = error("cannot write %s: %s", m->rej_tmp, strerror(errno));
+	if (m->rej_anon) {
+		char proc[64];
+		struct strbuf tmp = STRBUF_INIT;
+
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fileno(m->rej));
+		strbuf_addf(&tmp, "%s.tmp-%d", m->s->rejects_path, (int)getpid());
+		unlink(tmp.buf);
+		if (linkat(AT_FDCWD, proc, AT_FDCWD, tmp.buf, AT_SYMLINK_FOLLOW) < 0) {
+			ret = error("the import is committed, but the rejects file %s could not "
+				    "be created: %s", m->s->rejects_path, strerror(errno));
+			strbuf_release(&tmp);
+			goto out;
+		}
+		m->rej_tmp = strbuf_detach(&tmp, NULL);
 	}
-	if (fclose(m->rej) && !ret) {
-		m->s->exit_code = EX_IOERR;
-		ret = error("cannot write %s: %s", m->rej_tmp, strerror(errno));
-	}
+	if (rename(m->rej_tmp, m->s->rejects_path) < 0)
+		ret = error("the import is committed, but the rejects could not be moved to "
+			    "%s: %s (they are in %s)", m->s->rejects_path, strerror(errno),
+			    m->rej_tmp);
+	free(m->rej_tmp);
+	m->rej_tmp = NULL;
+out:
+	fclose(m->rej);
 	m->rej = NULL;
+	if (ret < 0)
+		m->s->exit_code = EX_CANTCREAT;
 	return ret;
 }
 
@@ -575,7 +627,7 @@ int import_run(struct db *db, const struct import_opts *o, struct import_summary
 {
 	struct imp m;
 	struct strbuf q = STRBUF_INIT;
-	bool in_tx = false;
+	bool in_tx = false, committed = false;
 	long long expect;
 	int ret = -1;
 
@@ -676,24 +728,18 @@ int import_run(struct db *db, const struct import_opts *o, struct import_summary
 	}
 	if (!o->dry_run && update_import(&m) < 0)
 		goto out;
-	if (m.rej && finish_rejects(&m) < 0)
+	if (m.rej && sync_rejects(&m) < 0)
 		goto out;
 	if (o->dry_run) {
 		db_exec(db, "ROLLBACK");
 	} else if (db_commit(db) < 0) {
 		goto out;
+	} else {
+		committed = true;
 	}
 	in_tx = false;
-	if (m.rej_tmp && rename(m.rej_tmp, s->rejects_path) < 0) {
-		s->exit_code = EX_CANTCREAT;
-		error("the import is committed, but the rejects could not be moved to %s: %s "
-		      "(they are in %s)", s->rejects_path, strerror(errno), m.rej_tmp);
-		free(m.rej_tmp);
-		m.rej_tmp = NULL;
+	if (m.rej && publish_rejects(&m) < 0)
 		goto out;
-	}
-	free(m.rej_tmp);
-	m.rej_tmp = NULL;
 	s->exit_code = 0;
 	ret = 0;
 out:
@@ -706,7 +752,11 @@ out:
 		db_exec(db, "ROLLBACK");
 		db_set_quiet(db, false);
 	}
-	if (ret < 0) {
+	if (ret < 0 && committed) {
+		/* Only the rejects file failed; the error says it is committed. */
+		free(s->rejects_path);
+		s->rejects_path = NULL;
+	} else if (ret < 0) {
 		drop_rejects(&m);
 		free(s->rejects_path);
 		s->rejects_path = NULL;
