@@ -885,6 +885,150 @@ static void test_sim_dr_subscriptions(void)
 	test_sim_stop(&sim);
 }
 
+/*
+ * A raw HTTP server in a child process: each connection gets the next
+ * canned answer, and every request read is appended to a capture file,
+ * so that tests see the bytes the client really sends.
+ */
+static pid_t raw_server(const char *capture, const char *const *answers, int *port)
+{
+	struct sockaddr_in sa;
+	socklen_t sl = sizeof(sa);
+	int lfd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+	pid_t pid;
+
+	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(lfd, 8) < 0 ||
+	    getsockname(lfd, (struct sockaddr *)&sa, &sl) < 0)
+		return -1;
+	*port = ntohs(sa.sin_port);
+	pid = fork();
+	if (pid != 0) {
+		close(lfd);
+		return pid;
+	}
+	for (; *answers; answers++) {
+		struct strbuf req = STRBUF_INIT;
+		char buf[4096], *end, *cl;
+		size_t want = 0;
+		FILE *f;
+		int fd = accept(lfd, NULL, NULL);
+
+		if (fd < 0)
+			_exit(1);
+		for (;;) {
+			ssize_t r = read(fd, buf, sizeof(buf));
+			if (r <= 0)
+				break;
+			strbuf_add(&req, buf, (size_t)r);
+			end = strstr(req.buf, "\r\n\r\n");
+			if (!end)
+				continue;
+			cl = strcasestr(req.buf, "\r\ncontent-length:");
+			want = (size_t)(end + 4 - req.buf) + (cl && cl < end ? strtoul(cl + 17, NULL, 10) : 0);
+			if (req.len >= want)
+				break;
+		}
+		f = fopen(capture, "a");
+		fwrite(req.buf, 1, req.len, f);
+		fputs("\n----\n", f);
+		fclose(f);
+		if (write(fd, *answers, strlen(*answers)) < 0)
+			_exit(1);
+		close(fd);
+		strbuf_release(&req);
+	}
+	_exit(0);
+}
+
+/* What goes on the wire: the token form, tel:+ encoded in the path, the
+ * generated body, the query encoded; the Location header as fallback. */
+static void test_wire_format(void)
+{
+	static const char tok[] = "{\"token_type\":\"Bearer\",\"access_token\":\"rawtoken123456\",\"expires_in\":\"3600\"}";
+	static const char echo[] = "{\"outboundSMSMessageRequest\":{\"address\":[\"tel:+22370123456\"]}}";
+	static const char stats[] = "[{\"country\":\"MLI\",\"applicationId\":\"a b/c\",\"usage\":3}]";
+	char a1[512], a2[512], a3[512], a4[512], a5[512];
+	const char *answers[6];
+	struct orange_sms sms = { "tel:+2230000", "tel:+22370123456", "Salut \"toi\"", NULL, NULL };
+	struct orange_client_opts o = { 0 };
+	struct orange_client *c;
+	struct orange_error err;
+	struct orange_usage *u;
+	struct orange_contract *k;
+	struct strbuf cap = STRBUF_INIT;
+	char capture[512], base[64], rid[128], *body;
+	size_t n;
+	int port = 0, st;
+	pid_t pid;
+
+	snprintf(a1, sizeof(a1), "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+		 "Connection: close\r\nContent-Length: %zu\r\n\r\n%s", strlen(tok), tok);
+	snprintf(a2, sizeof(a2), "HTTP/1.1 201 Created\r\nContent-Type: application/json\r\n"
+		 "Location: http://x/smsmessaging/v1/outbound/tel:+2230000/requests/loc-id-42\r\n"
+		 "Connection: close\r\nContent-Length: %zu\r\n\r\n%s", strlen(echo), echo);
+	snprintf(a3, sizeof(a3), "HTTP/1.1 201 Created\r\nContent-Type: application/json\r\n"
+		 "Connection: close\r\nContent-Length: %zu\r\n\r\n%s", strlen(echo), echo);
+	snprintf(a4, sizeof(a4), "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+		 "Connection: close\r\nContent-Length: %zu\r\n\r\n%s", strlen(stats), stats);
+	snprintf(a5, sizeof(a5), "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 3\r\n"
+		 "Connection: close\r\nContent-Length: 0\r\n\r\n");
+	answers[0] = a1;
+	answers[1] = a2;
+	answers[2] = a3;
+	answers[3] = a4;
+	answers[4] = a5;
+	answers[5] = NULL;
+	snprintf(capture, sizeof(capture), "%s/wire.txt", test_tmpdir());
+	unlink(capture);
+	pid = raw_server(capture, answers, &port);
+	CU_ASSERT_FATAL(pid > 0);
+	snprintf(base, sizeof(base), "http://127.0.0.1:%d/", port); /* trailing '/' dropped */
+	o.api_base = base;
+	o.auth_header = SIM_AUTH;
+	c = orange_client_new(&o);
+
+	/* 201 with the id only in Location, address echoed as an array */
+	CU_ASSERT_EQUAL(orange_send(c, &sms, rid, sizeof(rid), &err), 0);
+	CU_ASSERT_STRING_EQUAL(rid, "loc-id-42");
+	/* 201 without any id: accepted, so maybe_accepted */
+	CU_ASSERT_EQUAL(orange_send(c, &sms, rid, sizeof(rid), &err), -1);
+	CU_ASSERT_EQUAL(err.kind, ORANGE_ERR_PROTOCOL);
+	CU_ASSERT_EQUAL(err.http_status, 201);
+	CU_ASSERT(err.maybe_accepted);
+	CU_ASSERT_EQUAL(orange_statistics(c, "MLI", "a b/c", &u, &n, &err), 0);
+	CU_ASSERT_EQUAL(n, 1);
+	free(u);
+	/* a 429 with Retry-After and no body at all */
+	CU_ASSERT_EQUAL(orange_contracts(c, NULL, &k, &n, &err), -1);
+	CU_ASSERT_EQUAL(err.kind, ORANGE_ERR_RATE_LIMITED);
+	CU_ASSERT_DOUBLE_EQUAL(err.retry_after, 3, 0.001);
+	CU_ASSERT_FALSE(err.maybe_accepted);
+	orange_client_free(c);
+	CU_ASSERT_EQUAL(waitpid(pid, &st, 0), pid);
+	CU_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+
+	CU_ASSERT_EQUAL_FATAL(strbuf_read_file(&cap, capture, 1 << 20), 0);
+	CU_ASSERT(starts_with(cap.buf, "POST /oauth/v3/token HTTP/1.1\r\n"));
+	CU_ASSERT(strstr(cap.buf, "\r\nAuthorization: Basic dGVzdDp0ZXN0\r\n") != NULL);
+	CU_ASSERT(strstr(cap.buf, "\r\nContent-Type: application/x-www-form-urlencoded\r\n") != NULL);
+	CU_ASSERT(strstr(cap.buf, "\r\n\r\ngrant_type=client_credentials\n----\n") != NULL);
+	CU_ASSERT(strstr(cap.buf, "POST /smsmessaging/v1/outbound/tel%3A%2B2230000/requests HTTP/1.1\r\n") != NULL);
+	CU_ASSERT(strstr(cap.buf, "\r\nAuthorization: Bearer rawtoken123456\r\n") != NULL);
+	CU_ASSERT(strstr(cap.buf, "\r\nContent-Type: application/json\r\n") != NULL);
+	CU_ASSERT(strstr(cap.buf, "GET /sms/admin/v1/statistics?country=MLI&appid=a%20b%2Fc HTTP/1.1\r\n") != NULL);
+	CU_ASSERT(strstr(cap.buf, "GET /sms/admin/v1/contracts HTTP/1.1\r\n") != NULL);
+	CU_ASSERT(strstr(cap.buf, "Expect:") == NULL);
+	/* the body on the wire is exactly the generator's */
+	CU_ASSERT_EQUAL_FATAL(orange_send_body(&sms, &body, &n), 0);
+	CU_ASSERT(strstr(cap.buf, body) != NULL);
+	free(body);
+	strbuf_release(&cap);
+}
+
 static void reg(void)
 {
 	CU_pSuite s = CU_add_suite("orange-fixtures", NULL, NULL);
@@ -896,6 +1040,7 @@ static void reg(void)
 	TEST_ADD(s, test_statistics_parse);
 	TEST_ADD(s, test_purchase_parse);
 	TEST_ADD(s, test_subscription_parse);
+	TEST_ADD(s, test_wire_format);
 	s = CU_add_suite("orange-sim", NULL, NULL);
 	TEST_ADD(s, test_sim_token_cache_shared);
 	TEST_ADD(s, test_sim_token_cache_concurrent);
