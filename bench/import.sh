@@ -1,0 +1,100 @@
+#!/bin/sh
+# griot import vs raw `psql \copy` of the same rows into the same table
+# (messages, with all its indexes), in the same run.  Prints both rows/s,
+# the ratio (bar: >= 0.70) and griot's peak RSS for 1,000,000 vs 10,000
+# rows (bar: < 32 MB).  BENCH_IMPORT_ROWS / BENCH_IMPORT_RUNS override.
+set -u
+: "${GRIOT_BIN:?}"
+ROWS=${BENCH_IMPORT_ROWS:-1000000}
+RUNS=${BENCH_IMPORT_RUNS:-3}
+DB=bench_import_$$
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/griot-bench-import-XXXXXX")
+trap 'psql -qAtX -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1; rm -rf "$TMP"' EXIT
+command -v /usr/bin/time >/dev/null || { echo "bench/import.sh: needs /usr/bin/time (package time)" >&2; exit 1; }
+
+# A realistic French-locale export: ';', accents, CRLF, numbers typed in
+# every form, about 1% bad numbers and 1% duplicates.
+gen() {
+	awk -v n="$1" 'BEGIN {
+		srand(42);
+		printf "Nom;Prénom;Téléphone;Ville;Montant\r\n";
+		split("Bamako Ségou Kayes Sikasso Mopti Koulikoro Gao Tombouctou", v, " ");
+		for (i = 0; i < n; i++) {
+			r = rand();
+			num = sprintf("%07d", i);
+			if (r < 0.50)      p = "+223 7" substr(num, 1, 1) " " substr(num, 2, 2) " " substr(num, 4, 2) " " substr(num, 6, 2);
+			else if (r < 0.70) p = "002237" num;
+			else if (r < 0.88) p = "7" num;
+			else if (r < 0.94) p = "(+223)7" substr(num, 1, 1) "." substr(num, 2, 2) "." substr(num, 4, 2) "." substr(num, 6, 2);
+			else if (r < 0.98) p = "223-7" num;
+			else if (r < 0.99) p = "20 21 " substr(num, 4, 2) " " substr(num, 6, 2);   # fixed line
+			else               p = "+223 7" sprintf("%07d", int(rand() * i));         # duplicate
+			printf "Traoré %d;Aïssata;%s;%s;\"%d,%02d\"\r\n", i, p, v[1 + i % 8], i % 5000, i % 100;
+		}
+	}'
+}
+
+psql -qAtX -d postgres -c "CREATE DATABASE $DB" >/dev/null || exit 1
+export DATABASE_URL="dbname=$DB"
+"$GRIOT_BIN" db migrate >/dev/null 2>&1 || { echo "migrate failed" >&2; exit 1; }
+export PGOPTIONS="-c client_min_messages=warning"
+q() { psql -qAtX -d "$DB" -c "$1"; }
+
+gen "$ROWS" >"$TMP/big.csv"
+gen 10000 >"$TMP/small.csv"
+echo "file: $ROWS rows, $(($(wc -c <"$TMP/big.csv") / 1048576)) MiB"
+
+reset_db() {
+	q "TRUNCATE messages, imports, campaigns RESTART IDENTITY CASCADE" >/dev/null
+	q "VACUUM ANALYZE messages" >/dev/null 2>&1
+}
+# median of the numbers on stdin
+median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+
+: >"$TMP/griot.t"
+: >"$TMP/copy.t"
+: >"$TMP/rss"
+i=0
+while [ $i -lt "$RUNS" ]; do
+	i=$((i + 1))
+	reset_db
+	/usr/bin/time -f "%e %M" -o "$TMP/time" "$GRIOT_BIN" -q import --campaign bench --country MLI \
+		--rejects "$TMP/rejects.csv" --json "$TMP/big.csv" >"$TMP/summary.json" ||
+		{ echo "griot import failed" >&2; exit 1; }
+	read -r secs rss <"$TMP/time"
+	imported=$(q "SELECT count(*) FROM messages")
+	echo "$secs" >>"$TMP/griot.t"
+	echo "$rss" >>"$TMP/rss"
+	# The exact rows griot stored, for the baseline.
+	q "\\copy (SELECT campaign_id, import_id, line_no, msisdn, country, fields FROM messages ORDER BY id) TO '$TMP/rows.copy'"
+	q "TRUNCATE messages RESTART IDENTITY CASCADE" >/dev/null
+	q "VACUUM ANALYZE messages" >/dev/null 2>&1
+	/usr/bin/time -f "%e %M" -o "$TMP/time" psql -qAtX -d "$DB" -c \
+		"\\copy messages (campaign_id, import_id, line_no, msisdn, country, fields) FROM '$TMP/rows.copy'" ||
+		{ echo "psql copy failed" >&2; exit 1; }
+	read -r csecs crss <"$TMP/time"
+	copied=$(q "SELECT count(*) FROM messages")
+	[ "$copied" = "$imported" ] || { echo "row counts differ: $imported vs $copied" >&2; exit 1; }
+	echo "$csecs" >>"$TMP/copy.t"
+	printf 'run %s: griot %s s, \\copy %s s, %s rows stored, griot peak RSS %s MiB\n' \
+		"$i" "$secs" "$csecs" "$imported" "$((rss / 1024))"
+done
+reset_db
+/usr/bin/time -f "%e %M" -o "$TMP/time" "$GRIOT_BIN" -q import --campaign small --country MLI \
+	--rejects "$TMP/rejects-small.csv" "$TMP/small.csv" >/dev/null || { echo "small import failed" >&2; exit 1; }
+read -r ssecs srss <"$TMP/time"
+
+g=$(median <"$TMP/griot.t")
+c=$(median <"$TMP/copy.t")
+rss=$(sort -n "$TMP/rss" | tail -n 1)
+grep -o '"read": [0-9]*\|"imported": [0-9]*\|"duplicates": [0-9]*\|"rejected": [0-9]*' "$TMP/summary.json" | tr '\n' ' '
+echo
+awk -v g="$g" -v c="$c" -v n="$imported" -v rss="$rss" -v srss="$srss" -v rows="$ROWS" 'BEGIN {
+	printf "griot import : %.2f s median, %.0f rows/s (%d rows read, %d stored)\n", g, rows / g, rows, n;
+	printf "psql \\copy   : %.2f s median, %.0f rows/s (the same %d rows)\n", c, n / c, n;
+	printf "ratio        : %.2f (stored rows per second, griot / \\copy; bar >= 0.70)\n", c / g;
+	printf "peak RSS     : %.1f MiB for %d rows, %.1f MiB for 10000 rows (bar < 32 MiB)\n",
+		rss / 1024, rows, srss / 1024;
+	ok = (c / g >= 0.70 && rss < 32 * 1024);
+	printf "%s\n", ok ? "PASS" : "BELOW THE BAR";
+}'
