@@ -442,8 +442,15 @@ int orange_call(struct orange_client *c, const char *method, const char *url,
 		struct orange_token tok;
 		CURLcode rc;
 
-		if (orange_token_get(c, attempt ? rejected : NULL, &tok, err) < 0)
+		if (orange_token_get(c, attempt ? rejected : NULL, &tok, err) < 0) {
+			/* whatever happened to the token request, this one
+			 * never left: surely not accepted */
+			if (err->maybe_accepted)
+				orange_err_prefix(err, "not sent, no token: ");
+			err->maybe_accepted = false;
+			secure_zero(rejected, sizeof(rejected));
 			return -1;
+		}
 		secure_zero(&tok, sizeof(tok));
 		curl_easy_reset(c->easy);
 		orange_easy_setup(c, c->easy, r);

@@ -1029,6 +1029,46 @@ static void test_wire_format(void)
 	strbuf_release(&cap);
 }
 
+/* A failing token request never makes a send look maybe-accepted. */
+static void test_token_failure_not_sent(void)
+{
+	const char *answers[] = {
+		"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
+		"", /* closes without answering */
+		NULL
+	};
+	struct orange_sms sms = { "tel:+2230000", "tel:+22370123456", "x", NULL, NULL };
+	struct orange_client_opts o = { 0 };
+	struct orange_client *c;
+	struct orange_error err;
+	struct async_tally t = { 0 };
+	char capture[512], base[64], rid[128];
+	int port = 0, st;
+	pid_t pid;
+
+	snprintf(capture, sizeof(capture), "%s/wire-token.txt", test_tmpdir());
+	pid = raw_server(capture, answers, &port);
+	CU_ASSERT_FATAL(pid > 0);
+	snprintf(base, sizeof(base), "http://127.0.0.1:%d", port);
+	o.api_base = base;
+	o.auth_header = SIM_AUTH;
+	c = orange_client_new(&o);
+	CU_ASSERT_EQUAL(orange_send(c, &sms, rid, sizeof(rid), &err), -1);
+	CU_ASSERT_EQUAL(err.kind, ORANGE_ERR_SERVER);
+	CU_ASSERT_EQUAL(err.http_status, 503);
+	CU_ASSERT_FALSE(err.maybe_accepted);
+	CU_ASSERT(starts_with(err.message, "not sent, no token"));
+	/* and through the async path */
+	orange_send_submit(c, &sms, on_done, &t);
+	while (orange_send_run(c, 5) > 0)
+		;
+	CU_ASSERT_EQUAL(t.failed, 1);
+	CU_ASSERT_EQUAL(t.kinds[ORANGE_ERR_NETWORK], 1);
+	CU_ASSERT_EQUAL(t.maybe, 0);
+	orange_client_free(c);
+	CU_ASSERT_EQUAL(waitpid(pid, &st, 0), pid);
+}
+
 static void reg(void)
 {
 	CU_pSuite s = CU_add_suite("orange-fixtures", NULL, NULL);
@@ -1041,6 +1081,7 @@ static void reg(void)
 	TEST_ADD(s, test_purchase_parse);
 	TEST_ADD(s, test_subscription_parse);
 	TEST_ADD(s, test_wire_format);
+	TEST_ADD(s, test_token_failure_not_sent);
 	s = CU_add_suite("orange-sim", NULL, NULL);
 	TEST_ADD(s, test_sim_token_cache_shared);
 	TEST_ADD(s, test_sim_token_cache_concurrent);
