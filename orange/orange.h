@@ -108,7 +108,12 @@ struct orange_sms {
 	const char *sender_name;  /* optional */
 	const char *callback_data;/* optional */
 };
-/* Blocking send; resource_id receives Orange's id on success. */
+/*
+ * Blocking send; resource_id receives Orange's id on success.
+ * A send is never repeated behind the caller's back: when a kept-alive
+ * connection dies after the request left, curl's automatic retry is
+ * refused and the error says maybe_accepted (the caller decides).
+ */
 int orange_send(struct orange_client *c, const struct orange_sms *sms,
 		char *resource_id, size_t rid_size, struct orange_error *err);
 

@@ -75,7 +75,7 @@ static int lock_cache(struct orange_client *c)
 		return -1;
 	strbuf_addf(&sb, "%s.lock", c->token_cache);
 	make_parent(sb.buf);
-	fd = open(sb.buf, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	fd = open(sb.buf, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0) {
 		cache_warn(c, "cannot open token cache lock %s: %s (tokens are not shared)",
 			   sb.buf, errno);
