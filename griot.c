@@ -158,7 +158,7 @@ int main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	optind = 1; /* let the subcommand run getopt_long afresh */
+	optind = 0; /* 0, not 1: makes GNU getopt reinitialise (permute again) */
 	if ((cmd->option & NEED_DB) && !builtin_wants_help(argc, argv) &&
 	    builtin_need_db(&ctx) < 0) {
 		ret = EX_UNAVAILABLE;

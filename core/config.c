@@ -4,6 +4,7 @@
 #include "core/util.h"
 
 #include <errno.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -163,8 +164,18 @@ int config_load(struct griot_config *cfg, const char *explicit_file)
 		strbuf_reset(&def);
 		if (xdg && *xdg)
 			strbuf_addf(&def, "%s/griot/token", xdg);
-		else
-			strbuf_addf(&def, "%s/.cache/griot/token", home ? home : "/tmp");
+		else if (home && *home)
+			strbuf_addf(&def, "%s/.cache/griot/token", home);
+		else {
+			/* Never a shared directory like /tmp for a token. */
+			struct passwd *pw = getpwuid(getuid());
+			if (!pw || !pw->pw_dir) {
+				strbuf_release(&def);
+				return error("cannot find a home directory for the token cache; "
+					     "set ORANGE_TOKEN_CACHE");
+			}
+			strbuf_addf(&def, "%s/.cache/griot/token", pw->pw_dir);
+		}
 		config_set(&cfg->token_cache, def.buf);
 	}
 	strbuf_release(&def);

@@ -10,7 +10,10 @@
 
 struct json_gen {
 	yajl_gen g;
+	int failed;  /* first generator error (e.g. invalid UTF-8) sticks */
 };
+
+#define GEN(g, call) do { if ((call) != yajl_gen_status_ok) (g)->failed = 1; } while (0)
 
 struct json_gen *json_gen_new(bool pretty)
 {
@@ -32,14 +35,14 @@ void json_gen_free(struct json_gen *g)
 	free(g);
 }
 
-void json_map_open(struct json_gen *g) { yajl_gen_map_open(g->g); }
-void json_map_close(struct json_gen *g) { yajl_gen_map_close(g->g); }
-void json_array_open(struct json_gen *g) { yajl_gen_array_open(g->g); }
-void json_array_close(struct json_gen *g) { yajl_gen_array_close(g->g); }
+void json_map_open(struct json_gen *g) { GEN(g, yajl_gen_map_open(g->g)); }
+void json_map_close(struct json_gen *g) { GEN(g, yajl_gen_map_close(g->g)); }
+void json_array_open(struct json_gen *g) { GEN(g, yajl_gen_array_open(g->g)); }
+void json_array_close(struct json_gen *g) { GEN(g, yajl_gen_array_close(g->g)); }
 
 void json_strn(struct json_gen *g, const char *s, size_t len)
 {
-	yajl_gen_string(g->g, (const unsigned char *)s, len);
+	GEN(g, yajl_gen_string(g->g, (const unsigned char *)s, len));
 }
 
 void json_str(struct json_gen *g, const char *s)
@@ -47,21 +50,21 @@ void json_str(struct json_gen *g, const char *s)
 	if (s)
 		json_strn(g, s, strlen(s));
 	else
-		yajl_gen_null(g->g);
+		GEN(g, yajl_gen_null(g->g));
 }
 
 void json_key(struct json_gen *g, const char *key) { json_str(g, key); }
-void json_int(struct json_gen *g, long long v) { yajl_gen_integer(g->g, v); }
-void json_bool(struct json_gen *g, bool v) { yajl_gen_bool(g->g, v); }
-void json_null(struct json_gen *g) { yajl_gen_null(g->g); }
+void json_int(struct json_gen *g, long long v) { GEN(g, yajl_gen_integer(g->g, v)); }
+void json_bool(struct json_gen *g, bool v) { GEN(g, yajl_gen_bool(g->g, v)); }
+void json_null(struct json_gen *g) { GEN(g, yajl_gen_null(g->g)); }
 
 void json_double(struct json_gen *g, double v)
 {
 	/* yajl refuses NaN/Inf; JSON has no such numbers anyway. */
 	if (v != v || v > 1e300 || v < -1e300)
-		yajl_gen_null(g->g);
+		GEN(g, yajl_gen_null(g->g));
 	else
-		yajl_gen_double(g->g, v);
+		GEN(g, yajl_gen_double(g->g, v));
 }
 
 void json_kv_str(struct json_gen *g, const char *k, const char *s) { json_key(g, k); json_str(g, s); }
@@ -74,7 +77,7 @@ int json_gen_result(struct json_gen *g, const char **buf, size_t *len)
 	const unsigned char *b;
 	size_t l;
 
-	if (yajl_gen_get_buf(g->g, &b, &l) != yajl_gen_status_ok)
+	if (g->failed || yajl_gen_get_buf(g->g, &b, &l) != yajl_gen_status_ok)
 		return -1;
 	*buf = (const char *)b;
 	*len = l;

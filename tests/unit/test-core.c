@@ -70,6 +70,21 @@ static void test_json_roundtrip(void)
 	json_free(v);
 }
 
+static void test_json_gen_invalid_utf8(void)
+{
+	struct json_gen *g = json_gen_new(false);
+	struct strbuf sb = STRBUF_INIT;
+
+	json_map_open(g);
+	json_kv_str(g, "a", "x\xffy");
+	json_kv_str(g, "b", "ok");
+	json_map_close(g);
+	/* a dropped string would silently shift keys and values */
+	CU_ASSERT_EQUAL(json_gen_to_strbuf(g, &sb), -1);
+	json_gen_free(g);
+	strbuf_release(&sb);
+}
+
 static void test_json_rejects(void)
 {
 	char err[128], deep[400];
@@ -183,6 +198,7 @@ static void reg(void)
 	TEST_ADD(s, test_strbuf);
 	TEST_ADD(s, test_json_roundtrip);
 	TEST_ADD(s, test_json_rejects);
+	TEST_ADD(s, test_json_gen_invalid_utf8);
 	TEST_ADD(s, test_config_credentials);
 	TEST_ADD(s, test_config_file);
 	TEST_ADD(s, test_db_migrate_twice);
