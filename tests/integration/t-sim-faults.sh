@@ -61,6 +61,20 @@ s=$(send "$TOK" tel:+22370123456 "new token")
 eq "$s" 201 "new token after revoke"
 ok "/_sim/revoke: 401 code 42, a new token works"
 
+# Revocation every N accepted sends (token renewal under load).
+s=$(req POST "$SIM_URL/_sim/config" -d '{"fault_revoke":2}')
+eq "$(jv "$T_TMP/body" 'd["fault_revoke"]')" 2 "config fault_revoke"
+codes=""
+for i in 1 2 3; do codes="$codes $(send "$TOK" tel:+22370123456 "revoke-every $i")"; done
+eq "$codes" " 201 201 401" "revoked after 2 accepted sends"
+TOK=$(token)
+codes=""
+for i in 1 2 3; do codes="$codes $(send "$TOK" tel:+22370123456 "revoke-every $i")"; done
+eq "$codes" " 201 201 401" "again after 2 more"
+req POST "$SIM_URL/_sim/config" -d '{"fault_revoke":0}' >/dev/null
+TOK=$(token)
+ok "--fault-revoke / fault_revoke"
+
 # ---- credits control ----
 s=$(send "$TOK" tel:+21620123456 "Tunis")
 eq "$s" 403 "no TUN contract yet"
@@ -86,7 +100,7 @@ ok "/_sim/credits, /_sim/config validation"
 
 # ---- state counters agree with the ledger ----
 eq "$(state 'd["accepted"]')" "$(nsms)" "state accepted = ledger sms lines"
-eq "$(state 'd["rejected"]["401"]')" 1 "state 401s"
+eq "$(state 'd["rejected"]["401"]')" 3 "state 401s"
 eq "$(state 'd["rejected"]["403"]')" 1 "state 403s"
 eq "$(state 'd["credits"]["MLI"]["used"]')" "$(ledger 'sum(x["segments"] for x in L if x["event"]=="sms" and x["country"]=="MLI")')" "state used = ledger segments"
 ok "/_sim/state counters"

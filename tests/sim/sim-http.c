@@ -535,6 +535,11 @@ static enum MHD_Result handle_send(struct MHD_Connection *c, const char *sender,
 			k->messages++;
 			sim.accepted++;
 			sim.segments += segs;
+			if (sim.o.revoke_every > 0 && ++sim.revoke_accepted >= sim.o.revoke_every) {
+				/* This answer still goes out; the next call needs a new token. */
+				sim.revoke_accepted = 0;
+				sim.revoke_gen++;
+			}
 			if (sim.o.burst_every > 0 && ++sim.burst_accepted >= sim.o.burst_every) {
 				sim.burst_accepted = 0;
 				sim.burst_left = sim.o.burst_len;
@@ -890,6 +895,7 @@ static void config_json(struct strbuf *out)
 	json_kv_double(g, "fault_429", sim.o.fault_429);
 	json_kv_str(g, "fault_429_burst", burst);
 	json_kv_int(g, "fault_latency_ms", sim.o.fault_latency_ms);
+	json_kv_int(g, "fault_revoke", sim.o.revoke_every);
 	json_kv_int(g, "rate", sim.o.rate);
 	json_kv_int(g, "token_ttl", sim.o.token_ttl);
 	json_kv_int(g, "dr_delay_ms", sim.o.dr_delay_ms);
@@ -1013,7 +1019,8 @@ static enum MHD_Result handle_control(struct MHD_Connection *c, const char *meth
 		    get_int(root, "rate", 1, 1000000, &rate) < 0 ||
 		    get_int(root, "fault_latency_ms", 0, 600000, &o.fault_latency_ms) < 0 ||
 		    get_int(root, "dr_delay_ms", 0, 86400000, &o.dr_delay_ms) < 0 ||
-		    get_int(root, "token_ttl", 1, 100000000, &o.token_ttl) < 0) {
+		    get_int(root, "token_ttl", 1, 100000000, &o.token_ttl) < 0 ||
+		    get_int(root, "fault_revoke", 0, 100000000, &o.revoke_every) < 0) {
 			ret = sim_error(c, "bad value (probabilities are 0..1, integers in range)");
 			goto out;
 		}
@@ -1030,6 +1037,9 @@ static enum MHD_Result handle_control(struct MHD_Connection *c, const char *meth
 		sim.o.fault_latency_ms = o.fault_latency_ms;
 		sim.o.dr_delay_ms = o.dr_delay_ms;
 		sim.o.token_ttl = o.token_ttl;
+		if (o.revoke_every != sim.o.revoke_every)
+			sim.revoke_accepted = 0;
+		sim.o.revoke_every = o.revoke_every;
 		if (burst) {
 			sim.o.burst_every = o.burst_every;
 			sim.o.burst_len = o.burst_len;

@@ -112,6 +112,7 @@ struct sim_opts {
 	int fault_latency_ms;
 	double fault_429;
 	int burst_every;
+	int revoke_every;        /* revoke all tokens after every N accepts */
 	int burst_len;
 	uint64_t seed;
 	bool seeded;
@@ -132,6 +133,7 @@ struct sim {
 	/* rate */
 	struct sim_rate rate;
 	long burst_accepted;     /* accepts since the last burst */
+	long revoke_accepted;    /* accepts since the last revocation */
 	int burst_left;          /* requests still to refuse */
 	/* credits */
 	struct sim_contract contracts[SIM_NCOUNTRIES];
