@@ -184,6 +184,48 @@ grep -q 'Balance unknown' "$T_TMP/p.html" || fail "balance not marked unknown"
 grep -q 'partial report' "$T_TMP/perr" || fail "no warning on stderr"
 ok "Orange unreachable: HTML rendered, partial with the reason"
 
+# ---- transient errors are retried, a bounded number of times ----
+# flaky FAILS: a stand-in answering 503 to the first FAILS calls of each
+# admin endpoint; sets FLAKY_URL, FLAKY_PID, HITS.
+flaky() {
+	HITS="$T_TMP/hits-$1.json"
+	mkfifo "$T_TMP/flaky.fifo"
+	python3 "$GRIOT_TOP/tests/data/report-flaky-orange.py" "$1" "$HITS" >"$T_TMP/flaky.fifo" &
+	FLAKY_PID=$!
+	T_PIDS="$T_PIDS $FLAKY_PID"
+	read -r line <"$T_TMP/flaky.fifo" || fail "flaky server did not start"
+	rm -f "$T_TMP/flaky.fifo"
+	FLAKY_URL="http://127.0.0.1:${line#ready }"
+}
+flaky 2
+ORANGE_API_BASE=$FLAKY_URL griot report --now "$NOW" --cache-ttl 0 --app-id app-griot --json \
+	>"$T_TMP/f.json" 2>/dev/null || fail "report through 503s"
+kill "$FLAKY_PID"; wait "$FLAKY_PID" 2>/dev/null
+python3 - "$T_TMP/f.json" "$HITS" <<'EOF' || fail "retries after 503"
+import json, sys
+r = json.load(open(sys.argv[1])); hits = json.load(open(sys.argv[2]))
+assert r["partial"] is False, r["partial_reasons"]
+assert all(hits[p] == 3 for p in hits) and len(hits) == 3, hits   # 2 x 503, then 200
+b = {x["country"]: x for x in r["balance"]["countries"]}
+assert b["MLI"]["available_units"] == 324
+p = {x["country"]: x for x in r["prices"]["countries"]}
+assert p["MLI"]["unit_price"] == 30, p       # "500 SMS for 15 000 FCFA" -> 30 XOF
+x = {c["country"]: c for c in r["reconciliation"]["countries"]}
+assert x["MLI"]["orange_usage"] == 153 and x["MLI"]["difference"] == 153 - 10, x["MLI"]
+EOF
+flaky 1000
+ORANGE_API_BASE=$FLAKY_URL griot report --now "$NOW" --cache-ttl 0 --json \
+	>"$T_TMP/f2.json" 2>/dev/null || fail "report through endless 503s"
+kill "$FLAKY_PID"; wait "$FLAKY_PID" 2>/dev/null
+python3 - "$T_TMP/f2.json" "$HITS" <<'EOF' || fail "bounded retries"
+import json, sys
+r = json.load(open(sys.argv[1])); hits = json.load(open(sys.argv[2]))
+assert r["partial"] is True
+assert all(hits[p] == 3 for p in hits) and len(hits) == 3, hits   # 1 try + 2 retries each
+assert sum("could not be fetched" in x for x in r["partial_reasons"]) == 3, r["partial_reasons"]
+EOF
+ok "503s retried (3 tries per call, then partial)"
+
 # ---- text on the terminal ----
 griot report --now "$NOW" --offline >"$T_TMP/t.txt" 2>/dev/null || fail "text report"
 grep -q '^Messages 28, accepted by Orange 17, delivered 11 (64.7 % of accepted)' "$T_TMP/t.txt" ||
