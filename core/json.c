@@ -1,4 +1,5 @@
 #include "core/json.h"
+#include "core/log.h"
 #include "core/strbuf.h"
 #include "core/util.h"
 
@@ -92,6 +93,19 @@ int json_gen_to_strbuf(struct json_gen *g, struct strbuf *sb)
 	if (json_gen_result(g, &b, &l) < 0)
 		return -1;
 	strbuf_add(sb, b, l);
+	return 0;
+}
+
+int json_gen_print(struct json_gen *g, FILE *out)
+{
+	const char *b;
+	size_t l;
+
+	if (json_gen_result(g, &b, &l) < 0)
+		return error("cannot generate JSON output (invalid UTF-8 in a value?)");
+	fwrite(b, 1, l, out);
+	if (!l || b[l - 1] != '\n')
+		fputc('\n', out);
 	return 0;
 }
 
