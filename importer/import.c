@@ -691,6 +691,8 @@ int import_run(struct db *db, const struct import_opts *o, struct import_summary
 			goto out;
 	}
 
+	debug("import: %zu numbers loaded from the campaign and suppressions after %.2f s",
+	      m.set.count, time_mono() - m.t0);
 	if (!o->dry_run) {
 		if (record_import(&m) < 0)
 			goto out;
@@ -715,8 +717,10 @@ int import_run(struct db *db, const struct import_opts *o, struct import_summary
 		if (flush_copy(&m) < 0)
 			goto out;
 		m.copying = false;
+		debug("import: all rows sent after %.2f s, ending COPY", time_mono() - m.t0);
 		if (db_copy_end(db, NULL) < 0)
 			goto out;
+		debug("import: COPY ended after %.2f s", time_mono() - m.t0);
 	}
 	memcpy(s->sha256, m.in.sha256, sizeof(s->sha256));
 	s->delimiter = m.in.delim;
@@ -736,6 +740,7 @@ int import_run(struct db *db, const struct import_opts *o, struct import_summary
 		goto out;
 	} else {
 		committed = true;
+		debug("import: committed after %.2f s", time_mono() - m.t0);
 	}
 	in_tx = false;
 	if (m.rej && publish_rejects(&m) < 0)
