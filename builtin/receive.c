@@ -14,7 +14,7 @@ static const char usage_receive[] =
 	"usage: griot receive [--listen ADDR:PORT] [--secret S] [--allow CIDR,...]\n"
 	"                     [--trust-proxy CIDR,...] [--tls-cert F --tls-key F]\n"
 	"                     [--max-body N] [--queue N] [--batch N] [--timeout S]\n"
-	"                     [--max-connections N] [--threads N]\n"
+	"                     [--max-connections N] [--threads N] [--writers N]\n"
 	"\n"
 	"Serve POST /orange/dr/SECRET for Orange's delivery receipts; GET /healthz\n"
 	"and GET /metrics (Prometheus).  A receipt is answered 200 only once it is\n"
@@ -36,6 +36,7 @@ static const char usage_receive[] =
 	"  --timeout S            idle/slow connection timeout, seconds (default 10)\n"
 	"  --max-connections N    concurrent connections (default 1000)\n"
 	"  --threads N            HTTP threads (default 1)\n"
+	"  --writers N            database writers, each its own connection (default 1)\n"
 	"\nSee docs/receiver.md.\n";
 
 static int parse_uint_opt(const char *name, const char *v, long min, long max, unsigned *out)
@@ -63,6 +64,7 @@ int cmd_receive(int argc, char **argv, struct griot_ctx *ctx)
 		{ "timeout", required_argument, NULL, 't' },
 		{ "max-connections", required_argument, NULL, 'm' },
 		{ "threads", required_argument, NULL, 'T' },
+		{ "writers", required_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -108,6 +110,10 @@ int cmd_receive(int argc, char **argv, struct griot_ctx *ctx)
 			break;
 		case 'T':
 			if (parse_uint_opt("threads", optarg, 1, 64, &o.threads) < 0)
+				goto usage;
+			break;
+		case 'W':
+			if (parse_uint_opt("writers", optarg, 1, 16, &o.writers) < 0)
 				goto usage;
 			break;
 		case 'h':

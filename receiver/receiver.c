@@ -80,6 +80,14 @@ struct req {
 	struct req *next;           /* queue link */
 };
 
+/* A writer thread and its own database connection. */
+struct writer {
+	struct receiver *r;
+	pthread_t th;
+	struct db *db;
+	double backoff, next_try, last_ping;
+};
+
 struct receiver {
 	struct receiver_opts o;
 	struct acl allow, trusted;
@@ -96,10 +104,9 @@ struct receiver {
 	pthread_cond_t idle;        /* active dropped */
 	struct req *qhead, **qtail;
 	unsigned qlen;
-	bool qclosed, writer_stop, writer_started;
-	pthread_t writer;
-	struct db *db;              /* the writer's */
-	double backoff, next_try, last_ping;
+	bool qclosed, writer_stop;
+	struct writer *writers;
+	unsigned nwriters;          /* started */
 
 	atomic_int db_up;
 	atomic_int draining;
@@ -547,9 +554,9 @@ static void set_db_up(struct receiver *r, bool up)
 		info("database reachable: accepting receipts");
 }
 
-static int writer_connect(struct receiver *r)
+static int writer_connect(struct writer *w)
 {
-	struct db *db = r->db;
+	struct db *db = w->db;
 
 	if (db && db_ok(db))
 		return 0;
@@ -557,9 +564,9 @@ static int writer_connect(struct receiver *r)
 		if (db_reconnect(db) < 0)
 			return -1;
 	} else {
-		if (db_connect(r->o.conninfo, &db) < 0)
+		if (db_connect(w->r->o.conninfo, &db) < 0)
 			return -1;
-		r->db = db;
+		w->db = db;
 	}
 	db_set_quiet(db, true);
 	/* a lock held elsewhere must not stall every receipt behind it */
@@ -569,24 +576,26 @@ static int writer_connect(struct receiver *r)
 	return 0;
 }
 
-/* Connect when due; keeps db_up and the backoff. */
-static void writer_ensure_db(struct receiver *r, bool force)
+/* Connect when due (now if force); keeps db_up and the backoff.  True
+ * when the connection works. */
+static bool writer_ensure_db(struct writer *w, bool force)
 {
 	double now = time_mono();
 
-	if (r->db && db_ok(r->db))
-		return;
-	if (!force && now < r->next_try)
-		return;
-	if (writer_connect(r) == 0) {
-		r->backoff = 0.1;
-		r->last_ping = now;
-		set_db_up(r, true);
-		return;
+	if (w->db && db_ok(w->db))
+		return true;
+	if (!force && now < w->next_try)
+		return false;
+	if (writer_connect(w) == 0) {
+		w->backoff = 0.1;
+		w->last_ping = now;
+		set_db_up(w->r, true);
+		return true;
 	}
-	set_db_up(r, false);
-	r->next_try = now + r->backoff;
-	r->backoff = r->backoff * 2 > 5 ? 5 : r->backoff * 2;
+	set_db_up(w->r, false);
+	w->next_try = now + w->backoff;
+	w->backoff = w->backoff * 2 > 5 ? 5 : w->backoff * 2;
+	return false;
 }
 
 static bool retryable(struct db *db)
@@ -626,8 +635,9 @@ static void observe_batch(struct receiver *r, struct req **batch, size_t n)
 	}
 }
 
-static void writer_batch(struct receiver *r, struct req **batch, struct dr_row *rows, size_t n)
+static void writer_batch(struct writer *w, struct req **batch, struct dr_row *rows, size_t n)
 {
+	struct receiver *r = w->r;
 	struct dr_store_result res;
 	size_t i;
 	int rc = -1, attempt;
@@ -644,21 +654,16 @@ static void writer_batch(struct receiver *r, struct req **batch, struct dr_row *
 		q->status = MHD_HTTP_SERVICE_UNAVAILABLE;
 	}
 	for (attempt = 0; attempt < 3; attempt++) {
-		writer_ensure_db(r, attempt > 0);
-		if (!r->db || !db_ok(r->db))
+		/* after a lost connection: one fresh connection, one retry; a
+		 * commit lost in transit then makes a duplicate, which is
+		 * harmless, never a loss */
+		if (!writer_ensure_db(w, attempt > 0))
 			break;
-		rc = dr_store_batch(r->db, rows, n, &res);
+		rc = dr_store_batch(w->db, rows, n, &res);
 		if (rc == 0)
 			break;
 		atomic_fetch_add(&r->m.db_errors, 1);
-		if (!db_ok(r->db)) {
-			/* the server went away: one fresh connection, one retry;
-			 * a commit lost in transit makes a duplicate, which is
-			 * harmless, never a loss */
-			set_db_up(r, false);
-			continue;
-		}
-		if (!retryable(r->db))
+		if (db_ok(w->db) && !retryable(w->db))
 			break;
 	}
 	if (rc == 0) {
@@ -666,20 +671,20 @@ static void writer_batch(struct receiver *r, struct req **batch, struct dr_row *
 			batch[i]->status = MHD_HTTP_OK;
 		if (res.reconciled)
 			atomic_fetch_add(&r->m.reconciled, (unsigned long long)res.reconciled);
-	} else if (r->db && db_ok(r->db)) {
+	} else if (w->db && db_ok(w->db)) {
 		/* the database works but the batch does not: find the culprit
 		 * so that one bad row cannot hold the others back */
-		error("writing %zu receipts failed: %s", n, db_last_error(r->db));
+		error("writing %zu receipts failed: %s", n, db_last_error(w->db));
 		for (i = 0; i < n; i++) {
-			if (dr_store_batch(r->db, &rows[i], 1, &res) == 0) {
+			if (dr_store_batch(w->db, &rows[i], 1, &res) == 0) {
 				batch[i]->status = MHD_HTTP_OK;
 				atomic_fetch_add(&r->m.reconciled,
 						 (unsigned long long)res.reconciled);
-			} else if (db_ok(r->db)) {
+			} else if (db_ok(w->db)) {
 				batch[i]->status = MHD_HTTP_INTERNAL_SERVER_ERROR;
 				atomic_fetch_add(&r->m.rejected[REJ_WRITE_FAILED], 1);
 				error("receipt for %s not stored: %s",
-				      batch[i]->dr.resource_id, db_last_error(r->db));
+				      batch[i]->dr.resource_id, db_last_error(w->db));
 			} else {
 				set_db_up(r, false);
 				break;
@@ -698,7 +703,8 @@ static void writer_batch(struct receiver *r, struct req **batch, struct dr_row *
 
 static void *writer_main(void *arg)
 {
-	struct receiver *r = arg;
+	struct writer *w = arg;
+	struct receiver *r = w->r;
 	struct req **batch = xcalloc(r->o.batch_max, sizeof(*batch));
 	struct dr_row *rows = xcalloc(r->o.batch_max, sizeof(*rows));
 
@@ -725,27 +731,41 @@ static void *writer_main(void *arg)
 			r->qtail = &r->qhead;
 		r->qlen -= (unsigned)n;
 		stop = r->writer_stop && !r->qhead;
+		/* more left: wake another writer to take it meanwhile */
+		if (r->qhead)
+			pthread_cond_signal(&r->qcond);
 		pthread_mutex_unlock(&r->qlock);
 
 		if (n) {
-			writer_batch(r, batch, rows, n);
-		} else {
-			writer_ensure_db(r, false);
+			writer_batch(w, batch, rows, n);
+		} else if (writer_ensure_db(w, false) && time_mono() - w->last_ping > 1) {
 			/* notice an outage while idle, for /healthz */
-			if (r->db && db_ok(r->db) && time_mono() - r->last_ping > 1) {
-				r->last_ping = time_mono();
-				if (db_exec(r->db, "SELECT 1") < 0 && !db_ok(r->db)) {
-					set_db_up(r, false);
-					r->next_try = 0;
-				}
+			w->last_ping = time_mono();
+			if (db_exec(w->db, "SELECT 1") < 0 && !db_ok(w->db)) {
+				set_db_up(r, false);
+				w->next_try = 0;
 			}
 		}
-		if (stop)
+		if (stop && n == 0)
 			break;
 	}
 	free(batch);
 	free(rows);
 	return NULL;
+}
+
+static void stop_writers(struct receiver *r)
+{
+	unsigned i;
+
+	pthread_mutex_lock(&r->qlock);
+	r->qclosed = true;
+	r->writer_stop = true;
+	pthread_cond_broadcast(&r->qcond);
+	pthread_mutex_unlock(&r->qlock);
+	for (i = 0; i < r->nwriters; i++)
+		pthread_join(r->writers[i].th, NULL);
+	r->nwriters = 0;
 }
 
 /* ---- start and stop ---- */
@@ -823,6 +843,7 @@ int receiver_start(const struct receiver_opts *opts, struct receiver **out)
 	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME |
 			 MHD_USE_ERROR_LOG;
 	bool tls;
+	unsigned i;
 
 	*out = NULL;
 	r->o = *opts;
@@ -839,6 +860,8 @@ int receiver_start(const struct receiver_opts *opts, struct receiver **out)
 		r->o.max_connections = 1000;
 	if (!r->o.threads)
 		r->o.threads = 1;
+	if (!r->o.writers)
+		r->o.writers = 1;
 	if (!r->o.listen)
 		r->o.listen = "127.0.0.1:8080";
 	pthread_mutex_init(&r->qlock, NULL);
@@ -846,7 +869,6 @@ int receiver_start(const struct receiver_opts *opts, struct receiver **out)
 	pthread_cond_init(&r->qcond, NULL);
 	pthread_cond_init(&r->idle, NULL);
 	r->qtail = &r->qhead;
-	r->backoff = 0.1;
 	strbuf_init(&r->tls_cert, 0);
 	strbuf_init(&r->tls_key, 0);
 	acl_init(&r->allow);
@@ -888,12 +910,19 @@ int receiver_start(const struct receiver_opts *opts, struct receiver **out)
 		pthread_sigmask(SIG_BLOCK, &block, NULL);
 	}
 
-	writer_ensure_db(r, true);
+	r->writers = xcalloc(r->o.writers, sizeof(*r->writers));
+	for (i = 0; i < r->o.writers; i++) {
+		struct writer *w = &r->writers[i];
+		w->r = r;
+		w->backoff = 0.1;
+		/* connect before "ready": the first receipts need no retry */
+		writer_ensure_db(w, true);
+		if (pthread_create(&w->th, NULL, writer_main, w))
+			return error("cannot start a writer thread");
+		r->nwriters++;
+	}
 	if (!atomic_load(&r->db_up))
 		warning("database unreachable at start: answering 503 until it is back");
-	if (pthread_create(&r->writer, NULL, writer_main, r))
-		return error("cannot start the writer thread");
-	r->writer_started = true;
 
 	r->resp_ok = MHD_create_response_from_buffer(3, (void *)"OK\n", MHD_RESPMEM_PERSISTENT);
 	MHD_add_response_header(r->resp_ok, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
@@ -974,15 +1003,7 @@ int receiver_stop(struct receiver *r)
 	r->listen_fd = -1;
 	/* requests being received or queued get their answer first */
 	idle = wait_idle(r, r->o.timeout + 2.0);
-	pthread_mutex_lock(&r->qlock);
-	r->qclosed = true;
-	r->writer_stop = true;
-	pthread_cond_signal(&r->qcond);
-	pthread_mutex_unlock(&r->qlock);
-	if (r->writer_started) {
-		pthread_join(r->writer, NULL);
-		r->writer_started = false;
-	}
+	stop_writers(r);
 	if (!idle)
 		idle = wait_idle(r, 2.0);
 	if (!idle) {
@@ -1003,18 +1024,17 @@ void receiver_free(struct receiver *r)
 		MHD_stop_daemon(r->daemon);
 		r->daemon = NULL;
 	}
-	if (r->writer_started) {
-		pthread_mutex_lock(&r->qlock);
-		r->writer_stop = true;
-		pthread_cond_signal(&r->qcond);
-		pthread_mutex_unlock(&r->qlock);
-		pthread_join(r->writer, NULL);
+	stop_writers(r);
+	if (r->writers) {
+		unsigned i;
+		for (i = 0; i < r->o.writers; i++)
+			db_close(r->writers[i].db);
+		free(r->writers);
 	}
 	if (r->listen_fd >= 0)
 		close(r->listen_fd);
 	if (r->resp_ok)
 		MHD_destroy_response(r->resp_ok);
-	db_close(r->db);
 	acl_release(&r->allow);
 	acl_release(&r->trusted);
 	if (r->secret) {

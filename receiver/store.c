@@ -1,5 +1,6 @@
 #include "receiver/store.h"
 #include "core/db.h"
+#include "core/log.h"
 #include "core/strbuf.h"
 #include "core/util.h"
 
@@ -42,39 +43,6 @@ static void format_ts(double t, char *buf, size_t size)
 	snprintf(buf, size, "%s.%06ld+00", base, usec);
 }
 
-static const char batch_sql[] =
-	"WITH b AS ("
-	"  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bool[],"
-	"                       $5::inet[], $6::text[], $7::timestamptz[])"
-	"    WITH ORDINALITY AS t(resource_id, address, status, valid, src, raw, received_at, ord)"
-	"), m AS ("
-	"  SELECT b.*, msg.id AS message_id FROM b"
-	"  LEFT JOIN messages msg ON msg.resource_id = b.resource_id"
-	"), ins AS ("
-	"  INSERT INTO delivery_receipts (received_at, resource_id, address, delivery_status,"
-	"                                 status_valid, source_addr, raw, message_id, applied_at)"
-	"  SELECT received_at, resource_id, address, status, valid, src, raw, message_id,"
-	"         CASE WHEN message_id IS NOT NULL AND valid THEN now() END"
-	"  FROM m ORDER BY ord"
-	"), best AS ("
-	"  SELECT DISTINCT ON (message_id) message_id, status, received_at, dr_rank(status) AS rk"
-	"  FROM m WHERE message_id IS NOT NULL AND valid AND dr_rank(status) > 0"
-	"  ORDER BY message_id, dr_rank(status) DESC, received_at, ord"
-	"), upd AS ("
-	"  UPDATE messages SET delivery_status = best.status,"
-	"         delivery_at = best.received_at,"
-	"         final_at = CASE WHEN best.rk = 2 THEN best.received_at ELSE messages.final_at END,"
-	"         updated_at = now()"
-	"  FROM best WHERE messages.id = best.message_id"
-	"    AND (best.rk > dr_rank(messages.delivery_status)"
-	"         OR (best.rk = dr_rank(messages.delivery_status)"
-	"             AND best.received_at < messages.delivery_at))"
-	"  RETURNING 1"
-	")"
-	" SELECT (SELECT count(*) FROM m WHERE message_id IS NULL),"
-	"        (SELECT count(*) FROM upd),"
-	"        (SELECT min(received_at) FROM m WHERE message_id IS NULL)";
-
 int dr_store_batch(struct db *db, const struct dr_row *rows, size_t n,
 		   struct dr_store_result *res)
 {
@@ -106,9 +74,10 @@ int dr_store_batch(struct db *db, const struct dr_row *rows, size_t n,
 		params[k] = arr[k].buf;
 	}
 
-	if (db_exec(db, "BEGIN; SELECT pg_advisory_xact_lock(4720030)") < 0)
-		goto fail;
-	if (db_query(db, &r, batch_sql, 7, params) < 0)
+	/* one statement, its own transaction: one round trip, one commit
+	 * (dr_ingest() in sql/030_receiver.sql takes the lock shared) */
+	if (db_query(db, &r, "SELECT * FROM dr_ingest($1::text[], $2::text[], $3::text[],"
+		     " $4::boolean[], $5::inet[], $6::text[], $7::timestamptz[])", 7, params) < 0)
 		goto fail;
 	res->unmatched = (int)db_result_int(r, 0, 0);
 	res->updated = (int)db_result_int(r, 0, 1);
@@ -116,22 +85,29 @@ int dr_store_batch(struct db *db, const struct dr_row *rows, size_t n,
 		strlcpy_(since, db_result_get(r, 0, 2), sizeof(since));
 	db_result_free(r);
 	r = NULL;
+	ret = 0;
+	/*
+	 * Reconciling 'unknown' messages sets resource_ids, so it runs like
+	 * the sender: in its own transaction, holding the lock exclusively,
+	 * after every concurrent batch has committed.  The receipts are safe
+	 * already: a failure here leaves them unmatched (and logged).
+	 */
 	if (res->unmatched && *since) {
 		char buf[32];
 		const char *p[1] = { since };
 
-		if (db_query_value(db, buf, sizeof(buf),
-				   "SELECT dr_reconcile_unknown($1::timestamptz)", 1, p) < 0)
-			goto fail;
+		if (db_exec(db, "BEGIN; SELECT pg_advisory_xact_lock(4720030)") < 0 ||
+		    db_query_value(db, buf, sizeof(buf),
+				   "SELECT dr_reconcile_unknown($1::timestamptz)", 1, p) < 0 ||
+		    db_commit(db) < 0) {
+			warning("reconciling 'unknown' messages failed: %s", db_last_error(db));
+			if (db_ok(db))
+				db_rollback(db);
+			goto out;
+		}
 		res->reconciled = atoi(buf);
 	}
-	if (db_commit(db) < 0)
-		goto fail;
-	ret = 0;
-	goto out;
 fail:
-	if (db_ok(db))
-		db_rollback(db);
 out:
 	db_result_free(r);
 	for (k = 0; k < 7; k++)

@@ -30,9 +30,11 @@ struct dr_store_result {
 #define DR_LOCK_KEY 4720030
 
 /*
- * Insert and apply rows[0..n) in one transaction and commit.  0 once
- * committed; -1 otherwise (rolled back when the connection still works;
- * db_last_error()/db_last_sqlstate() say why).
+ * Insert and apply rows[0..n) in one transaction and commit; then, if
+ * some rows matched no message, reconcile 'unknown' messages by number in
+ * a second one.  0 once the rows are committed; -1 otherwise (rolled back
+ * when the connection still works; db_last_error()/db_last_sqlstate()
+ * say why).
  */
 int dr_store_batch(struct db *db, const struct dr_row *rows, size_t n,
 		   struct dr_store_result *res);

@@ -4,9 +4,11 @@
 -- Concurrency: a receipt and the resource_id it names may be committed by
 -- two transactions at the same time (receiver, sender), each blind to the
 -- other's uncommitted row.  Advisory lock 4720030 closes that window: the
--- receiver holds it exclusively for each batch, the triggers below take it
--- shared before looking for receipts, so one of the two always sees the
--- other's committed row.
+-- receiver's writers hold it shared for each batch (they run side by
+-- side), the trigger below takes it exclusively before looking for
+-- receipts (it waits for batches in flight; new batches wait for it), so
+-- one of the two always sees the other's committed row.  The receiver
+-- reconciles 'unknown' messages under the exclusive lock too.
 
 -- 0 none, 1 MessageWaiting, 2 final.  Anything else ranks 0 (never applied).
 CREATE FUNCTION dr_rank(s text) RETURNS integer
@@ -18,6 +20,13 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 		ELSE 0
 	END
 $$;
+
+-- Receipts update messages rows in place (delivery_status, delivery_at,
+-- final_at, updated_at: no indexed column): room left on each page lets
+-- PostgreSQL do that as a HOT update, without touching the indexes.
+-- Measured: about 25% more receipts per second per batch.  Applies to
+-- rows inserted from now on.
+ALTER TABLE messages SET (fillfactor = 80);
 
 -- Unmatched receipts looked up by number (reconciling 'unknown' messages).
 CREATE INDEX delivery_receipts_unmatched_addr ON delivery_receipts (address, received_at)
@@ -116,7 +125,7 @@ $$;
 CREATE FUNCTION messages_dr_match() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-	PERFORM pg_advisory_xact_lock_shared(4720030);
+	PERFORM pg_advisory_xact_lock(4720030);
 	IF NEW.resource_id IS NOT NULL AND
 	   (TG_OP = 'INSERT' OR NEW.resource_id IS DISTINCT FROM OLD.resource_id) THEN
 		-- one index lookup on delivery_receipts_resource
@@ -135,6 +144,52 @@ CREATE TRIGGER messages_dr_match_upd AFTER UPDATE OF resource_id, send_status ON
 	FOR EACH ROW WHEN ((NEW.resource_id IS NOT NULL AND NEW.resource_id IS DISTINCT FROM OLD.resource_id)
 	                   OR (NEW.send_status = 'unknown' AND OLD.send_status <> 'unknown'))
 	EXECUTE FUNCTION messages_dr_match();
+
+-- The receiver's batch: insert every receipt, apply the best one per
+-- message (highest rank, then earliest), all set-based.  Called as one
+-- statement in its own transaction, so a batch costs one round trip and
+-- one commit.  Returns how many rows matched no message yet and the
+-- earliest of them (to reconcile 'unknown' messages), and how many
+-- messages changed.
+CREATE FUNCTION dr_ingest(p_rid text[], p_addr text[], p_status text[], p_valid boolean[],
+                          p_src inet[], p_raw text[], p_at timestamptz[],
+                          OUT unmatched bigint, OUT updated bigint, OUT since timestamptz)
+LANGUAGE plpgsql AS $$
+BEGIN
+	PERFORM pg_advisory_xact_lock_shared(4720030);
+	WITH b AS (
+		SELECT * FROM unnest(p_rid, p_addr, p_status, p_valid, p_src, p_raw, p_at)
+			WITH ORDINALITY AS t(resource_id, address, status, valid, src, raw, received_at, ord)
+	), m AS (
+		SELECT b.*, msg.id AS message_id FROM b
+		LEFT JOIN messages msg ON msg.resource_id = b.resource_id
+	), ins AS (
+		INSERT INTO delivery_receipts (received_at, resource_id, address, delivery_status,
+		                               status_valid, source_addr, raw, message_id, applied_at)
+		SELECT received_at, resource_id, address, status, valid, src, raw, message_id,
+		       CASE WHEN message_id IS NOT NULL AND valid THEN now() END
+		FROM m ORDER BY ord
+	), best AS (
+		SELECT DISTINCT ON (message_id) message_id, status, received_at, dr_rank(status) AS rk
+		FROM m WHERE message_id IS NOT NULL AND valid AND dr_rank(status) > 0
+		ORDER BY message_id, dr_rank(status) DESC, received_at, ord
+	), upd AS (
+		UPDATE messages SET delivery_status = best.status,
+		       delivery_at = best.received_at,
+		       final_at = CASE WHEN best.rk = 2 THEN best.received_at ELSE messages.final_at END,
+		       updated_at = now()
+		FROM best WHERE messages.id = best.message_id
+		  AND (best.rk > dr_rank(messages.delivery_status)
+		       OR (best.rk = dr_rank(messages.delivery_status)
+		           AND best.received_at < messages.delivery_at))
+		RETURNING 1
+	)
+	SELECT (SELECT count(*) FROM m WHERE message_id IS NULL),
+	       (SELECT count(*) FROM upd),
+	       (SELECT min(received_at) FROM m WHERE message_id IS NULL)
+	INTO unmatched, updated, since;
+END
+$$;
 
 -- Receipts that never matched a message within 24 hours (for reports).
 CREATE VIEW orphaned_receipts AS

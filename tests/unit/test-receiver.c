@@ -506,7 +506,7 @@ static void test_race_with_sender(void)
 	CU_ASSERT_STRING_EQUAL(st, "DeliveredToTerminal");
 
 	/* 2: the receiver's transaction is open when the sender records */
-	CU_ASSERT_EQUAL(db_exec(other, "BEGIN; SELECT pg_advisory_xact_lock(4720030);"
+	CU_ASSERT_EQUAL(db_exec(other, "BEGIN; SELECT pg_advisory_xact_lock_shared(4720030);"
 				" INSERT INTO delivery_receipts (resource_id, address, delivery_status, raw)"
 				" VALUES ('rid-race2', 'tel:+22370000052', 'DeliveryImpossible', '{}')"), 0);
 	memset(&ra, 0, sizeof(ra));
