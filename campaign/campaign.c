@@ -885,6 +885,17 @@ int campaign_start_if_due(struct db *db, struct campaign *c, double now, bool *s
 			" WHERE id = $1::bigint AND status = 'scheduled'", 1, NULL, "running");
 	if (rc < 0)
 		return -1;
+	if (rc == 1) {
+		/* Another sender started (or paused) it first: take its status. */
+		char idbuf[32], st[16];
+		const char *p[1] = { idbuf };
+
+		snprintf(idbuf, sizeof(idbuf), "%lld", c->id);
+		if (db_query_value(db, st, sizeof(st), "SELECT status FROM campaigns WHERE id = $1::bigint",
+				   1, p) < 0)
+			return -1;
+		strlcpy_(c->status, st, sizeof(c->status));
+	}
 	*started = rc == 0;
 	if (rc == 0 && !c->started_at)
 		c->started_at = time_now();

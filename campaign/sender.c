@@ -19,6 +19,7 @@
 #define FLUSH_BATCH 200
 #define REFRESH_EVERY 1.0
 #define RECOVER_EVERY 2.0
+#define QUIET_GAP 0.025           /* no database work closer than this to a slot */
 
 enum item_state { ITEM_QUEUED, ITEM_FLIGHT, ITEM_DONE };
 
@@ -86,6 +87,8 @@ struct sender {
 	size_t nres, ares;
 	double first_res;
 
+	double clock_off;             /* PostgreSQL's clock minus time_mono() */
+	double next_sync;
 	double claim_pause_until;     /* after a 429 */
 	bool stopping, fatal;
 	double rate_win[64];          /* times of recent sends (ring) */
@@ -565,13 +568,42 @@ static int item_cmp(const void *a, const void *b)
 	return x->slot < y->slot ? -1 : x->slot > y->slot;
 }
 
+/*
+ * Slots are instants on PostgreSQL's clock, shared by every sender.  Map
+ * them onto this process's monotonic clock: the offset from the quickest
+ * of a few round trips is good to half that round trip.
+ */
+static int clock_sync(struct sender *s)
+{
+	double best = 1e9;
+	int i;
+
+	for (i = 0; i < 5; i++) {
+		char buf[64];
+		double t1 = time_mono(), t2, db_now;
+
+		if (db_query_value(s->db, buf, sizeof(buf),
+				   "SELECT extract(epoch from clock_timestamp())", 0, NULL) < 0)
+			return -1;
+		t2 = time_mono();
+		if (parse_double(buf, &db_now) < 0)
+			return error("cannot read PostgreSQL's clock");
+		if (t2 - t1 < best) {
+			best = t2 - t1;
+			s->clock_off = db_now - (t1 + t2) / 2;
+		}
+	}
+	s->next_sync = time_mono() + 30;
+	debug("clock offset to PostgreSQL measured within %.2f ms", best * 500);
+	return 0;
+}
+
 /* Claim up to s->batch rows of x, booking their slots: one statement. */
 static int claim(struct sender *s, struct sc *x)
 {
 	char idbuf[32], kbuf[16], spbuf[32], leadbuf[32];
 	const char *p[6];
 	struct db_result *r;
-	double t0;
 	int n, i;
 
 	snprintf(idbuf, sizeof(idbuf), "%lld", x->c.id);
@@ -598,8 +630,7 @@ static int claim(struct sender *s, struct sc *x)
 		     "   sending_at = s.first + o.i * $4::float8 * interval '1 second'"
 		     " FROM o, s WHERE m.id = o.id"
 		     " RETURNING m.id, m.msisdn, m.country, m.body, m.attempts,"
-		     "   extract(epoch from m.sending_at - clock_timestamp())", 6, p);
-	t0 = time_mono();
+		     "   extract(epoch from m.sending_at)", 6, p);
 	if (n < 0)
 		return -1;
 	if (n == 0)
@@ -617,8 +648,8 @@ static int claim(struct sender *s, struct sc *x)
 		strlcpy_(it->country, db_result_get(r, i, 2), sizeof(it->country));
 		it->body = xstrdup(db_result_get(r, i, 3));
 		it->attempts = (int)db_result_int(r, i, 4);
-		/* The delay is measured on the server's clock: no skew between hosts. */
-		it->slot = t0 + db_result_double(r, i, 5);
+		/* Slots are on the server's clock: no skew between hosts. */
+		it->slot = db_result_double(r, i, 5) - s->clock_off;
 		it->s = s;
 		s->queue[s->nq++] = it;
 	}
@@ -653,6 +684,9 @@ static void submit_due(struct sender *s)
 		sms.address = addr;
 		sms.message = it->body;
 		it->state = ITEM_FLIGHT;
+		if (log_get_level() >= LOG_DEBUG)
+			debug("submit %lld at %.6f, %.4f s after its slot", it->id, time_now(),
+			      now - it->slot);
 		s->in_flight++;
 		if (orange_send_submit(s->client, &sms, on_done, it) < 0) {
 			s->in_flight--;
@@ -949,7 +983,7 @@ int sender_run(struct db *db, struct orange_client *client, const struct sender_
 	if (sender_register(db, s->id, sizeof(s->id)) < 0)
 		return -1;
 	registered = true;
-	if (pick_rate(s) < 0)
+	if (pick_rate(s) < 0 || clock_sync(s) < 0)
 		goto out;
 	if (sender_recover(db, s->id, &st->recovered_pending, &st->recovered_unknown) < 0)
 		goto out;
@@ -974,8 +1008,8 @@ int sender_run(struct db *db, struct orange_client *client, const struct sender_
 	      s->rate, s->spacing, s->batch, s->max_parallel);
 
 	for (;;) {
-		double now = time_mono(), wait = 0.2;
-		bool can_claim;
+		double now, slack, wait = 0.2;
+		bool can_claim, quiet;
 		size_t i;
 
 		if (opts->stop && *opts->stop && !s->stopping) {
@@ -986,27 +1020,42 @@ int sender_run(struct db *db, struct orange_client *client, const struct sender_
 		}
 		if (opts->stop && *opts->stop > 1 && s->in_flight)
 			break; /* second signal: leave the rest to recovery */
-		if (!s->stopping && now >= next_refresh) {
+		/* Requests first: each must leave right at its slot. */
+		submit_due(s);
+		if (s->in_flight > 0 && orange_send_run(client, 0) < 0)
+			warning("the Orange client reported an error while sending");
+		now = time_mono();
+		slack = s->nq ? s->queue[0]->slot - now : 1e9;
+		/* Database work only where it cannot delay a slot, unless overdue. */
+		quiet = slack > QUIET_GAP;
+		if (!s->stopping && now >= next_refresh && (quiet || now >= next_refresh + 1)) {
 			if (refresh(s) < 0)
 				goto out;
 			if (count_remaining(s) < 0)
 				goto out;
-			next_refresh = now + REFRESH_EVERY;
+			next_refresh = time_mono() + REFRESH_EVERY;
 		}
-		if (!s->stopping && now >= next_recover) {
+		if (quiet && now >= s->next_sync && clock_sync(s) < 0)
+			goto out;
+		if (!s->stopping && now >= next_recover && (quiet || now >= next_recover + 2)) {
 			long long a, b;
 			if (sender_recover(db, s->id, &a, &b) < 0)
 				goto out;
 			st->recovered_pending += a;
 			st->recovered_unknown += b;
-			next_recover = now + RECOVER_EVERY;
+			next_recover = time_mono() + RECOVER_EVERY;
 		}
 		/* Keep about `lookahead` seconds of slots booked ahead. */
 		can_claim = !s->stopping && now >= s->claim_pause_until;
-		while (can_claim && (s->nq == 0 || s->queue[s->nq - 1]->slot - now < s->lookahead) &&
-		       s->nq < 4000) {
+		while (can_claim && s->nq < 4000) {
+			double ahead = s->nq ? s->queue[s->nq - 1]->slot - time_mono() : 0;
 			struct sc *x = NULL;
 
+			if (ahead >= s->lookahead)
+				break;
+			slack = s->nq ? s->queue[0]->slot - time_mono() : 1e9;
+			if (slack <= QUIET_GAP && ahead >= s->lookahead / 2)
+				break;
 			for (i = 0; i < s->nsc; i++) {
 				struct sc *y = &s->scs[(s->cur + i) % s->nsc];
 				if (y->eligible && !y->dry) {
@@ -1019,8 +1068,8 @@ int sender_run(struct db *db, struct orange_client *client, const struct sender_
 				break;
 			if (claim(s, x) < 0)
 				goto out;
+			submit_due(s);
 		}
-		submit_due(s);
 		if (s->in_flight > 0) {
 			double until = s->nq ? s->queue[0]->slot - time_mono() : 0.1;
 			if (until < 0)
@@ -1032,8 +1081,10 @@ int sender_run(struct db *db, struct orange_client *client, const struct sender_
 		}
 		if (process_done(s) < 0)
 			goto out;
-		if (s->nres && (s->nres >= FLUSH_BATCH || time_mono() - s->first_res >= FLUSH_EVERY ||
-				s->stopping || s->nq == 0)) {
+		slack = s->nq ? s->queue[0]->slot - time_mono() : 1e9;
+		if (s->nres && (s->nres >= FLUSH_BATCH || s->stopping || s->nq == 0 ||
+				(time_mono() - s->first_res >= FLUSH_EVERY && slack > QUIET_GAP) ||
+				time_mono() - s->first_res >= 4 * FLUSH_EVERY)) {
 			if (flush_results(s) < 0)
 				goto out;
 		}
@@ -1044,6 +1095,7 @@ int sender_run(struct db *db, struct orange_client *client, const struct sender_
 			goto wait;
 		if (s->stopping)
 			break;
+		now = time_mono();
 		if (now < s->claim_pause_until) {
 			wait = s->claim_pause_until - now;
 			goto wait;

@@ -69,7 +69,7 @@ void sender_unregister(struct db *db, const char *id);
 /* Slot spacing for a rate (with the safety margin) and the lateness
  * beyond which a request is released instead of sent, in seconds. */
 double sender_spacing(double rate);
-#define SENDER_LATE_TOLERANCE 0.008
-#define SENDER_RATE_MARGIN 1.016
+#define SENDER_LATE_TOLERANCE 0.006
+#define SENDER_RATE_MARGIN 1.012
 
 #endif

@@ -254,7 +254,7 @@ static void test_slot_booking(void)
 	CU_ASSERT_STRING_EQUAL(db_result_get(r, 0, 0), "t");
 	db_result_free(r);
 	db_close(db2);
-	CU_ASSERT(fabs(sender_spacing(5) - 0.2032) < 1e-6);
+	CU_ASSERT(fabs(sender_spacing(5) - 0.2024) < 1e-6);
 }
 
 static long long setup_campaign(const char *name, int n, const char *tpl)

@@ -1,0 +1,57 @@
+# Helpers for the t-send*.sh tests (sourced after tests/lib/lib.sh).
+export ORANGE_AUTH_HEADER='Basic dGVzdDp0ZXN0'
+export ORANGE_TOKEN_CACHE="$T_TMP/token-cache"
+
+# mk_campaign NAME COUNT COUNTRY PREFIX [FIRST]: a campaign with COUNT
+# recipients +PREFIX<7 digits>, inserted directly (no importer).
+mk_campaign() {
+	griot campaign create "$1" --sender tel:+2230000 \
+		--message 'Bonjour {{name}}, votre code est {{code}}.' --tz Africa/Bamako \
+		>/dev/null || fail "campaign create $1"
+	add_recipients "$@"
+}
+add_recipients() {
+	sql "INSERT INTO messages (campaign_id, line_no, msisdn, country, fields)
+	     SELECT (SELECT id FROM campaigns WHERE name = '$1'), g + 1,
+	            '+$4' || lpad(g::text, 7, '0'), '$3',
+	            jsonb_build_object('name', 'Awa ' || g, 'code', g)
+	     FROM generate_series(${5:-1}, ${5:-1} + $2 - 1) g" || fail "insert recipients"
+}
+
+# Accepted sends' times, sorted.
+ledger_sms_ts() {
+	grep '"event":"sms"' "$SIM_LEDGER" | sed 's/.*"ts":\([0-9.]*\).*/\1/' | sort -n
+}
+# Largest number of accepted sends inside any sliding one-second window.
+ledger_max_per_second() {
+	ledger_sms_ts | awk '{ t[NR] = $1 } END {
+		max = 0; j = 1
+		for (i = 1; i <= NR; i++) {
+			while (t[i] - t[j] >= 1.0) j++
+			if (i - j + 1 > max) max = i - j + 1
+		}
+		print max }'
+}
+# Accepted sends per second from the first to the last.
+ledger_rate() {
+	ledger_sms_ts | awk '{ t[NR] = $1 } END {
+		if (NR < 2 || t[NR] == t[1]) { print 0; exit }
+		printf "%.3f\n", (NR - 1) / (t[NR] - t[1]) }'
+}
+ledger_count() { grep -c "\"event\":\"$1\"" "$SIM_LEDGER" || true; }
+ledger_429() { grep '"event":"reject"' "$SIM_LEDGER" | grep -c '"status":429' || true; }
+# Numbers accepted more than once.
+ledger_dup_numbers() {
+	grep '"event":"sms"' "$SIM_LEDGER" | sed 's/.*"address":"\([^"]*\)".*/\1/' | sort | uniq -d
+}
+# Load the ledger's accepted sends into table ledger(resource_id, address).
+ledger_to_db() {
+	sql "DROP TABLE IF EXISTS ledger; CREATE TABLE ledger (resource_id text, address text)"
+	grep '"event":"sms"' "$SIM_LEDGER" |
+		sed 's/.*"resource_id":"\([^"]*\)".*"address":"\([^"]*\)".*/\1	\2/' |
+		psql -qAtX -d "$T_DB" -c "COPY ledger FROM STDIN" || fail "load ledger"
+}
+status_counts() {
+	sql "SELECT string_agg(send_status || '=' || n, ' ' ORDER BY send_status)
+	     FROM (SELECT send_status, count(*) n FROM messages GROUP BY 1) x"
+}

@@ -1,0 +1,41 @@
+#!/bin/sh
+# Three 'griot send' processes on one campaign share the 5/s limit kept in
+# PostgreSQL: the simulator (which answers 429 beyond 5 in any sliding
+# second) accepts every message, never more than 5 in any one-second
+# window, at a sustained rate of at least 4.9/s; every message once.
+. "$(dirname "$0")/../lib/lib.sh"
+. "$(dirname "$0")/send-common.sh"
+N=150
+new_db
+start_sim --rate 5 --credits MLI:1000
+mk_campaign rate $N MLI 2237
+griot campaign schedule rate >/dev/null || fail "schedule"
+for i in 1 2 3; do
+	griot send --campaign rate --until-done --json >"$T_TMP/out$i" 2>"$T_TMP/err$i" &
+	eval "P$i=\$!"
+done
+rc=0
+for i in 1 2 3; do
+	eval "wait \$P$i" || { rc=$?; cat "$T_TMP/err$i" >&2; }
+done
+[ $rc = 0 ] || fail "a sender exited $rc"
+for i in 1 2 3; do grep -q '"sent": [1-9]' "$T_TMP/out$i" || fail "sender $i sent nothing: $(cat "$T_TMP/out$i")"; done
+ok "three senders exited 0, each sent some"
+
+[ "$(status_counts)" = "sent=$N" ] || fail "statuses: $(status_counts)"
+[ "$(sql "SELECT status FROM campaigns WHERE name = 'rate'")" = done ] || fail "campaign not done"
+[ "$(ledger_count sms)" = $N ] || fail "ledger has $(ledger_count sms) sends, want $N"
+[ -z "$(ledger_dup_numbers)" ] || fail "numbers sent twice: $(ledger_dup_numbers)"
+ledger_to_db
+[ "$(sql "SELECT count(*) FROM ledger l JOIN messages m USING (resource_id)
+          WHERE m.send_status = 'sent' AND 'tel:' || m.msisdn = l.address")" = $N ] ||
+	fail "ledger and messages do not match one to one"
+ok "every message sent once, ledger matches resource ids"
+
+n429=$(ledger_429)
+[ "$n429" = 0 ] || fail "$n429 sends refused with 429"
+max=$(ledger_max_per_second)
+[ "$max" -le 5 ] || fail "$max accepted sends in one sliding second (limit 5)"
+rate=$(ledger_rate)
+awk -v r="$rate" 'BEGIN { exit !(r >= 4.9) }' || fail "sustained rate $rate/s < 4.9/s"
+ok "zero 429, at most $max per sliding second, sustained $rate/s"
