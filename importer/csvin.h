@@ -19,7 +19,7 @@
 #include <sys/types.h>
 
 #include "core/strbuf.h"
-#include "importer/sha256.h"
+#include "core/sha256.h"
 
 #define CSVIN_MAX_ROW (1 << 20)
 

@@ -5,6 +5,7 @@
 #include "orange/internal.h"
 #include "core/config.h"
 #include "core/log.h"
+#include "core/sha256.h"
 #include "core/util.h"
 
 #include <stdarg.h>
@@ -142,7 +143,7 @@ struct orange_client *orange_client_new(const struct orange_client_opts *opts)
 	/* The cache is keyed by where and who: switching account or API
 	 * never reuses a token, and the header itself is never stored. */
 	strbuf_addf(&key, "%s\n%s", c->api_base, c->auth_header);
-	orange_sha256_hex(key.buf, key.len, c->cache_key);
+	sha256_hex_of(key.buf, key.len, c->cache_key);
 	secure_zero(key.buf, key.len);
 	strbuf_release(&key);
 

@@ -122,7 +122,5 @@ bool orange_utf8_ok(const char *s);
 /* Mask the DR path secret in place into out. */
 void orange_mask_into(const char *in, char *out, size_t size);
 
-/* SHA-256 of data, as 64 hex digits + NUL. */
-void orange_sha256_hex(const void *data, size_t len, char out[65]);
 
 #endif

@@ -2,7 +2,7 @@
  * table agreeing with libphonenumber (tests/tools/phone-oracle). */
 #include "importer/phone.h"
 #include "importer/numset.h"
-#include "importer/sha256.h"
+#include "core/sha256.h"
 #include "core/util.h"
 #include "tests/lib/testlib.h"
 

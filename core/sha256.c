@@ -1,4 +1,4 @@
-#include "importer/sha256.h"
+#include "core/sha256.h"
 
 #include <string.h>
 
@@ -90,4 +90,13 @@ void sha256_hex(struct sha256 *c, char hex[65])
 		hex[2 * i + 1] = digits[b & 15];
 	}
 	hex[64] = '\0';
+}
+
+void sha256_hex_of(const void *data, size_t len, char hex[65])
+{
+	struct sha256 c;
+
+	sha256_init(&c);
+	sha256_update(&c, data, len);
+	sha256_hex(&c, hex);
 }

@@ -1,7 +1,7 @@
-#ifndef IMPORTER_SHA256_H
-#define IMPORTER_SHA256_H
-/* SHA-256 (FIPS 180-4), to recognise a file imported before.  Generic:
- * a candidate for core/ if another module needs it. */
+#ifndef CORE_SHA256_H
+#define CORE_SHA256_H
+/* SHA-256 (FIPS 180-4): recognises a file imported before, keys the
+ * token cache without storing the authorization header. */
 #include <stddef.h>
 #include <stdint.h>
 
@@ -16,5 +16,7 @@ void sha256_init(struct sha256 *c);
 void sha256_update(struct sha256 *c, const void *data, size_t len);
 /* Finish and write 64 lowercase hex digits and a NUL to hex. */
 void sha256_hex(struct sha256 *c, char hex[65]);
+/* One-shot: hex digest of data[0..len). */
+void sha256_hex_of(const void *data, size_t len, char hex[65]);
 
 #endif
