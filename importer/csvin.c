@@ -4,6 +4,7 @@
  * it starts on and its raw text (for the rejects file).
  */
 #include "importer/csvin.h"
+#include "core/utf8.h"
 #include "core/log.h"
 #include "core/util.h"
 
@@ -28,55 +29,6 @@ const char *csvin_encoding_name(enum csvin_encoding enc)
 	case CSVIN_LATIN1: return "ISO-8859-1";
 	}
 	return "?";
-}
-
-size_t csvin_utf8_check(const char *str, size_t len, bool partial_ok, size_t *complete)
-{
-	const unsigned char *s = (const unsigned char *)str;
-	size_t i = 0;
-
-	if (complete)
-		*complete = len;
-	while (i < len) {
-		unsigned char c = s[i];
-		size_t n, k;
-		unsigned cp;
-
-		if (c >= 0x01 && c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c == 0)
-			return i;
-		if (c >= 0xC2 && c <= 0xDF) {
-			n = 1; cp = c & 0x1F;
-		} else if (c >= 0xE0 && c <= 0xEF) {
-			n = 2; cp = c & 0x0F;
-		} else if (c >= 0xF0 && c <= 0xF4) {
-			n = 3; cp = c & 0x07;
-		} else {
-			return i;
-		}
-		for (k = 1; k <= n; k++) {
-			if (i + k >= len) {
-				if (partial_ok) {
-					if (complete)
-						*complete = i;
-					return len;
-				}
-				return i;
-			}
-			if ((s[i + k] & 0xC0) != 0x80)
-				return i;
-			cp = cp << 6 | (s[i + k] & 0x3F);
-		}
-		/* Overlong forms, surrogates, beyond U+10FFFF. */
-		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-		    (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
-			return i;
-		i += n + 1;
-	}
-	return len;
 }
 
 static bool cp1252_undefined(unsigned char c)
@@ -154,7 +106,7 @@ static int prepass(struct csvin *in)
 				undefined = true;
 		}
 		if (utf8 &&
-		    csvin_utf8_check(buf.buf + start, buf.len - start, true, &complete) !=
+		    utf8_check(buf.buf + start, buf.len - start, true, &complete) !=
 		    buf.len - start)
 			utf8 = false;
 		if (utf8) {
@@ -258,7 +210,7 @@ int csvin_open(struct csvin *in, const char *path, char delim)
 		in->enc = sniff_bom((unsigned char *)in->in.buf, in->in.len);
 		start = in->enc == CSVIN_UTF8_BOM ? 3 : 0;
 		if (in->enc == CSVIN_UTF8 || in->enc == CSVIN_UTF8_BOM) {
-			if (csvin_utf8_check(in->in.buf + start, in->in.len - start, n > 0,
+			if (utf8_check(in->in.buf + start, in->in.len - start, n > 0,
 					     &complete) != in->in.len - start) {
 				bool undefined = false;
 				size_t i;
@@ -399,7 +351,7 @@ static char sniff_delim(const char *s, size_t len)
 
 static int feed_line(struct csvin *in, const char *s, size_t len)
 {
-	size_t bad = csvin_utf8_check(s, len, false, NULL);
+	size_t bad = utf8_check(s, len, false, NULL);
 
 	in->line++;
 	if (bad != len) {

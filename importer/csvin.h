@@ -82,9 +82,5 @@ const char *csvin_encoding_name(enum csvin_encoding enc);
 /* Append s as one CSV field (quoted when needed) for delimiter delim. */
 void csvin_quote(struct strbuf *sb, const char *s, size_t len, char delim);
 
-/* Check UTF-8 (NUL counts as invalid): offset of the first bad byte, or
- * len.  A sequence cut at the end is bad unless partial_ok, in which case
- * *complete (if not NULL) receives the length of the complete part. */
-size_t csvin_utf8_check(const char *s, size_t len, bool partial_ok, size_t *complete);
 
 #endif

@@ -116,9 +116,6 @@ void orange_parse_error_body(const char *body, size_t len, struct orange_error *
 int orange_send_body_why(const struct orange_sms *sms, char **out, size_t *len,
 			 char *why, size_t why_size);
 
-/* Strictly valid UTF-8 (no overlongs, surrogates, > U+10FFFF). */
-bool orange_utf8_ok(const char *s);
-
 /* Mask the DR path secret in place into out. */
 void orange_mask_into(const char *in, char *out, size_t size);
 

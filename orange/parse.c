@@ -4,6 +4,7 @@
  * newer top-level-array shape seen in the wild.
  */
 #include "orange/internal.h"
+#include "core/utf8.h"
 #include "core/json.h"
 #include "core/log.h"
 #include "core/util.h"
@@ -27,44 +28,6 @@ static bool tel_ok(const char *s)
 	return n >= 4 && n <= 15;
 }
 
-bool orange_utf8_ok(const char *str)
-{
-	const unsigned char *s = (const unsigned char *)str;
-
-	while (*s) {
-		unsigned c = *s;
-		int n, i;
-		unsigned cp;
-
-		if (c < 0x80) {
-			s++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			n = 1;
-			cp = c & 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			n = 2;
-			cp = c & 0x0f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			n = 3;
-			cp = c & 0x07;
-		} else {
-			return false;
-		}
-		for (i = 1; i <= n; i++) {
-			if ((s[i] & 0xc0) != 0x80)
-				return false;
-			cp = (cp << 6) | (s[i] & 0x3f);
-		}
-		if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
-		    (cp >= 0xd800 && cp <= 0xdfff))
-			return false;
-		s += n + 1;
-	}
-	return true;
-}
-
 int orange_send_body_why(const struct orange_sms *sms, char **out, size_t *len,
 			 char *why, size_t why_size)
 {
@@ -79,9 +42,9 @@ int orange_send_body_why(const struct orange_sms *sms, char **out, size_t *len,
 		bad = "recipient address must look like tel:+22370123456";
 	else if (!sms->message || !*sms->message)
 		bad = "empty message";
-	else if (!orange_utf8_ok(sms->message) ||
-		 (sms->sender_name && !orange_utf8_ok(sms->sender_name)) ||
-		 (sms->callback_data && !orange_utf8_ok(sms->callback_data)))
+	else if (!utf8_valid(sms->message) ||
+		 (sms->sender_name && !utf8_valid(sms->sender_name)) ||
+		 (sms->callback_data && !utf8_valid(sms->callback_data)))
 		bad = "message or sender name is not valid UTF-8";
 	if (bad) {
 		snprintf(why, why_size, "%s", bad);
@@ -722,7 +685,7 @@ int orange_dr_body(const char *notify_url, char **out, size_t *len)
 	struct strbuf sb = STRBUF_INIT;
 	int ret = -1;
 
-	if (!notify_url || !orange_utf8_ok(notify_url))
+	if (!notify_url || !utf8_valid(notify_url))
 		return -1;
 	g = json_gen_new(false);
 	json_map_open(g);

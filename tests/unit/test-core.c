@@ -4,6 +4,7 @@
 #include "core/json.h"
 #include "core/strbuf.h"
 #include "core/util.h"
+#include "core/utf8.h"
 #include "tests/lib/testlib.h"
 
 #include <stdio.h>
@@ -83,6 +84,21 @@ static void test_json_gen_invalid_utf8(void)
 	CU_ASSERT_EQUAL(json_gen_to_strbuf(g, &sb), -1);
 	json_gen_free(g);
 	strbuf_release(&sb);
+}
+
+static void test_utf8(void)
+{
+	size_t complete;
+
+	CU_ASSERT(utf8_valid("Aïssata Sékou €"));
+	CU_ASSERT(!utf8_valid("caf\xe9"));          /* Latin-1 é */
+	CU_ASSERT(!utf8_valid("\xc0\xaf"));         /* overlong '/' */
+	CU_ASSERT(!utf8_valid("\xed\xa0\x80"));     /* surrogate */
+	CU_ASSERT(!utf8_valid("\xf4\x90\x80\x80")); /* > U+10FFFF */
+	CU_ASSERT_EQUAL(utf8_check("ab\xc3", 3, false, NULL), 2);
+	CU_ASSERT_EQUAL(utf8_check("ab\xc3", 3, true, &complete), 3);
+	CU_ASSERT_EQUAL(complete, 2);
+	CU_ASSERT_EQUAL(utf8_check("a\0b", 3, false, NULL), 1);
 }
 
 static void test_json_rejects(void)
@@ -198,6 +214,7 @@ static void reg(void)
 	TEST_ADD(s, test_strbuf);
 	TEST_ADD(s, test_json_roundtrip);
 	TEST_ADD(s, test_json_rejects);
+	TEST_ADD(s, test_utf8);
 	TEST_ADD(s, test_json_gen_invalid_utf8);
 	TEST_ADD(s, test_config_credentials);
 	TEST_ADD(s, test_config_file);

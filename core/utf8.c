@@ -1,0 +1,60 @@
+/* UTF-8 validation and decoding, strict (RFC 3629): no overlong forms,
+ * no surrogates, nothing beyond U+10FFFF. */
+#include "core/utf8.h"
+
+#include <string.h>
+
+size_t utf8_check(const char *str, size_t len, bool partial_ok, size_t *complete)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0;
+
+	if (complete)
+		*complete = len;
+	while (i < len) {
+		unsigned char c = s[i];
+		size_t n, k;
+		unsigned cp;
+
+		if (c >= 0x01 && c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c == 0)
+			return i;
+		if (c >= 0xC2 && c <= 0xDF) {
+			n = 1; cp = c & 0x1F;
+		} else if (c >= 0xE0 && c <= 0xEF) {
+			n = 2; cp = c & 0x0F;
+		} else if (c >= 0xF0 && c <= 0xF4) {
+			n = 3; cp = c & 0x07;
+		} else {
+			return i;
+		}
+		for (k = 1; k <= n; k++) {
+			if (i + k >= len) {
+				if (partial_ok) {
+					if (complete)
+						*complete = i;
+					return len;
+				}
+				return i;
+			}
+			if ((s[i + k] & 0xC0) != 0x80)
+				return i;
+			cp = cp << 6 | (s[i + k] & 0x3F);
+		}
+		/* Overlong forms, surrogates, beyond U+10FFFF. */
+		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+		    (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
+			return i;
+		i += n + 1;
+	}
+	return len;
+}
+
+bool utf8_valid(const char *s)
+{
+	size_t len = strlen(s);
+	return utf8_check(s, len, false, NULL) == len;
+}

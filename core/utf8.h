@@ -1,0 +1,13 @@
+#ifndef CORE_UTF8_H
+#define CORE_UTF8_H
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Check UTF-8 (NUL counts as invalid): offset of the first bad byte, or
+ * len.  A sequence cut at the end is bad unless partial_ok, in which case
+ * *complete (if not NULL) receives the length of the complete part. */
+size_t utf8_check(const char *s, size_t len, bool partial_ok, size_t *complete);
+/* A NUL-terminated string is entirely valid UTF-8. */
+bool utf8_valid(const char *s);
+
+#endif
