@@ -154,7 +154,7 @@ int cmd_run_due(int argc, char **argv, struct griot_ctx *ctx)
 	if (due == 0) {
 		info("nothing due now");
 	} else {
-		client = orange_client_from_config(ctx->cfg, 30, 32);
+		client = orange_client_from_config(ctx->cfg, 30, 64);
 		if (!client) {
 			ret = EX_CONFIG;
 			goto out;

@@ -168,7 +168,7 @@ int cmd_send(int argc, char **argv, struct griot_ctx *ctx)
 		if (ret >= 0)
 			return ret;
 	}
-	client = orange_client_from_config(ctx->cfg, 30, 32);
+	client = orange_client_from_config(ctx->cfg, 30, 64);
 	if (!client)
 		return EX_CONFIG;
 	catch_signals();

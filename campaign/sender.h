@@ -66,10 +66,15 @@ int sender_recover(struct db *db, const char *self, long long *to_pending,
 int sender_register(struct db *db, char *id, size_t size);
 void sender_unregister(struct db *db, const char *id);
 
-/* Slot spacing for a rate (with the safety margin) and the lateness
- * beyond which a request is released instead of sent, in seconds. */
+/*
+ * Slot spacing for a rate: margin/rate.  A request leaves at most
+ * `late` seconds after its slot, else it is released, so any rate+1
+ * consecutive sends span at least margin - late seconds: the difference
+ * is what network and server jitter may eat before a second holds more
+ * than `rate`.  Low rates (the 5/s contract) keep the margin thin, to
+ * come close to the limit; high rates trade a little speed for room to
+ * do database work between slots.
+ */
 double sender_spacing(double rate);
-#define SENDER_LATE_TOLERANCE 0.006
-#define SENDER_RATE_MARGIN 1.012
-
+double sender_late_tolerance(double rate);
 #endif
