@@ -701,6 +701,43 @@ static void writer_batch(struct writer *w, struct req **batch, struct dr_row *ro
 	}
 }
 
+static unsigned long long sum_counters(const atomic_ullong *v, size_t n)
+{
+	unsigned long long t = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		t += atomic_load(&v[i]);
+	return t;
+}
+
+/* One line a minute while receipts or refusals come in (called by the
+ * first writer only, and at stop). */
+static void log_summary(struct receiver *r, bool force)
+{
+	static double last;
+	static unsigned long long last_ok, last_rej;
+	unsigned long long ok = sum_counters(r->m.receipts, DR_STATUS_COUNT + 1);
+	unsigned long long rej = sum_counters(r->m.rejected, REJ_COUNT);
+	double now = time_mono();
+	unsigned q;
+
+	if (!last)
+		last = now;
+	if (!force && now - last < 60)
+		return;
+	last = now;
+	if (ok == last_ok && rej == last_rej)
+		return;
+	pthread_mutex_lock(&r->qlock);
+	q = r->qlen;
+	pthread_mutex_unlock(&r->qlock);
+	info("receipts: %llu stored (+%llu), %llu refused (+%llu), queue %u",
+	     ok, ok - last_ok, rej, rej - last_rej, q);
+	last_ok = ok;
+	last_rej = rej;
+}
+
 static void *writer_main(void *arg)
 {
 	struct writer *w = arg;
@@ -746,6 +783,8 @@ static void *writer_main(void *arg)
 				w->next_try = 0;
 			}
 		}
+		if (w == &r->writers[0])
+			log_summary(r, false);
 		if (stop && n == 0)
 			break;
 	}
@@ -1004,6 +1043,7 @@ int receiver_stop(struct receiver *r)
 	/* requests being received or queued get their answer first */
 	idle = wait_idle(r, r->o.timeout + 2.0);
 	stop_writers(r);
+	log_summary(r, true);
 	if (!idle)
 		idle = wait_idle(r, 2.0);
 	if (!idle) {

@@ -176,6 +176,7 @@ kill -TERM "$RECV_PID"
 wait "$RECV_PID"; rc=$?
 [ "$rc" = 0 ] || fail "exit $rc after SIGTERM"
 grep -q "stopped" "$T_TMP/recv.log" || fail "no stop line"
+grep -q "receipts: 1[0-9] stored" "$T_TMP/recv.log" || fail "no summary line: $(tail -n 3 "$T_TMP/recv.log")"
 ok "SIGTERM: clean exit 0"
 
 # ---- usage errors ----
