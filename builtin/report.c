@@ -1,5 +1,6 @@
 /* griot report: delivery and cost reports (reporter/, docs/reports.md). */
 #include "builtin.h"
+#include "core/afile.h"
 #include "core/strbuf.h"
 #include "reporter/report.h"
 
@@ -190,7 +191,7 @@ int cmd_report(int argc, char **argv, struct griot_ctx *ctx)
 		goto out;
 	}
 	if (output) {
-		if (report_write_atomic(output, out.buf, out.len) < 0) {
+		if (afile_write(output, out.buf, out.len, 0644) < 0) {
 			ret = EX_CANTCREAT;
 			goto out;
 		}

@@ -15,6 +15,7 @@
 #include "importer/csvin.h"
 #include "importer/numset.h"
 #include "importer/phone.h"
+#include "core/afile.h"
 #include "core/db.h"
 #include "core/json.h"
 #include "core/log.h"
@@ -145,8 +146,7 @@ struct imp {
 	struct csvin in;
 	struct numset set;
 	FILE *rej;
-	char *rej_tmp;          /* named temporary rejects file, if any */
-	bool rej_anon;          /* rej is an O_TMPFILE */
+	struct afile rej_file;  /* rej is its fp */
 	bool copying;
 	bool header_done;
 	int phone_col;
@@ -409,40 +409,16 @@ static char *default_rejects(const char *path)
 }
 
 /*
- * The rejects file is written to an unnamed file (O_TMPFILE) in the target
- * directory and only given its name after the commit, so an import killed
- * even with SIGKILL leaves no partial file behind.  Where O_TMPFILE is not
- * supported, a named temporary file (removed on failure) stands in.
+ * The rejects file is an afile: given its name only after the commit, so
+ * an import killed even with SIGKILL leaves no partial file behind.
  */
 static int open_rejects(struct imp *m)
 {
-	struct strbuf dir = STRBUF_INIT;
-	const char *slash = strrchr(m->s->rejects_path, '/');
-	int fd;
-
-	if (slash)
-		strbuf_add(&dir, m->s->rejects_path, (size_t)(slash - m->s->rejects_path) + 1);
-	else
-		strbuf_addstr(&dir, ".");
-	fd = open(dir.buf, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
-	strbuf_release(&dir);
-	if (fd >= 0) {
-		m->rej_anon = true;
-	} else {
-		struct strbuf tmp = STRBUF_INIT;
-		strbuf_addf(&tmp, "%s.tmp-XXXXXX", m->s->rejects_path);
-		fd = mkstemp(tmp.buf);
-		if (fd < 0) {
-			m->s->exit_code = EX_CANTCREAT;
-			error("cannot create %s: %s", tmp.buf, strerror(errno));
-			strbuf_release(&tmp);
-			return -1;
-		}
-		m->rej_tmp = strbuf_detach(&tmp, NULL);
+	if (afile_open(&m->rej_file, m->s->rejects_path, 0644) < 0) {
+		m->s->exit_code = EX_CANTCREAT;
+		return -1;
 	}
-	m->rej = fdopen(fd, "w");
-	if (!m->rej)
-		die_oom();
+	m->rej = m->rej_file.fp;
 	/* UTF-8 BOM so that spreadsheets show accents; same delimiter as the input. */
 	fputs("\xEF\xBB\xBF", m->rej);
 	fprintf(m->rej, "line%crow%creason%cdetail\r\n", m->in.delim, m->in.delim, m->in.delim);
@@ -452,10 +428,9 @@ static int open_rejects(struct imp *m)
 /* Before the commit: everything on disk. */
 static int sync_rejects(struct imp *m)
 {
-	if (fflush(m->rej) || ferror(m->rej) || fsync(fileno(m->rej))) {
+	if (afile_sync(&m->rej_file) < 0) {
 		m->s->exit_code = EX_IOERR;
-		return error("cannot write the rejects for %s: %s", m->s->rejects_path,
-			     strerror(errno));
+		return -1;
 	}
 	return 0;
 }
@@ -464,46 +439,20 @@ static int sync_rejects(struct imp *m)
  * older one. */
 static int publish_rejects(struct imp *m)
 {
-	int ret = 0;
-
-	if (m->rej_anon) {
-		char proc[64];
-		struct strbuf tmp = STRBUF_INIT;
-
-		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fileno(m->rej));
-		strbuf_addf(&tmp, "%s.tmp-%d", m->s->rejects_path, (int)getpid());
-		unlink(tmp.buf);
-		if (linkat(AT_FDCWD, proc, AT_FDCWD, tmp.buf, AT_SYMLINK_FOLLOW) < 0) {
-			ret = error("the import is committed, but the rejects file %s could not "
-				    "be created: %s", m->s->rejects_path, strerror(errno));
-			strbuf_release(&tmp);
-			goto out;
-		}
-		m->rej_tmp = strbuf_detach(&tmp, NULL);
-	}
-	if (rename(m->rej_tmp, m->s->rejects_path) < 0)
-		ret = error("the import is committed, but the rejects could not be moved to "
-			    "%s: %s (they are in %s)", m->s->rejects_path, strerror(errno),
-			    m->rej_tmp);
-	free(m->rej_tmp);
-	m->rej_tmp = NULL;
-out:
-	fclose(m->rej);
 	m->rej = NULL;
-	if (ret < 0)
+	if (afile_commit(&m->rej_file) < 0) {
 		m->s->exit_code = EX_CANTCREAT;
-	return ret;
+		return error("the import is committed, but the rejects file %s "
+			     "could not be written", m->s->rejects_path);
+	}
+	return 0;
 }
 
 static void drop_rejects(struct imp *m)
 {
 	if (m->rej)
-		fclose(m->rej);
+		afile_abort(&m->rej_file);
 	m->rej = NULL;
-	if (m->rej_tmp)
-		unlink(m->rej_tmp);
-	free(m->rej_tmp);
-	m->rej_tmp = NULL;
 }
 
 static int setup_campaign(struct imp *m)

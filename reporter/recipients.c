@@ -7,6 +7,7 @@
  */
 #include "reporter/internal.h"
 #include "core/config.h"
+#include "core/afile.h"
 #include "core/db.h"
 #include "core/log.h"
 #include "core/strbuf.h"
@@ -40,7 +41,8 @@ int report_write_recipients(struct db *db, const struct report_opts *scope,
 			    const struct report_recipients_opts *ro,
 			    const char *path, long long *rows)
 {
-	struct strbuf sql = STRBUF_INIT, line = STRBUF_INIT, tmp = STRBUF_INIT;
+	struct strbuf sql = STRBUF_INIT, line = STRBUF_INIT;
+	struct afile af = { 0 };
 	const char *params[5 + MAX_FIELDS];
 	char sep = ro->sep ? ro->sep : ',';
 	int nf = 0, i, ret = -1, in_tx = 0;
@@ -74,12 +76,9 @@ int report_write_recipients(struct db *db, const struct report_opts *scope,
 		      " FROM report_scope($1, $2::timestamptz, $3::timestamptz, $4) s"
 		      " ORDER BY s.id");
 
-	strbuf_addf(&tmp, "%s.tmp.%ld", path, (long)getpid());
-	f = fopen(tmp.buf, "w");
-	if (!f) {
-		error("cannot create %s: %s", path, strerror(errno));
+	if (afile_open(&af, path, 0644) < 0)
 		goto out;
-	}
+	f = af.fp;
 	/* BOM: Excel then reads the file as UTF-8 (accents in names). */
 	strbuf_addstr(&line, "\xEF\xBB\xBF");
 	report_csv_cell(&line, "number", sep);
@@ -132,20 +131,9 @@ int report_write_recipients(struct db *db, const struct report_opts *scope,
 	if (db_commit(db) < 0)
 		goto out;
 	in_tx = 0;
-	if (fflush(f) || fsync(fileno(f)) < 0) {
-		error("cannot write %s: %s", path, strerror(errno));
-		goto out;
-	}
-	if (fclose(f)) {
-		f = NULL;
-		error("cannot write %s: %s", path, strerror(errno));
-		goto out;
-	}
 	f = NULL;
-	if (rename(tmp.buf, path) < 0) {
-		error("cannot rename %s to %s: %s", tmp.buf, path, strerror(errno));
+	if (afile_commit(&af) < 0)
 		goto out;
-	}
 	if (rows)
 		*rows = count;
 	ret = 0;
@@ -153,12 +141,9 @@ out:
 	if (in_tx)
 		db_rollback(db);
 	if (f)
-		fclose(f);
-	if (ret < 0 && tmp.len)
-		unlink(tmp.buf);
+		afile_abort(&af);
 	strbuf_release(&sql);
 	strbuf_release(&line);
-	strbuf_release(&tmp);
 	return ret;
 }
 
@@ -199,7 +184,7 @@ int report_write_nightly(struct db *db, struct griot_config *cfg, const char *di
 
 	report_render_html(r, &out);
 	strbuf_addf(&path, "%s.html", base.buf);
-	if (report_write_atomic(path.buf, out.buf, out.len) < 0)
+	if (afile_write(path.buf, out.buf, out.len, 0644) < 0)
 		goto out;
 	if (html_path)
 		strbuf_addstr(html_path, path.buf);
@@ -209,14 +194,14 @@ int report_write_nightly(struct db *db, struct griot_config *cfg, const char *di
 	if (report_render_json(r, true, &out) < 0)
 		goto out;
 	strbuf_addf(&path, "%s.json", base.buf);
-	if (report_write_atomic(path.buf, out.buf, out.len) < 0)
+	if (afile_write(path.buf, out.buf, out.len, 0644) < 0)
 		goto out;
 
 	strbuf_reset(&out);
 	strbuf_reset(&path);
 	report_render_csv(r, ',', &out);
 	strbuf_addf(&path, "%s.csv", base.buf);
-	if (report_write_atomic(path.buf, out.buf, out.len) < 0)
+	if (afile_write(path.buf, out.buf, out.len, 0644) < 0)
 		goto out;
 	if (r->partial)
 		warning("the night's report is partial: %s", r->reasons[0]);

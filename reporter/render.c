@@ -78,48 +78,6 @@ static void fmt_cost(struct strbuf *sb, const struct report_money *m)
 		strbuf_addf(sb, "%s%lld SMS unpriced", m->n ? " + " : "", m->unpriced_units);
 }
 
-/* ---- atomic files ---- */
-
-int report_write_atomic(const char *path, const char *data, size_t len)
-{
-	struct strbuf tmp = STRBUF_INIT;
-	int fd, ret = -1;
-	size_t off = 0;
-
-	strbuf_addf(&tmp, "%s.tmp.%ld", path, (long)getpid());
-	fd = open(tmp.buf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		error("cannot create %s: %s", path, strerror(errno));
-		goto out;
-	}
-	while (off < len) {
-		ssize_t w = write(fd, data + off, len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			error("cannot write %s: %s", path, strerror(errno));
-			close(fd);
-			goto unlink;
-		}
-		off += (size_t)w;
-	}
-	if (fsync(fd) < 0 || close(fd) < 0) {
-		error("cannot write %s: %s", path, strerror(errno));
-		goto unlink;
-	}
-	if (rename(tmp.buf, path) < 0) {
-		error("cannot rename %s to %s: %s", tmp.buf, path, strerror(errno));
-		goto unlink;
-	}
-	ret = 0;
-	goto out;
-unlink:
-	unlink(tmp.buf);
-out:
-	strbuf_release(&tmp);
-	return ret;
-}
-
 /* ---- CSV ---- */
 
 void report_csv_cell(struct strbuf *sb, const char *s, char sep)

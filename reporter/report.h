@@ -200,12 +200,6 @@ int report_render_json(const struct report *r, bool pretty, struct strbuf *sb);
 void report_render_csv(const struct report *r, char sep, struct strbuf *sb);
 void report_render_html(const struct report *r, struct strbuf *sb);
 
-/*
- * Write data to path atomically (a temporary file beside it, fsync,
- * rename): readers never see a half-written report.  0 or -1.
- */
-int report_write_atomic(const char *path, const char *data, size_t len);
-
 /* ---- CSV cells (also used by the per-recipient export) ---- */
 /*
  * Append one cell: RFC 4180 quoting (quotes doubled, quoted when it holds

@@ -1,4 +1,5 @@
 /* core/: strbuf, json, config, db (against the throwaway cluster). */
+#include "core/afile.h"
 #include "core/config.h"
 #include "core/db.h"
 #include "core/json.h"
@@ -99,6 +100,45 @@ static void test_utf8(void)
 	CU_ASSERT_EQUAL(utf8_check("ab\xc3", 3, true, &complete), 3);
 	CU_ASSERT_EQUAL(complete, 2);
 	CU_ASSERT_EQUAL(utf8_check("a\0b", 3, false, NULL), 1);
+}
+
+static void test_afile(void)
+{
+	struct afile af;
+	struct strbuf sb = STRBUF_INIT;
+	struct stat st;
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/out.txt", test_tmpdir());
+	CU_ASSERT_EQUAL(afile_write(path, "old\n", 4, 0644), 0);
+	CU_ASSERT_EQUAL_FATAL(afile_open(&af, path, 0644), 0);
+	fputs("new, half written", af.fp);
+	fflush(af.fp);
+	/* readers still see the old file until the commit */
+	CU_ASSERT_EQUAL(strbuf_read_file(&sb, path, 0), 0);
+	CU_ASSERT_STRING_EQUAL(sb.buf, "old\n");
+	afile_abort(&af);
+	strbuf_reset(&sb);
+	CU_ASSERT_EQUAL(strbuf_read_file(&sb, path, 0), 0);
+	CU_ASSERT_STRING_EQUAL(sb.buf, "old\n");
+
+	CU_ASSERT_EQUAL_FATAL(afile_open(&af, path, 0600), 0);
+	fputs("new\n", af.fp);
+	CU_ASSERT_EQUAL(afile_commit(&af), 0);
+	strbuf_reset(&sb);
+	CU_ASSERT_EQUAL(strbuf_read_file(&sb, path, 0), 0);
+	CU_ASSERT_STRING_EQUAL(sb.buf, "new\n");
+	CU_ASSERT_EQUAL(stat(path, &st), 0);
+	CU_ASSERT_EQUAL(st.st_mode & 0777, 0600);
+
+	/* a device is written in place, never renamed over */
+	CU_ASSERT_EQUAL(afile_write("/dev/null", "x", 1, 0644), 0);
+	CU_ASSERT_EQUAL(stat("/dev/null", &st), 0);
+	CU_ASSERT(S_ISCHR(st.st_mode));
+
+	snprintf(path, sizeof(path), "%s/no/such/dir/out.txt", test_tmpdir());
+	CU_ASSERT_EQUAL(afile_open(&af, path, 0644), -1);
+	strbuf_release(&sb);
 }
 
 static void test_json_rejects(void)
@@ -214,6 +254,7 @@ static void reg(void)
 	TEST_ADD(s, test_strbuf);
 	TEST_ADD(s, test_json_roundtrip);
 	TEST_ADD(s, test_json_rejects);
+	TEST_ADD(s, test_afile);
 	TEST_ADD(s, test_utf8);
 	TEST_ADD(s, test_json_gen_invalid_utf8);
 	TEST_ADD(s, test_config_credentials);
