@@ -236,23 +236,6 @@ int campaign_create(struct db *db, const struct campaign_spec *spec, bool *creat
 	return 0;
 }
 
-void campaign_pg_array_add(struct strbuf *sb, const char *s)
-{
-	if (sb->len > 1)
-		strbuf_addch(sb, ',');
-	if (!s) {
-		strbuf_addstr(sb, "NULL");
-		return;
-	}
-	strbuf_addch(sb, '"');
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			strbuf_addch(sb, '\\');
-		strbuf_addch(sb, *s);
-	}
-	strbuf_addch(sb, '"');
-}
-
 static struct campaign_country *country_get(struct campaign_preview *pv, const char *cc)
 {
 	size_t i;
@@ -304,12 +287,12 @@ static int render_rows(struct db *db, const struct campaign *c, enum render_mode
 			db_result_free(r);
 			break;
 		}
-		strbuf_reset(&ids); strbuf_addch(&ids, '{');
-		strbuf_reset(&bodies); strbuf_addch(&bodies, '{');
-		strbuf_reset(&encs); strbuf_addch(&encs, '{');
-		strbuf_reset(&segs); strbuf_addch(&segs, '{');
-		strbuf_reset(&fids); strbuf_addch(&fids, '{');
-		strbuf_reset(&errs); strbuf_addch(&errs, '{');
+		strbuf_reset(&ids);
+		strbuf_reset(&bodies);
+		strbuf_reset(&encs);
+		strbuf_reset(&segs);
+		strbuf_reset(&fids);
+		strbuf_reset(&errs);
 		for (i = 0; i < n; i++) {
 			const char *id = db_result_get(r, i, 0);
 			char missing[130], num[16];
@@ -330,8 +313,8 @@ static int render_rows(struct db *db, const struct campaign *c, enum render_mode
 				add_missing(pv, missing, line ? line : -db_result_int(r, i, 0));
 				snprintf(msg, sizeof(msg), "template field '%s' is missing or empty "
 					 "(line %lld)", missing, line);
-				campaign_pg_array_add(&fids, id);
-				campaign_pg_array_add(&errs, msg);
+				db_array_add(&fids, id);
+				db_array_add(&errs, msg);
 				continue;
 			}
 			if (gsm_count(body.buf, body.len, &gc) < 0) {
@@ -355,17 +338,17 @@ static int render_rows(struct db *db, const struct campaign *c, enum render_mode
 				strlcpy_(pv->sample, body.buf, sizeof(pv->sample));
 			if (mode != RENDER_COUNT) {
 				snprintf(num, sizeof(num), "%d", gc.segments);
-				campaign_pg_array_add(&ids, id);
-				campaign_pg_array_add(&bodies, body.buf);
-				campaign_pg_array_add(&encs, gsm_encoding_name(gc.encoding));
-				campaign_pg_array_add(&segs, num);
+				db_array_add(&ids, id);
+				db_array_add(&bodies, body.buf);
+				db_array_add(&encs, gsm_encoding_name(gc.encoding));
+				db_array_add(&segs, num);
 				stored++;
 			}
 		}
 		strlcpy_(lastbuf, db_result_get(r, n - 1, 0), sizeof(lastbuf));
 		db_result_free(r);
-		strbuf_addch(&ids, '}'); strbuf_addch(&bodies, '}'); strbuf_addch(&encs, '}');
-		strbuf_addch(&segs, '}'); strbuf_addch(&fids, '}'); strbuf_addch(&errs, '}');
+		db_array_end(&ids); db_array_end(&bodies); db_array_end(&encs);
+		db_array_end(&segs); db_array_end(&fids); db_array_end(&errs);
 		if (stored) {
 			const char *q[4] = { ids.buf, bodies.buf, encs.buf, segs.buf };
 			if (db_query(db, NULL,

@@ -132,8 +132,5 @@ int campaign_hold_country(struct db *db, long long id, const char *country, cons
 /* Text for a time in the campaign zone. */
 void campaign_format_time(const struct campaign *c, double t, char *buf, size_t size);
 
-/* Append s to sb as an element of a PostgreSQL array literal. */
-struct strbuf;
-void campaign_pg_array_add(struct strbuf *sb, const char *s);
 
 #endif

@@ -247,24 +247,22 @@ static int flush_results(struct sender *s)
 
 	if (!s->nres)
 		return 0;
-	strbuf_addch(&ids, '{'); strbuf_addch(&sts, '{'); strbuf_addch(&rids, '{');
-	strbuf_addch(&errs, '{'); strbuf_addch(&delays, '{'); strbuf_addch(&ads, '{');
 	for (i = 0; i < s->nres; i++) {
 		struct result *r = &s->res[i];
 		char num[64];
 
 		snprintf(num, sizeof(num), "%lld", r->id);
-		campaign_pg_array_add(&ids, num);
-		campaign_pg_array_add(&sts, outcome_status(r->out));
-		campaign_pg_array_add(&rids, r->resource_id);
-		campaign_pg_array_add(&errs, r->error);
+		db_array_add(&ids, num);
+		db_array_add(&sts, outcome_status(r->out));
+		db_array_add(&rids, r->resource_id);
+		db_array_add(&errs, r->error);
 		snprintf(num, sizeof(num), "%.3f", r->delay);
-		campaign_pg_array_add(&delays, num);
+		db_array_add(&delays, num);
 		snprintf(num, sizeof(num), "%d", r->attempts_delta);
-		campaign_pg_array_add(&ads, num);
+		db_array_add(&ads, num);
 	}
-	strbuf_addch(&ids, '}'); strbuf_addch(&sts, '}'); strbuf_addch(&rids, '}');
-	strbuf_addch(&errs, '}'); strbuf_addch(&delays, '}'); strbuf_addch(&ads, '}');
+	db_array_end(&ids); db_array_end(&sts); db_array_end(&rids);
+	db_array_end(&errs); db_array_end(&delays); db_array_end(&ads);
 	p[0] = ids.buf; p[1] = sts.buf; p[2] = rids.buf; p[3] = errs.buf;
 	p[4] = delays.buf; p[5] = ads.buf; p[6] = s->id;
 	n = db_query(s->db, NULL,
@@ -766,13 +764,12 @@ static int count_remaining(struct sender *s)
 	size_t i;
 	int n;
 
-	strbuf_addch(&ids, '{');
 	for (i = 0; i < s->nsc; i++) {
 		char num[32];
 		snprintf(num, sizeof(num), "%lld", s->scs[i].c.id);
-		campaign_pg_array_add(&ids, num);
+		db_array_add(&ids, num);
 	}
-	strbuf_addch(&ids, '}');
+	db_array_end(&ids);
 	p[0] = ids.buf;
 	n = db_query_value(s->db, buf, sizeof(buf),
 			   "SELECT count(*) FROM messages WHERE campaign_id = ANY($1::bigint[])"
@@ -822,16 +819,15 @@ static int work_left(struct sender *s, double *wait)
 	int n, eligible = 0;
 
 	*wait = 0.2;
-	strbuf_addch(&ids, '{');
 	for (i = 0; i < s->nsc; i++) {
 		char num[32];
 		if (!s->scs[i].eligible)
 			continue;
 		snprintf(num, sizeof(num), "%lld", s->scs[i].c.id);
-		campaign_pg_array_add(&ids, num);
+		db_array_add(&ids, num);
 		eligible++;
 	}
-	strbuf_addch(&ids, '}');
+	db_array_end(&ids);
 	if (!eligible) {
 		strbuf_release(&ids);
 		return 1;

@@ -246,6 +246,32 @@ void db_copy_escape(struct strbuf *sb, const char *s, size_t len)
 	strbuf_add(sb, s + start, len - start);
 }
 
+void db_array_add(struct strbuf *sb, const char *s)
+{
+	if (!sb->len)
+		strbuf_addch(sb, '{');
+	else if (sb->len > 1)
+		strbuf_addch(sb, ',');
+	if (!s) {
+		strbuf_addstr(sb, "NULL");
+		return;
+	}
+	strbuf_addch(sb, '"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			strbuf_addch(sb, '\\');
+		strbuf_addch(sb, *s);
+	}
+	strbuf_addch(sb, '"');
+}
+
+void db_array_end(struct strbuf *sb)
+{
+	if (!sb->len)
+		strbuf_addch(sb, '{');
+	strbuf_addch(sb, '}');
+}
+
 int db_schema_version(struct db *db)
 {
 	char buf[32];

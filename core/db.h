@@ -76,6 +76,15 @@ int db_copy_put(struct db *db, const char *data, size_t len);
 int db_copy_end(struct db *db, const char *abort_reason);
 void db_copy_escape(struct strbuf *sb, const char *s, size_t len);
 
+/*
+ * Text-format array literals, to pass a batch as one parameter
+ * (`= ANY($1::bigint[])`, `unnest($1::text[], …)`): db_array_add() opens
+ * the literal on its first element and appends one quoted element (NULL
+ * for SQL NULL); db_array_end() closes it ("{}" when empty).
+ */
+void db_array_add(struct strbuf *sb, const char *s);
+void db_array_end(struct strbuf *sb);
+
 /* Apply the embedded migrations not yet applied; *applied counts them. */
 int db_migrate(struct db *db, int *applied);
 /* Highest applied migration version, 0 if none, -1 on error. */

@@ -248,6 +248,30 @@ static void test_db_copy(void)
 	test_db_close(db);
 }
 
+static void test_db_array(void)
+{
+	struct db *db;
+	struct strbuf a = STRBUF_INIT, empty = STRBUF_INIT;
+	const char *p[1];
+	char buf[128];
+
+	CU_ASSERT_EQUAL_FATAL(test_db_open(&db), 0);
+	db_array_add(&a, "plain");
+	db_array_add(&a, "quote\" back\\slash, {brace}");
+	db_array_add(&a, NULL);
+	db_array_end(&a);
+	p[0] = a.buf;
+	CU_ASSERT_EQUAL(db_query_value(db, buf, sizeof(buf),
+				       "SELECT string_agg(coalesce(x, '<null>'), '|') FROM unnest($1::text[]) x",
+				       1, p), 1);
+	CU_ASSERT_STRING_EQUAL(buf, "plain|quote\" back\\slash, {brace}|<null>");
+	db_array_end(&empty);
+	CU_ASSERT_STRING_EQUAL(empty.buf, "{}");
+	strbuf_release(&a);
+	strbuf_release(&empty);
+	test_db_close(db);
+}
+
 static void reg(void)
 {
 	CU_pSuite s = CU_add_suite("core", NULL, NULL);
@@ -261,6 +285,7 @@ static void reg(void)
 	TEST_ADD(s, test_config_file);
 	TEST_ADD(s, test_db_migrate_twice);
 	TEST_ADD(s, test_db_copy);
+	TEST_ADD(s, test_db_array);
 }
 
 int main(void)
