@@ -40,18 +40,6 @@ static int usage_err(void)
 	return EX_USAGE;
 }
 
-static void print_json(struct json_gen *g)
-{
-	const char *buf;
-	size_t len;
-
-	if (json_gen_result(g, &buf, &len) == 0) {
-		fwrite(buf, 1, len, stdout);
-		fputc('\n', stdout);
-	}
-	json_gen_free(g);
-}
-
 /* A one-line result for the lifecycle commands. */
 static void print_result(bool json, const struct campaign *c, const char *what)
 {
@@ -62,7 +50,7 @@ static void print_result(bool json, const struct campaign *c, const char *what)
 		json_kv_str(g, "status", c->status);
 		json_kv_str(g, "result", what);
 		json_map_close(g);
-		print_json(g);
+		json_gen_finish(g, stdout);
 	} else {
 		printf("campaign '%s' %s (now %s)\n", c->name, what, c->status);
 	}
@@ -207,7 +195,7 @@ static int cmd_show(int argc, char **argv, struct griot_ctx *ctx)
 		if (json) {
 			struct json_gen *g = json_gen_new(true);
 			campaign_preview_json(g, &c, &pv);
-			print_json(g);
+			json_gen_finish(g, stdout);
 		} else {
 			campaign_preview_print(&c, &pv);
 		}
@@ -286,7 +274,7 @@ static int cmd_list(int argc, char **argv, struct griot_ctx *ctx)
 	db_result_free(r);
 	if (json) {
 		json_array_close(g);
-		print_json(g);
+		json_gen_finish(g, stdout);
 	}
 	return 0;
 }
@@ -402,7 +390,7 @@ static int cmd_schedule(int argc, char **argv, struct griot_ctx *ctx)
 	if (json) {
 		struct json_gen *g = json_gen_new(true);
 		campaign_preview_json(g, &c, &pv);
-		print_json(g);
+		json_gen_finish(g, stdout);
 	} else {
 		char tbuf[64];
 		campaign_format_time(&c, start_at, tbuf, sizeof(tbuf));

@@ -50,19 +50,6 @@ static int print_error(const struct orange_error *err)
 	return orange_err_exit_code(err);
 }
 
-static void print_json(struct json_gen *g)
-{
-	const char *buf;
-	size_t len;
-
-	if (json_gen_result(g, &buf, &len) == 0) {
-		fwrite(buf, 1, len, stdout);
-		if (!len || buf[len - 1] != '\n')
-			putchar('\n');
-	}
-	json_gen_free(g);
-}
-
 /* URL without trailing '/' + /orange/dr/ + secret, unless already there. */
 static void build_notify_url(struct strbuf *sb, const char *url, const char *secret)
 {
@@ -224,7 +211,7 @@ static int do_subscribe(struct griot_ctx *ctx, struct orange_client *c,
 		json_kv_str(g, "notify_url", orange_masked);
 		json_kv_str(g, "resource_url", s.resource_url);
 		json_map_close(g);
-		print_json(g);
+		json_gen_finish(g, stdout);
 	} else {
 		printf("subscribed   %s\n", s.id);
 		printf("sender       %s\n", sender);
@@ -307,7 +294,7 @@ static int do_show(struct griot_ctx *ctx, struct orange_client *c,
 		json_kv_bool(g, "matches", matches && conf_matches);
 		json_kv_str(g, "resource_url", s.resource_url);
 		json_map_close(g);
-		print_json(g);
+		json_gen_finish(g, stdout);
 	} else {
 		printf("subscription   %s\n", s.id);
 		printf("sender         %s\n", sender ? sender : "(not recorded here)");
@@ -385,7 +372,7 @@ static int do_unsubscribe(struct griot_ctx *ctx, struct orange_client *c,
 		json_kv_bool(g, "unsubscribed", true);
 		json_kv_bool(g, "already_gone", gone);
 		json_map_close(g);
-		print_json(g);
+		json_gen_finish(g, stdout);
 	} else {
 		printf("unsubscribed %s\n", id);
 	}

@@ -48,7 +48,6 @@ static void print_summary(const char *campaign, const char *file,
 
 	if (json) {
 		struct json_gen *g = json_gen_new(true);
-		struct strbuf sb = STRBUF_INIT;
 		char delim[4] = { s->delimiter, 0 };
 
 		if (s->delimiter == '\t')
@@ -79,10 +78,7 @@ static void print_summary(const char *campaign, const char *file,
 		json_kv_str(g, "rejects_file", s->rejects_path);
 		json_kv_double(g, "seconds", s->seconds);
 		json_map_close(g);
-		json_gen_to_strbuf(g, &sb);
-		printf("%s\n", sb.buf);
-		strbuf_release(&sb);
-		json_gen_free(g);
+		json_gen_finish(g, stdout);
 		return;
 	}
 	printf("%s %s into campaign '%s'%s\n", s->dry_run ? "dry run of" : "imported", file,

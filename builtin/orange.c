@@ -52,19 +52,6 @@ static int print_error(const struct orange_error *err)
 	return orange_err_exit_code(err);
 }
 
-static void print_json(struct json_gen *g)
-{
-	const char *buf;
-	size_t len;
-
-	if (json_gen_result(g, &buf, &len) == 0) {
-		fwrite(buf, 1, len, stdout);
-		if (!len || buf[len - 1] != '\n')
-			putchar('\n');
-	}
-	json_gen_free(g);
-}
-
 /* "2026-11-25T10:00:00Z" or "-" */
 static void fmt_time(double t, char *buf, size_t size)
 {
@@ -102,7 +89,7 @@ static int cmd_token(struct orange_client *c, const struct opts *o)
 		json_kv_str(g, "access_token", o->show ? t.access_token : masked);
 		json_kv_bool(g, "masked", !o->show);
 		json_map_close(g);
-		print_json(g);
+		json_gen_finish(g, stdout);
 	} else {
 		printf("type:     %s\n", t.token_type);
 		printf("expires:  %s (in %.0f s)\n", when, left);
@@ -144,7 +131,7 @@ static int cmd_balance(struct orange_client *c, const struct opts *o)
 		json_array_close(g);
 		json_kv_int(g, "total_available_units", total);
 		json_map_close(g);
-		print_json(g);
+		json_gen_finish(g, stdout);
 	} else if (!n) {
 		printf("no contract%s%s: buy an SMS bundle on the Orange Developer portal\n",
 		       o->country ? " for " : "", o->country ? o->country : "");
@@ -186,7 +173,7 @@ static int cmd_usage(struct orange_client *c, const struct opts *o)
 		json_array_close(g);
 		json_kv_int(g, "total", total);
 		json_map_close(g);
-		print_json(g);
+		json_gen_finish(g, stdout);
 	} else {
 		printf("%-7s %-40s %10s\n", "COUNTRY", "APPLICATION", "SMS");
 		for (i = 0; i < n; i++)
@@ -234,7 +221,7 @@ static int cmd_purchases(struct orange_client *c, const struct opts *o)
 		}
 		json_array_close(g);
 		json_map_close(g);
-		print_json(g);
+		json_gen_finish(g, stdout);
 	} else if (!n) {
 		printf("no purchase order%s%s\n", o->country ? " for " : "",
 		       o->country ? o->country : "");

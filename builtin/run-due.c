@@ -191,15 +191,8 @@ int cmd_run_due(int argc, char **argv, struct griot_ctx *ctx)
 	}
 out:
 	if (g) {
-		const char *buf;
-		size_t len;
-
 		json_map_close(g);
-		if (json_gen_result(g, &buf, &len) == 0) {
-			fwrite(buf, 1, len, stdout);
-			fputc('\n', stdout);
-		}
-		json_gen_free(g);
+		json_gen_finish(g, stdout);
 	}
 	return ret;
 }

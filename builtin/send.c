@@ -50,8 +50,6 @@ static void print_stats(const struct sender_stats *st, bool json)
 {
 	if (json) {
 		struct json_gen *g = json_gen_new(true);
-		const char *buf;
-		size_t len;
 
 		json_map_open(g);
 		json_kv_int(g, "sent", st->sent);
@@ -68,11 +66,7 @@ static void print_stats(const struct sender_stats *st, bool json)
 		json_kv_bool(g, "interrupted", st->interrupted);
 		json_kv_double(g, "elapsed", st->elapsed);
 		json_map_close(g);
-		if (json_gen_result(g, &buf, &len) == 0) {
-			fwrite(buf, 1, len, stdout);
-			fputc('\n', stdout);
-		}
-		json_gen_free(g);
+		json_gen_finish(g, stdout);
 	} else {
 		info("sent %lld, failed %lld, unknown %lld, retried %lld in %.1f s (%.2f/s)",
 		     st->sent, st->failed, st->unknown, st->retried, st->elapsed,

@@ -24,17 +24,13 @@ static void print_counts(const char *what, const struct suppress_counts *c, bool
 {
 	if (json) {
 		struct json_gen *g = json_gen_new(false);
-		struct strbuf sb = STRBUF_INIT;
 		json_map_open(g);
 		json_kv_int(g, "read", c->read);
 		json_kv_int(g, what, c->added);
 		json_kv_int(g, !strcmp(what, "removed") ? "absent" : "already", c->already);
 		json_kv_int(g, "rejected", c->rejected);
 		json_map_close(g);
-		json_gen_to_strbuf(g, &sb);
-		printf("%s\n", sb.buf);
-		strbuf_release(&sb);
-		json_gen_free(g);
+		json_gen_finish(g, stdout);
 		return;
 	}
 	printf("%s %lld of %lld number(s)", what, c->added, c->read);
@@ -56,7 +52,6 @@ static int list(struct griot_ctx *ctx, bool json)
 	n = db_result_rows(r);
 	if (json) {
 		struct json_gen *g = json_gen_new(true);
-		struct strbuf sb = STRBUF_INIT;
 		json_array_open(g);
 		for (i = 0; i < n; i++) {
 			json_map_open(g);
@@ -66,10 +61,7 @@ static int list(struct griot_ctx *ctx, bool json)
 			json_map_close(g);
 		}
 		json_array_close(g);
-		json_gen_to_strbuf(g, &sb);
-		printf("%s\n", sb.buf);
-		strbuf_release(&sb);
-		json_gen_free(g);
+		json_gen_finish(g, stdout);
 	} else {
 		for (i = 0; i < n; i++)
 			printf("%-18s %s  %s\n", db_result_get(r, i, 0), db_result_get(r, i, 2),

@@ -96,17 +96,21 @@ int json_gen_to_strbuf(struct json_gen *g, struct strbuf *sb)
 	return 0;
 }
 
-int json_gen_print(struct json_gen *g, FILE *out)
+int json_gen_finish(struct json_gen *g, FILE *out)
 {
 	const char *b;
 	size_t l;
+	int ret = 0;
 
-	if (json_gen_result(g, &b, &l) < 0)
-		return error("cannot generate JSON output (invalid UTF-8 in a value?)");
-	fwrite(b, 1, l, out);
-	if (!l || b[l - 1] != '\n')
-		fputc('\n', out);
-	return 0;
+	if (json_gen_result(g, &b, &l) < 0) {
+		ret = error("cannot generate JSON output (invalid UTF-8 in a value?)");
+	} else {
+		fwrite(b, 1, l, out);
+		if (!l || b[l - 1] != '\n')
+			fputc('\n', out);
+	}
+	json_gen_free(g);
+	return ret;
 }
 
 /*

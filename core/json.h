@@ -34,9 +34,9 @@ void json_kv_bool(struct json_gen *g, const char *key, bool v);
 int json_gen_result(struct json_gen *g, const char **buf, size_t *len);
 /* Append the finished text to sb; 0 or -1 on a generator error. */
 int json_gen_to_strbuf(struct json_gen *g, struct strbuf *sb);
-/* Write the finished text and a newline to out (commands' --json);
- * 0, or -1 after error() on a generator error. */
-int json_gen_print(struct json_gen *g, FILE *out);
+/* Commands' --json: write the finished text and a newline to out, then
+ * free g.  0, or -1 after error() on a generator error. */
+int json_gen_finish(struct json_gen *g, FILE *out);
 
 /* ---- parsing ---- */
 typedef struct yajl_val_s json_value; /* opaque */
