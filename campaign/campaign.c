@@ -6,6 +6,7 @@
 #include "core/json.h"
 #include "core/log.h"
 #include "core/strbuf.h"
+#include "core/utf8.h"
 #include "core/util.h"
 #include "orange/orange.h"
 
@@ -98,21 +99,6 @@ bool campaign_sender_valid(const char *s)
 	return n >= 4 && n <= 15;
 }
 
-static bool utf8_valid(const char *s, size_t *bad_at)
-{
-	size_t i = 0, n = strlen(s);
-
-	while (i < n) {
-		size_t used;
-		if (gsm_utf8_decode((const unsigned char *)s + i, n - i, &used) < 0) {
-			*bad_at = i;
-			return false;
-		}
-		i += used;
-	}
-	return true;
-}
-
 int campaign_parse_time(struct db *db, const char *s, const char *tz, double *out)
 {
 	const char *p[2] = { s, tz ? tz : "UTC" };
@@ -166,12 +152,13 @@ int campaign_create(struct db *db, const struct campaign_spec *spec, bool *creat
 			     "(tel:+, then 4 to 15 digits)", spec->sender ? spec->sender : "");
 	if (!spec->message || !*spec->message)
 		return error("the message is empty");
-	if (!utf8_valid(spec->message, &bad))
+	if ((bad = utf8_check(spec->message, strlen(spec->message), false, NULL)) !=
+	    strlen(spec->message))
 		return error("the message is not valid UTF-8 (byte %zu); save the file as UTF-8",
 			     bad + 1);
 	if (template_check(spec->message, err, sizeof(err)) < 0)
 		return error("message template: %s", err);
-	if (spec->sender_name && !utf8_valid(spec->sender_name, &bad))
+	if (spec->sender_name && !utf8_valid(spec->sender_name))
 		return error("sender name is not valid UTF-8");
 	if (spec->window) {
 		if (window_parse(spec->window, &wstart, &wend) < 0)

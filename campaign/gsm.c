@@ -1,4 +1,5 @@
 #include "campaign/gsm.h"
+#include "core/utf8.h"
 #include "core/log.h"
 #include "core/util.h"
 
@@ -42,38 +43,6 @@ static int gsm_septets(long cp)
 	return 0;
 }
 
-long gsm_utf8_decode(const unsigned char *s, size_t n, size_t *used)
-{
-	long cp, min;
-	size_t need, i;
-
-	*used = 1;
-	if (!n)
-		return -1;
-	if (s[0] < 0x80)
-		return s[0];
-	if ((s[0] & 0xE0) == 0xC0) {
-		need = 2; cp = s[0] & 0x1F; min = 0x80;
-	} else if ((s[0] & 0xF0) == 0xE0) {
-		need = 3; cp = s[0] & 0x0F; min = 0x800;
-	} else if ((s[0] & 0xF8) == 0xF0) {
-		need = 4; cp = s[0] & 0x07; min = 0x10000;
-	} else {
-		return -1;
-	}
-	if (n < need)
-		return -1;
-	for (i = 1; i < need; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return -1;
-		cp = (cp << 6) | (s[i] & 0x3F);
-	}
-	if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-		return -1;
-	*used = need;
-	return cp;
-}
-
 /*
  * Segments when units of size 1 or 2 (never split) fill parts of `part`
  * units, unless everything fits in `single`.
@@ -109,7 +78,7 @@ int gsm_count(const char *text, size_t len, struct gsm_count *out)
 	w16 = xmalloc(len);
 	while (i < len) {
 		size_t used;
-		long cp = gsm_utf8_decode(s + i, len - i, &used);
+		long cp = utf8_decode(s + i, len - i, &used);
 		int sep;
 
 		if (cp < 0) {

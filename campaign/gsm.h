@@ -22,8 +22,4 @@ struct gsm_count {
 int gsm_count(const char *text, size_t len, struct gsm_count *out);
 const char *gsm_encoding_name(enum gsm_encoding e); /* "GSM7" / "UCS2" */
 
-/* Decode one UTF-8 sequence at s (n bytes left): code point, or -1 with
- * *used = 1 when invalid (overlong, surrogate, > U+10FFFF, truncated). */
-long gsm_utf8_decode(const unsigned char *s, size_t n, size_t *used);
-
 #endif

@@ -58,3 +58,35 @@ bool utf8_valid(const char *s)
 	size_t len = strlen(s);
 	return utf8_check(s, len, false, NULL) == len;
 }
+
+long utf8_decode(const unsigned char *s, size_t n, size_t *used)
+{
+	long cp, min;
+	size_t need, i;
+
+	*used = 1;
+	if (!n)
+		return -1;
+	if (s[0] < 0x80)
+		return s[0];
+	if ((s[0] & 0xE0) == 0xC0) {
+		need = 2; cp = s[0] & 0x1F; min = 0x80;
+	} else if ((s[0] & 0xF0) == 0xE0) {
+		need = 3; cp = s[0] & 0x0F; min = 0x800;
+	} else if ((s[0] & 0xF8) == 0xF0) {
+		need = 4; cp = s[0] & 0x07; min = 0x10000;
+	} else {
+		return -1;
+	}
+	if (n < need)
+		return -1;
+	for (i = 1; i < need; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return -1;
+		cp = (cp << 6) | (s[i] & 0x3F);
+	}
+	if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+		return -1;
+	*used = need;
+	return cp;
+}

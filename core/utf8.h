@@ -7,6 +7,9 @@
  * len.  A sequence cut at the end is bad unless partial_ok, in which case
  * *complete (if not NULL) receives the length of the complete part. */
 size_t utf8_check(const char *s, size_t len, bool partial_ok, size_t *complete);
+/* Decode one code point from s[0..n): returns it and sets *used to its
+ * length, or returns -1 (with *used = 1) for an invalid sequence. */
+long utf8_decode(const unsigned char *s, size_t n, size_t *used);
 /* A NUL-terminated string is entirely valid UTF-8. */
 bool utf8_valid(const char *s);
 

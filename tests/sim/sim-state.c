@@ -364,7 +364,10 @@ bool sim_name_allowed(const char *name)
 	return false;
 }
 
-/* ---- segments ---- */
+/* ---- segments ----
+ * Deliberately independent of campaign/gsm.c: the simulator is the oracle
+ * the sender's segment counts are checked against, so it must not share
+ * their code (and their bugs). */
 
 /* Decode one UTF-8 sequence; returns its length or 0 if invalid. */
 static size_t utf8_next(const unsigned char *s, size_t len, uint32_t *cp)

@@ -100,6 +100,12 @@ static void test_utf8(void)
 	CU_ASSERT_EQUAL(utf8_check("ab\xc3", 3, true, &complete), 3);
 	CU_ASSERT_EQUAL(complete, 2);
 	CU_ASSERT_EQUAL(utf8_check("a\0b", 3, false, NULL), 1);
+	{
+		size_t used;
+		CU_ASSERT_EQUAL(utf8_decode((const unsigned char *)"\xe2\x82\xac", 3, &used), 0x20AC);
+		CU_ASSERT_EQUAL(used, 3);
+		CU_ASSERT_EQUAL(utf8_decode((const unsigned char *)"\xe2\x82", 2, &used), -1);
+	}
 }
 
 static void test_afile(void)
