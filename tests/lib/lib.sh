@@ -4,6 +4,8 @@ set -u
 : "${GRIOT_TOP:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${GRIOT_BIN:=$GRIOT_TOP/build/griot}"
 : "${ORANGE_SIM:=$GRIOT_TOP/build/orange-sim}"
+# A function, so `griot ... &` would give the subshell's pid: background
+# processes that a test signals are started as "$GRIOT_BIN" instead.
 griot() { "$GRIOT_BIN" "$@"; }
 T_NAME=$(basename "$0" .sh | tr -c 'a-zA-Z0-9\n' '_')
 T_TMP=$(mktemp -d "${TMPDIR:-/tmp}/griot-$T_NAME-XXXXXX")
