@@ -536,6 +536,28 @@ static void test_store_escaping(void)
 			      " AND raw = '{\"x\":\"a,b\\\"c{}\"}' AND source_addr = '2001:db8::1'"), 1);
 }
 
+/* Escapes at both ends and back to back; rows of one batch in different
+ * seconds keep their own times (the date part is formatted once per second). */
+static void test_store_batch_edges(void)
+{
+	struct dr_row r[3];
+	double t = 1767225599.25; /* 2025-12-31 23:59:59.25 UTC */
+
+	r[0] = row("rid-edge-1", "tel:+22370000062", "DeliveredToTerminal", t);
+	r[0].raw = "\"\\\\\"";             /* "\\" */
+	r[1] = row("rid-edge-2", "tel:+22370000063", "DeliveredToTerminal", t + 1.5);
+	r[1].raw = "\\";                       /* a lone backslash */
+	r[2] = row("rid-edge-3", "tel:+22370000064", "DeliveredToTerminal", t + 0.125);
+	r[2].raw = "x\"";
+	CU_ASSERT_EQUAL(store(r, 3), 0);
+	CU_ASSERT_EQUAL(count("SELECT count(*) FROM delivery_receipts WHERE resource_id = 'rid-edge-1'"
+			      " AND raw = E'\"\\\\\\\\\"' AND received_at = '2025-12-31 23:59:59.25+00'"), 1);
+	CU_ASSERT_EQUAL(count("SELECT count(*) FROM delivery_receipts WHERE resource_id = 'rid-edge-2'"
+			      " AND raw = E'\\\\' AND received_at = '2026-01-01 00:00:00.75+00'"), 1);
+	CU_ASSERT_EQUAL(count("SELECT count(*) FROM delivery_receipts WHERE resource_id = 'rid-edge-3'"
+			      " AND raw = 'x\"' AND received_at = '2025-12-31 23:59:59.375+00'"), 1);
+}
+
 static void reg(void)
 {
 	CU_pSuite s = CU_add_suite("receiver-pure", NULL, NULL);
@@ -552,6 +574,7 @@ static void reg(void)
 	TEST_ADD(s, test_orphans);
 	TEST_ADD(s, test_race_with_sender);
 	TEST_ADD(s, test_store_escaping);
+	TEST_ADD(s, test_store_batch_edges);
 }
 
 int main(void)
