@@ -9,9 +9,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#define DB_STMT_CACHE 16
+
 struct db {
 	PGconn *conn;
 	bool quiet;
+	char *stmts[DB_STMT_CACHE];   /* SQL prepared as "griot_<index>" */
+	int nstmts;
 	char errmsg[1024];
 	char sqlstate[6];
 };
@@ -59,11 +63,21 @@ int db_connect(const char *conninfo, struct db **out)
 	return 0;
 }
 
+static void stmt_cache_clear(struct db *db)
+{
+	int i;
+
+	for (i = 0; i < db->nstmts; i++)
+		free(db->stmts[i]);
+	db->nstmts = 0;
+}
+
 void db_close(struct db *db)
 {
 	if (!db)
 		return;
 	PQfinish(db->conn);
+	stmt_cache_clear(db);
 	free(db);
 }
 
@@ -79,6 +93,7 @@ bool db_ok(struct db *db)
 int db_reconnect(struct db *db)
 {
 	PQreset(db->conn);
+	stmt_cache_clear(db); /* a new session has no prepared statements */
 	if (PQstatus(db->conn) != CONNECTION_OK)
 		return db_fail(db, NULL, "cannot reconnect to PostgreSQL");
 	PQsetNoticeProcessor(db->conn, notice_quiet, NULL);
@@ -97,11 +112,9 @@ int db_exec(struct db *db, const char *sql)
 	return ret;
 }
 
-int db_query(struct db *db, struct db_result **out, const char *sql,
-	     int nparams, const char *const *params)
+/* The common tail of db_query() and db_query_cached(). */
+static int query_result(struct db *db, PGresult *res, struct db_result **out)
 {
-	PGresult *res = PQexecParams(db->conn, sql, nparams, NULL, params,
-				     NULL, NULL, 0);
 	ExecStatusType st = PQresultStatus(res);
 	int n;
 
@@ -125,6 +138,44 @@ int db_query(struct db *db, struct db_result **out, const char *sql,
 		PQclear(res);
 	}
 	return n;
+}
+
+int db_query(struct db *db, struct db_result **out, const char *sql,
+	     int nparams, const char *const *params)
+{
+	return query_result(db, PQexecParams(db->conn, sql, nparams, NULL, params,
+					     NULL, NULL, 0), out);
+}
+
+int db_query_cached(struct db *db, struct db_result **out, const char *sql,
+		    int nparams, const char *const *params)
+{
+	char name[32];
+	int i;
+
+	for (i = 0; i < db->nstmts; i++)
+		if (!strcmp(db->stmts[i], sql))
+			break;
+	if (i == db->nstmts) {
+		PGresult *res;
+
+		if (db->nstmts == DB_STMT_CACHE)
+			return db_query(db, out, sql, nparams, params);
+		snprintf(name, sizeof(name), "griot_%d", i);
+		res = PQprepare(db->conn, name, sql, nparams, NULL);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+			db_fail(db, res, "query failed");
+			PQclear(res);
+			if (out)
+				*out = NULL;
+			return -1;
+		}
+		PQclear(res);
+		db->stmts[db->nstmts++] = xstrdup(sql);
+	}
+	snprintf(name, sizeof(name), "griot_%d", i);
+	return query_result(db, PQexecPrepared(db->conn, name, nparams, params,
+					       NULL, NULL, 0), out);
 }
 
 int db_query_value(struct db *db, char *buf, size_t size, const char *sql,

@@ -47,6 +47,14 @@ int db_exec(struct db *db, const char *sql);
  */
 int db_query(struct db *db, struct db_result **res, const char *sql,
 	     int nparams, const char *const *params);
+/*
+ * db_query() for a statement run again and again (a hot path): prepared
+ * on this connection the first time, executed by name afterwards, so the
+ * server parses and plans it once.  The cache is keyed by the SQL text and
+ * survives db_reconnect() by preparing again.
+ */
+int db_query_cached(struct db *db, struct db_result **res, const char *sql,
+		    int nparams, const char *const *params);
 /* Convenience: first column of the first row into buf ("" if none/NULL);
  * returns 1 if a row was found, 0 if not, -1 on error. */
 int db_query_value(struct db *db, char *buf, size_t size, const char *sql,

@@ -88,7 +88,7 @@ int dr_store_batch(struct db *db, const struct dr_row *rows, size_t n,
 
 	/* one statement, its own transaction: one round trip, one commit
 	 * (dr_ingest() in sql/030_receiver.sql takes the lock shared) */
-	if (db_query(db, &r, "SELECT * FROM dr_ingest($1::text[], $2::text[], $3::text[],"
+	if (db_query_cached(db, &r, "SELECT * FROM dr_ingest($1::text[], $2::text[], $3::text[],"
 		     " $4::boolean[], $5::inet[], $6::text[], $7::timestamptz[])", 7, params) < 0)
 		goto fail;
 	res->unmatched = (int)db_result_int(r, 0, 0);

@@ -278,6 +278,31 @@ static void test_db_array(void)
 	test_db_close(db);
 }
 
+static void test_db_query_cached(void)
+{
+	struct db *db;
+	struct db_result *r;
+	const char *p[1] = { "21" };
+	char buf[32];
+	int i;
+
+	CU_ASSERT_EQUAL_FATAL(test_db_open(&db), 0);
+	for (i = 0; i < 3; i++) {
+		CU_ASSERT_EQUAL(db_query_cached(db, &r, "SELECT $1::int * 2", 1, p), 1);
+		CU_ASSERT_STRING_EQUAL(db_result_get(r, 0, 0), "42");
+		db_result_free(r);
+		if (i == 1)
+			CU_ASSERT_EQUAL(db_reconnect(db), 0); /* forgets the session's statements */
+	}
+	/* prepared once per session: one statement on the server now */
+	CU_ASSERT_EQUAL(db_query_value(db, buf, sizeof(buf),
+				       "SELECT count(*) FROM pg_prepared_statements", 0, NULL), 1);
+	CU_ASSERT_STRING_EQUAL(buf, "1");
+	db_set_quiet(db, true);
+	CU_ASSERT_EQUAL(db_query_cached(db, NULL, "SELECT nope", 0, NULL), -1);
+	test_db_close(db);
+}
+
 static void reg(void)
 {
 	CU_pSuite s = CU_add_suite("core", NULL, NULL);
@@ -292,6 +317,7 @@ static void reg(void)
 	TEST_ADD(s, test_db_migrate_twice);
 	TEST_ADD(s, test_db_copy);
 	TEST_ADD(s, test_db_array);
+	TEST_ADD(s, test_db_query_cached);
 }
 
 int main(void)
