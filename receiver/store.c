@@ -8,31 +8,6 @@
 #include <string.h>
 #include <time.h>
 
-/* One element of a text-format array literal: always quoted.  Copied in
- * runs between the characters to escape (this runs on the writer's
- * critical path, once per byte of every payload). */
-static void array_add(struct strbuf *sb, const char *s)
-{
-	size_t n;
-
-	strbuf_addch(sb, sb->len ? ',' : '{');
-	if (!s) {
-		strbuf_addstr(sb, "NULL");
-		return;
-	}
-	strbuf_addch(sb, '"');
-	for (;;) {
-		n = strcspn(s, "\\\"");
-		strbuf_add(sb, s, n);
-		s += n;
-		if (!*s)
-			break;
-		strbuf_addch(sb, '\\');
-		strbuf_addch(sb, *s++);
-	}
-	strbuf_addch(sb, '"');
-}
-
 /* PostgreSQL timestamptz text; the date part is formatted once per second
  * (*last, base: the previous call's). */
 static void format_ts(double t, char *buf, size_t size, time_t *last, char *base,
@@ -72,17 +47,17 @@ int dr_store_batch(struct db *db, const struct dr_row *rows, size_t n,
 		strbuf_init(&arr[k], 64 * n);
 	for (i = 0; i < n; i++) {
 		const struct dr_row *row = &rows[i];
-		array_add(&arr[0], row->resource_id);
-		array_add(&arr[1], row->address);
-		array_add(&arr[2], row->status);
-		array_add(&arr[3], row->status_valid ? "t" : "f");
-		array_add(&arr[4], row->source_addr);
-		array_add(&arr[5], row->raw);
+		db_array_add(&arr[0], row->resource_id);
+		db_array_add(&arr[1], row->address);
+		db_array_add(&arr[2], row->status);
+		db_array_add(&arr[3], row->status_valid ? "t" : "f");
+		db_array_add(&arr[4], row->source_addr);
+		db_array_add(&arr[5], row->raw);
 		format_ts(row->received_at, ts, sizeof(ts), &last, base, sizeof(base));
-		array_add(&arr[6], ts);
+		db_array_add(&arr[6], ts);
 	}
 	for (k = 0; k < 7; k++) {
-		strbuf_addch(&arr[k], '}');
+		db_array_end(&arr[k]);
 		params[k] = arr[k].buf;
 	}
 
