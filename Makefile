@@ -52,6 +52,8 @@ SIM      = $(BUILD)/orange-sim
 
 .PHONY: all check check-asan unit integration demo bench fuzz install uninstall clean deps pg-start pg-stop
 .SUFFIXES:
+# Keep the objects of test programs (make would delete them as intermediates).
+.SECONDARY:
 
 all: $(GRIOT) $(SIM)
 

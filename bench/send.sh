@@ -5,7 +5,7 @@
 # medians in messages/s (first to last accepted send in the ledger) and
 # the ratio to the cap.  Bar: >= 0.80 of the cap from one process.
 . "$(dirname "$0")/../tests/lib/lib.sh"
-. "$(dirname "$0")/../tests/integration/send-common.sh"
+. "$(dirname "$0")/../tests/lib/send.sh"
 N=${SEND_BENCH_N:-20000}
 RUNS=${SEND_BENCH_RUNS:-3}
 CAP=2000

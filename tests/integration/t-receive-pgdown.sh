@@ -4,7 +4,7 @@
 # receiver reconnects by itself, and every receipt answered 200 is in the
 # table afterwards.
 . "$(dirname "$0")/../lib/lib.sh"
-. "$GRIOT_TOP/tests/data/dr-receive-lib.sh"
+. "$GRIOT_TOP/tests/lib/receive.sh"
 
 pgdir=$(mktemp -d "${TMPDIR:-/tmp}/griot-pgdown-XXXXXX")
 chmod 755 "$pgdir"

@@ -4,8 +4,8 @@
 # go to a running `griot receive` while the sender is still recording
 # resource_ids.  Every message ends in the final status the simulator meant.
 . "$(dirname "$0")/../lib/lib.sh"
-. "$(dirname "$0")/send-common.sh"
-. "$GRIOT_TOP/tests/data/dr-receive-lib.sh"
+. "$(dirname "$0")/../lib/send.sh"
+. "$GRIOT_TOP/tests/lib/receive.sh"
 
 N=60
 new_db

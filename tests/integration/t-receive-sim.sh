@@ -6,8 +6,8 @@
 # or after its receipts arrived, or it was left 'unknown' (reconciled by
 # number).
 . "$(dirname "$0")/../lib/lib.sh"
-. "$GRIOT_TOP/tests/sim/testlib.sh"
-. "$GRIOT_TOP/tests/data/dr-receive-lib.sh"
+. "$GRIOT_TOP/tests/lib/sim.sh"
+. "$GRIOT_TOP/tests/lib/receive.sh"
 
 N=40
 new_db

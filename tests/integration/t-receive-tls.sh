@@ -2,7 +2,7 @@
 # griot receive serving HTTPS itself (GnuTLS through libmicrohttpd) with a
 # self-signed certificate made here.
 . "$(dirname "$0")/../lib/lib.sh"
-. "$GRIOT_TOP/tests/data/dr-receive-lib.sh"
+. "$GRIOT_TOP/tests/lib/receive.sh"
 
 new_db
 sql "INSERT INTO campaigns (name) VALUES ('c')"

@@ -4,7 +4,7 @@
 # input of every kind, access control (allowlist, secret, X-Forwarded-For
 # trusted and forged), slow clients, metrics, secret hygiene, SIGTERM.
 . "$(dirname "$0")/../lib/lib.sh"
-. "$GRIOT_TOP/tests/data/dr-receive-lib.sh"
+. "$GRIOT_TOP/tests/lib/receive.sh"
 
 new_db
 sql "INSERT INTO campaigns (name) VALUES ('c1')"

@@ -190,7 +190,7 @@ ok "Orange unreachable: HTML rendered, partial with the reason"
 flaky() {
 	HITS="$T_TMP/hits-$1.json"
 	mkfifo "$T_TMP/flaky.fifo"
-	python3 "$GRIOT_TOP/tests/data/report-flaky-orange.py" "$1" "$HITS" >"$T_TMP/flaky.fifo" &
+	python3 "$GRIOT_TOP/tests/tools/flaky-orange.py" "$1" "$HITS" >"$T_TMP/flaky.fifo" &
 	FLAKY_PID=$!
 	T_PIDS="$T_PIDS $FLAKY_PID"
 	read -r line <"$T_TMP/flaky.fifo" || fail "flaky server did not start"

@@ -4,7 +4,7 @@
 # (others go on), 'send' exits 75 saying so; more credit, 'campaign
 # resume', and the campaign finishes with every number sent once.
 . "$(dirname "$0")/../lib/lib.sh"
-. "$(dirname "$0")/send-common.sh"
+. "$(dirname "$0")/../lib/send.sh"
 new_db
 start_sim --rate 2000 --credits MLI:30,CIV:100
 mk_campaign credit 50 MLI 2237

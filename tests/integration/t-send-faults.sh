@@ -7,7 +7,7 @@
 # row (same number); every 'sent' row is in the ledger.  Then
 # --resend-unknown settles the unknown ones explicitly.
 . "$(dirname "$0")/../lib/lib.sh"
-. "$(dirname "$0")/send-common.sh"
+. "$(dirname "$0")/../lib/send.sh"
 N=600
 new_db
 start_sim --rate 2000 --credits MLI:100000 --token-ttl 2 --seed-random 7 \

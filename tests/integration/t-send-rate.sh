@@ -4,7 +4,7 @@
 # second) accepts every message, never more than 5 in any one-second
 # window, at a sustained rate of at least 4.9/s; every message once.
 . "$(dirname "$0")/../lib/lib.sh"
-. "$(dirname "$0")/send-common.sh"
+. "$(dirname "$0")/../lib/send.sh"
 N=150
 new_db
 start_sim --rate 5 --credits MLI:1000

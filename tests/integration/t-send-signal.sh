@@ -3,7 +3,7 @@
 # unsent rows go back to pending, exit 0; a second run resumes where it
 # stopped; pause stops claiming; every number sent once.
 . "$(dirname "$0")/../lib/lib.sh"
-. "$(dirname "$0")/send-common.sh"
+. "$(dirname "$0")/../lib/send.sh"
 N=120
 new_db
 start_sim --rate 2000 --credits MLI:1000 --fault-latency 30

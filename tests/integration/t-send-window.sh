@@ -3,7 +3,7 @@
 # instead of sleeping: nothing goes before start_at or outside the window
 # (Africa/Lagos, UTC+1), run-due starts what is due and exits 0.
 . "$(dirname "$0")/../lib/lib.sh"
-. "$(dirname "$0")/send-common.sh"
+. "$(dirname "$0")/../lib/send.sh"
 new_db
 start_sim --rate 2000 --credits MLI:1000
 

@@ -3,7 +3,7 @@
 # real receiver (tests/tools/dr-sink), retries on non-200, the status mix,
 # duplicates, intermediate MessageWaiting and out-of-order delivery.
 . "$(dirname "$0")/../lib/lib.sh"
-. "$GRIOT_TOP/tests/sim/testlib.sh"
+. "$GRIOT_TOP/tests/lib/sim.sh"
 
 subscribe() { # URL -> status; body in $T_TMP/body
 	python3 -c 'import json,sys; print(json.dumps({"deliveryReceiptSubscription":{"callbackReference":{"notifyURL":sys.argv[1]}}}))' \

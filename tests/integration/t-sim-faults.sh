@@ -2,7 +2,7 @@
 # orange-sim: injected 5xx, dropped connections after acceptance, latency,
 # token revocation and expiry, and the /_sim/ controls.
 . "$(dirname "$0")/../lib/lib.sh"
-. "$GRIOT_TOP/tests/sim/testlib.sh"
+. "$GRIOT_TOP/tests/lib/sim.sh"
 
 state() { req GET "$SIM_URL/_sim/state" >/dev/null; jv "$T_TMP/body" "$1"; }
 nsms() { ledger 'sum(1 for x in L if x["event"]=="sms")'; }

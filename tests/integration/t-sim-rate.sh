@@ -2,7 +2,7 @@
 # orange-sim: the per-application sliding one-second window (429 with
 # Retry-After beyond --rate), 429 bursts and random 429s.
 . "$(dirname "$0")/../lib/lib.sh"
-. "$GRIOT_TOP/tests/sim/testlib.sh"
+. "$GRIOT_TOP/tests/lib/sim.sh"
 
 # fire N TOKEN: N sends in parallel from one curl; prints "code retry-after"
 # per request.

@@ -2,7 +2,7 @@
 # orange-sim: OAuth, send validation, credits and segments, policy errors,
 # account endpoints in both shapes, start-up errors.
 . "$(dirname "$0")/../lib/lib.sh"
-. "$GRIOT_TOP/tests/sim/testlib.sh"
+. "$GRIOT_TOP/tests/lib/sim.sh"
 
 # ---- start-up ----
 "$ORANGE_SIM" --help >"$T_TMP/help" || fail "--help exits non-zero"
