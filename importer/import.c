@@ -8,8 +8,11 @@
  *   then move the rejects file into place.
  *
  * Duplicates are caught in the set before COPY (a unique violation would
- * abort it), so the set is the import's only memory that grows: 8 bytes
- * per slot, at most 3/4 full (see docs/import.md).
+ * abort it).  The set is the only memory that grows with the file, so it
+ * is capped (IMPORT_SET_MAX numbers, 16 MiB): past the cap, rows whose
+ * number is not in the set are staged with COPY in a temporary table
+ * and judged at the end by PostgreSQL, with the same verdicts, counts
+ * and rejects (see docs/import.md, "Memory bound").
  */
 #include "importer/import.h"
 #include "importer/csvin.h"
@@ -24,7 +27,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -147,7 +152,12 @@ struct imp {
 	struct numset set;
 	FILE *rej;
 	struct afile rej_file;  /* rej is its fp */
-	bool copying;
+	bool copying;           /* COPY in progress, to messages or the stage */
+	bool staging;           /* rows the set cannot judge go to griot_stage */
+	bool stage_made;
+	bool set_exact;         /* the set holds every suppressed and campaign number */
+	size_t set_max;
+	long long staged;
 	bool header_done;
 	int phone_col;
 	size_t ncols;
@@ -157,8 +167,8 @@ struct imp {
 	long long next_log;
 };
 
-static void reject(struct imp *m, const struct csvin_row *row, enum import_reason r,
-		   const char *detail)
+static void reject_raw(struct imp *m, long long line, const char *raw, size_t raw_len,
+		       enum import_reason r, const char *detail)
 {
 	struct strbuf *sb = &m->json;   /* scratch */
 
@@ -172,12 +182,18 @@ static void reject(struct imp *m, const struct csvin_row *row, enum import_reaso
 	if (!m->rej)
 		return;
 	strbuf_reset(sb);
-	strbuf_addf(sb, "%lld%c", row->line, m->in.delim);
-	csvin_quote(sb, row->raw, row->raw_len, m->in.delim);
+	strbuf_addf(sb, "%lld%c", line, m->in.delim);
+	csvin_quote(sb, raw, raw_len, m->in.delim);
 	strbuf_addf(sb, "%c%s%c", m->in.delim, reason_codes[r], m->in.delim);
 	csvin_quote(sb, detail, strlen(detail), m->in.delim);
 	strbuf_addstr(sb, "\r\n");
 	fwrite(sb->buf, 1, sb->len, m->rej);
+}
+
+static void reject(struct imp *m, const struct csvin_row *row, enum import_reason r,
+		   const char *detail)
+{
+	reject_raw(m, row->line, row->raw, row->raw_len, r, detail);
 }
 
 static int open_rejects(struct imp *m);
@@ -256,6 +272,8 @@ static void progress(struct imp *m, bool force)
 	}
 }
 
+static int start_staging(struct imp *m);
+
 static int flush_copy(struct imp *m)
 {
 	if (!m->copy.len)
@@ -268,15 +286,20 @@ static int flush_copy(struct imp *m)
 	return 0;
 }
 
+/* To messages, or (stage) to griot_stage with the raw row, for a verdict
+ * at the end. */
 static int add_row(struct imp *m, const struct csvin_row *row,
-		   const struct phone_number *pn)
+		   const struct phone_number *pn, bool stage)
 {
 	struct json_gen *g;
 	const char *js;
 	size_t i, jl;
 
-	m->s->imported++;
-	if (m->o->dry_run)
+	if (stage)
+		m->staged++;
+	else
+		m->s->imported++;
+	if (m->o->dry_run && !stage)
 		return 0;
 	g = json_gen_new(false);
 	json_map_open(g);
@@ -295,9 +318,14 @@ static int add_row(struct imp *m, const struct csvin_row *row,
 		return error("%s: line %lld: cannot encode the fields as JSON", m->in.name,
 			     row->line);
 	}
-	strbuf_add(&m->copy, m->prefix.buf, m->prefix.len);
+	if (!stage)
+		strbuf_add(&m->copy, m->prefix.buf, m->prefix.len);
 	strbuf_addf(&m->copy, "%lld\t%s\t%s\t", row->line, pn->e164, pn->country->iso3);
 	db_copy_escape(&m->copy, js, jl);
+	if (stage) {
+		strbuf_addch(&m->copy, '\t');
+		db_copy_escape(&m->copy, row->raw, row->raw_len);
+	}
 	strbuf_addch(&m->copy, '\n');
 	json_gen_free(g);
 	if (m->copy.len >= COPY_FLUSH)
@@ -349,7 +377,18 @@ static int on_row(const struct csvin_row *row, void *data)
 		reject(m, row, (enum import_reason)(st - PHONE_MISSING), pn.why);
 		return 0;
 	}
-	seen = numset_add(&m->set, pn.key, TAG_FILE);
+	if (!m->staging && m->set.count >= m->set_max &&
+	    !numset_find(&m->set, pn.key) && start_staging(m) < 0)
+		return -1;
+	if (m->staging) {
+		/* The set still judges the numbers it holds, if it holds all
+		 * the suppressed and campaign ones; PostgreSQL the others. */
+		seen = m->set_exact ? numset_find(&m->set, pn.key) : 0;
+		if (!seen)
+			return add_row(m, row, &pn, true);
+	} else {
+		seen = numset_add(&m->set, pn.key, TAG_FILE);
+	}
 	if (seen == 1 + TAG_SUPPRESSED) {
 		snprintf(detail, sizeof(detail), "%s is on the suppression list", pn.e164);
 		reject(m, row, IMPORT_SUPPRESSED, detail);
@@ -362,7 +401,7 @@ static int on_row(const struct csvin_row *row, void *data)
 		reject(m, row, IMPORT_DUPLICATE, detail);
 		return 0;
 	}
-	return add_row(m, row, &pn);
+	return add_row(m, row, &pn, false);
 }
 
 /* Load the numbers of a query into the set with a cursor, a slice at a
@@ -382,15 +421,165 @@ static int load_numbers(struct imp *m, const char *query, unsigned tag)
 		n = db_query(m->db, &r, fetch, 0, NULL);
 		if (n < 0)
 			goto out;
-		for (i = 0; i < n; i++) {
+		for (i = 0; i < n && m->set_exact; i++) {
 			uint64_t k = phone_key(db_result_get(r, i, 0));
-			if (k)
+			/* More than counted (suppressions added meanwhile):
+			 * give up the set, PostgreSQL checks them all. */
+			if (k && m->set.count >= m->set_max && !numset_find(&m->set, k))
+				m->set_exact = false;
+			else if (k)
 				numset_add(&m->set, k, tag);
 		}
 		db_result_free(r);
 		r = NULL;
-	} while (n == FETCH_ROWS);
+	} while (n == FETCH_ROWS && m->set_exact);
 	ret = db_exec(m->db, "CLOSE griot_load");
+out:
+	db_result_free(r);
+	strbuf_release(&sql);
+	return ret;
+}
+
+/* ---- past the cap: de-duplication in PostgreSQL ---- */
+
+static size_t set_max_for(const struct import_opts *o)
+{
+	const char *env = getenv("GRIOT_IMPORT_SET_MAX");
+	long n;
+
+	if (o->set_max > 0)
+		return (size_t)o->set_max;
+	if (env && *env) {
+		if (parse_long(env, 1, LONG_MAX, &n) == 0)
+			return (size_t)n;
+		warning("GRIOT_IMPORT_SET_MAX=%s is not a positive number; using %d",
+			env, IMPORT_SET_MAX);
+	}
+	return IMPORT_SET_MAX;
+}
+
+/* No index: judged once, in one sort, at the end. */
+static int make_stage(struct imp *m)
+{
+	if (db_exec(m->db, "CREATE TEMP TABLE griot_stage (line_no bigint, msisdn text, "
+		    "country text, fields jsonb, raw text) ON COMMIT DROP") < 0)
+		return -1;
+	m->stage_made = true;
+	return 0;
+}
+
+/* From here on, rows the set cannot judge are COPYed to griot_stage. */
+static int start_staging(struct imp *m)
+{
+	if (m->copying) {
+		if (flush_copy(m) < 0)
+			return -1;
+		m->copying = false;
+		if (db_copy_end(m->db, NULL) < 0)
+			goto fail;
+	}
+	if (!m->stage_made && make_stage(m) < 0)
+		goto fail;
+	if (db_copy_begin(m->db, "COPY griot_stage (line_no, msisdn, country, fields, raw) "
+			  "FROM STDIN") < 0)
+		goto fail;
+	m->copying = true;
+	m->staging = true;
+	info("import: %s than %zu numbers to check: the rest of the file is "
+	     "de-duplicated in PostgreSQL", m->set_exact ? "more" : "the campaign and "
+	     "suppressions alone have more", m->set_max);
+	return 0;
+fail:
+	m->s->exit_code = EX_UNAVAILABLE;
+	return -1;
+}
+
+/*
+ * The verdict on every staged row, as the set would have given it:
+ * suppressed first, then already in the campaign, then the first line
+ * of each number imported and the later ones duplicates.  Staged numbers
+ * are never in the set, so the campaign rows this import has already
+ * added cannot match.  Rejects are written in line order, after those
+ * found while reading.
+ */
+static const char verdict_sql[] =
+	"SELECT line_no, msisdn, raw, verdict FROM ("
+	" SELECT s.line_no, s.msisdn, s.raw, CASE"
+	"  WHEN EXISTS (SELECT 1 FROM suppressions p WHERE p.msisdn = s.msisdn) THEN 'S'"
+	"  WHEN EXISTS (SELECT 1 FROM messages c WHERE c.campaign_id = %lld"
+	"               AND c.msisdn = s.msisdn) THEN 'C'"
+	"  WHEN s.line_no > min(s.line_no) OVER (PARTITION BY s.msisdn) THEN 'D'"
+	"  ELSE 'I' END AS verdict"
+	" FROM griot_stage s) v WHERE verdict <> 'I' ORDER BY line_no";
+
+static const char insert_sql[] =
+	"WITH ins AS (INSERT INTO messages (campaign_id, import_id, line_no, msisdn, "
+	"country, fields)"
+	" SELECT DISTINCT ON (s.msisdn) %lld, %lld, s.line_no, s.msisdn, s.country, s.fields"
+	" FROM griot_stage s"
+	" WHERE NOT EXISTS (SELECT 1 FROM suppressions p WHERE p.msisdn = s.msisdn)"
+	"   AND NOT EXISTS (SELECT 1 FROM messages c WHERE c.campaign_id = %lld"
+	"                   AND c.msisdn = s.msisdn)"
+	" ORDER BY s.msisdn, s.line_no ON CONFLICT DO NOTHING RETURNING 1) "
+	"SELECT count(*) FROM ins";
+
+static int finish_staging(struct imp *m)
+{
+	struct strbuf sql = STRBUF_INIT;
+	struct db_result *r = NULL;
+	long long rejected = 0, want;
+	char fetch[64], detail[160], buf[32];
+	int n, i, ret = -1;
+
+	m->s->exit_code = EX_UNAVAILABLE;
+	debug("import: judging %lld staged rows after %.2f s", m->staged, time_mono() - m->t0);
+	snprintf(fetch, sizeof(fetch), "FETCH %d FROM griot_verdicts", FETCH_ROWS);
+	strbuf_addstr(&sql, "DECLARE griot_verdicts NO SCROLL CURSOR FOR ");
+	strbuf_addf(&sql, verdict_sql, m->s->campaign_id);
+	if (db_exec(m->db, sql.buf) < 0)
+		goto out;
+	do {
+		n = db_query(m->db, &r, fetch, 0, NULL);
+		if (n < 0)
+			goto out;
+		for (i = 0; i < n; i++) {
+			const char *e164 = db_result_get(r, i, 1), *raw = db_result_get(r, i, 2);
+			char v = db_result_get(r, i, 3)[0];
+			enum import_reason why = IMPORT_DUPLICATE;
+
+			if (v == 'S') {
+				snprintf(detail, sizeof(detail), "%s is on the suppression list", e164);
+				why = IMPORT_SUPPRESSED;
+			} else {
+				snprintf(detail, sizeof(detail), "%s is %s", e164, v == 'C' ?
+					 "already in the campaign" : "on an earlier line of this file");
+			}
+			reject_raw(m, db_result_int(r, i, 0), raw, strlen(raw), why, detail);
+			rejected++;
+		}
+		db_result_free(r);
+		r = NULL;
+	} while (n == FETCH_ROWS);
+	if (db_exec(m->db, "CLOSE griot_verdicts") < 0)
+		goto out;
+	want = m->staged - rejected;
+	m->s->imported += want;
+	if (!m->o->dry_run) {
+		strbuf_reset(&sql);
+		strbuf_addf(&sql, insert_sql, m->s->campaign_id, m->s->import_id,
+			    m->s->campaign_id);
+		if (db_query_value(m->db, buf, sizeof(buf), sql.buf, 0, NULL) < 0)
+			goto out;
+		if (atoll(buf) != want) {
+			/* Cannot happen under the campaign's lock; never commit
+			 * counts that do not match the rows. */
+			error("import: %s rows inserted from the stage, %lld expected",
+			      buf, want);
+			goto out;
+		}
+	}
+	debug("import: %lld staged rows imported after %.2f s", want, time_mono() - m->t0);
+	ret = 0;
 out:
 	db_result_free(r);
 	strbuf_release(&sql);
@@ -577,7 +766,7 @@ int import_run(struct db *db, const struct import_opts *o, struct import_summary
 	struct imp m;
 	struct strbuf q = STRBUF_INIT;
 	bool in_tx = false, committed = false;
-	long long expect;
+	long long expect, known;
 	int ret = -1;
 
 	memset(s, 0, sizeof(*s));
@@ -602,9 +791,12 @@ int import_run(struct db *db, const struct import_opts *o, struct import_summary
 		s->rejects_path = o->rejects_path ? xstrdup(o->rejects_path) : default_rejects(o->path);
 
 	s->exit_code = EX_UNAVAILABLE;
-	if (db_exec(db, o->dry_run ? "BEGIN READ ONLY" : "BEGIN") < 0)
+	if (db_exec(db, "BEGIN") < 0)
 		goto out;
 	in_tx = true;
+	/* A dry run may need the stage; nothing else is written. */
+	if (o->dry_run && (make_stage(&m) < 0 || db_exec(db, "SET TRANSACTION READ ONLY") < 0))
+		goto out;
 	if (setup_campaign(&m) < 0)
 		goto out;
 	if (m.in.seekable && check_reimport(&m) < 0)
@@ -612,7 +804,8 @@ int import_run(struct db *db, const struct import_opts *o, struct import_summary
 
 	/* Size the set once for the campaign, the suppressions and the file,
 	 * so it does not double (and briefly hold both copies) midway. */
-	expect = m.in.lines > 0 ? m.in.lines : 1 << 16;
+	m.set_max = set_max_for(o);
+	s->set_max = (long long)m.set_max;
 	if (s->campaign_id) {
 		char buf[32], id[32];
 		const char *p[1] = { id };
@@ -621,36 +814,51 @@ int import_run(struct db *db, const struct import_opts *o, struct import_summary
 				   "SELECT (SELECT count(*) FROM messages WHERE campaign_id = $1) + "
 				   "(SELECT count(*) FROM suppressions)", 1, p) < 0)
 			goto out;
-		expect += atoll(buf);
+		known = atoll(buf);
 	} else {
 		char buf[32];
 		if (db_query_value(db, buf, sizeof(buf), "SELECT count(*) FROM suppressions",
 				   0, NULL) < 0)
 			goto out;
-		expect += atoll(buf);
+		known = atoll(buf);
 	}
-	numset_init(&m.set, (size_t)expect);
+	expect = (m.in.lines > 0 ? m.in.lines : 1 << 16) + known;
+	if ((size_t)expect > m.set_max)
+		expect = (long long)m.set_max;
+	/* Too many to hold: PostgreSQL checks them and every row. */
+	m.set_exact = (size_t)known < m.set_max;
+	numset_init(&m.set, m.set_exact ? (size_t)expect : 0);
 	/* Suppressions first: a suppressed number is counted as suppressed
 	 * even if the campaign already has it. */
-	if (load_numbers(&m, "SELECT msisdn FROM suppressions", TAG_SUPPRESSED) < 0)
+	if (m.set_exact &&
+	    load_numbers(&m, "SELECT msisdn FROM suppressions", TAG_SUPPRESSED) < 0)
 		goto out;
-	if (s->campaign_id) {
+	if (m.set_exact && s->campaign_id) {
 		strbuf_addf(&q, "SELECT msisdn FROM messages WHERE campaign_id = %lld", s->campaign_id);
 		if (load_numbers(&m, q.buf, TAG_CAMPAIGN) < 0)
 			goto out;
 	}
 
+	if (!m.set_exact) {
+		/* Only part of them made it: an empty set judges nothing. */
+		numset_release(&m.set);
+		numset_init(&m.set, 0);
+	}
 	debug("import: %zu numbers loaded from the campaign and suppressions after %.2f s",
 	      m.set.count, time_mono() - m.t0);
 	if (!o->dry_run) {
 		if (record_import(&m) < 0)
 			goto out;
 		strbuf_addf(&m.prefix, "%lld\t%lld\t", s->campaign_id, s->import_id);
-		if (db_copy_begin(db, "COPY messages (campaign_id, import_id, line_no, msisdn, "
-				  "country, fields) FROM STDIN") < 0)
-			goto out;
-		m.copying = true;
+		if (m.set_exact) {
+			if (db_copy_begin(db, "COPY messages (campaign_id, import_id, line_no, "
+					  "msisdn, country, fields) FROM STDIN") < 0)
+				goto out;
+			m.copying = true;
+		}
 	}
+	if (!m.set_exact && start_staging(&m) < 0)
+		goto out;
 	s->exit_code = EX_DATAERR;
 	if (csvin_run(&m.in, on_row, &m) < 0) {
 		if (s->exit_code == EX_DATAERR && m.in.error_exit != EX_DATAERR)
@@ -671,6 +879,9 @@ int import_run(struct db *db, const struct import_opts *o, struct import_summary
 			goto out;
 		debug("import: COPY ended after %.2f s", time_mono() - m.t0);
 	}
+	if (m.staging && finish_staging(&m) < 0)
+		goto out;
+	s->staged = m.staged;
 	memcpy(s->sha256, m.in.sha256, sizeof(s->sha256));
 	s->delimiter = m.in.delim;
 	s->set_bytes = (long long)numset_bytes(&m.set);

@@ -34,8 +34,15 @@ struct import_opts {
 	bool dry_run;
 	bool force;                     /* import a file already imported */
 	long long progress_every;       /* rows per log line off a terminal; 0: 100000 */
+	/* Most numbers held in memory for de-duplication; beyond, the rest
+	 * is de-duplicated in PostgreSQL.  0: $GRIOT_IMPORT_SET_MAX (a test
+	 * knob), else IMPORT_SET_MAX. */
+	long long set_max;
 	const volatile sig_atomic_t *cancel; /* non-zero: stop and roll back */
 };
+
+/* 3/4 of 2^21 slots: the set never takes more than 16 MiB. */
+#define IMPORT_SET_MAX 1572864
 
 struct import_summary {
 	long long read, imported, duplicates, suppressed, rejected;
@@ -48,6 +55,8 @@ struct import_summary {
 	const char *encoding;
 	char delimiter;
 	long long set_bytes;            /* memory of the de-duplication set */
+	long long set_max;              /* the cap used */
+	long long staged;               /* rows de-duplicated in PostgreSQL */
 	double seconds;
 	int exit_code;                  /* sysexits code when import_run fails */
 };

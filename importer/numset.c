@@ -71,6 +71,18 @@ int numset_add(struct numset *s, uint64_t key, unsigned tag)
 	return 0;
 }
 
+int numset_find(const struct numset *s, uint64_t key)
+{
+	size_t j = hash(key, s->mask);
+
+	while (s->slots[j]) {
+		if ((s->slots[j] & NUMSET_KEY_MASK) == key)
+			return 1 + (int)(s->slots[j] >> NUMSET_TAG_SHIFT);
+		j = (j + 1) & s->mask;
+	}
+	return 0;
+}
+
 size_t numset_bytes(const struct numset *s)
 {
 	return (s->mask + 1) * sizeof(*s->slots);

@@ -26,6 +26,8 @@ void numset_release(struct numset *s);
  * else 1 + the tag stored with it when it was first added.
  */
 int numset_add(struct numset *s, uint64_t key, unsigned tag);
+/* 0 if key is not in the set, else 1 + its tag (never grows the set). */
+int numset_find(const struct numset *s, uint64_t key);
 /* Bytes held by the table. */
 size_t numset_bytes(const struct numset *s);
 

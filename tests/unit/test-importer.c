@@ -108,6 +108,11 @@ static int run(const char *campaign, const char *fixture, const char *country,
 	return ret;
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 static char *slurp(const char *path)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -479,6 +484,230 @@ static void test_suppress(void)
 			       "STOP SMS");
 }
 
+/* ---- the set's cap: the spill path gives the same answers ---- */
+
+struct step {
+	const char *fixture;    /* tests/data name or absolute path */
+	bool force, dry_run;
+};
+
+/* The rejects file's lines after the header, sorted: the spill path
+ * writes its rejects after those found while reading. */
+static char *sorted_rejects(const char *path)
+{
+	struct strbuf sb = STRBUF_INIT, out = STRBUF_INIT;
+	char **lines = NULL, *p, *nl;
+	size_t n = 0, i;
+
+	if (strbuf_read_file(&sb, path, 0) < 0) {
+		strbuf_release(&sb);
+		return NULL;
+	}
+	p = strchr(sb.buf, '\n');
+	for (p = p ? p + 1 : sb.buf + sb.len; *p; p = nl + 1) {
+		nl = strchr(p, '\n');
+		if (!nl)
+			break;
+		*nl = '\0';
+		lines = xrealloc(lines, (n + 1) * sizeof(*lines));
+		lines[n++] = p;
+	}
+	qsort(lines, n, sizeof(*lines), cmp_str);
+	for (i = 0; i < n; i++)
+		strbuf_addf(&out, "%s\n", lines[i]);
+	free(lines);
+	strbuf_release(&sb);
+	return strbuf_detach(&out, NULL);
+}
+
+/* What a run leaves: the summary, the rejects and the rows it added. */
+struct outcome {
+	struct import_summary s;
+	char *rejects;
+	char rows[40];
+	long long campaign_total;
+};
+
+static int run_step(const char *campaign, const struct step *st, long long cap,
+		    struct outcome *out)
+{
+	struct import_opts o;
+	char id[32];
+	int ret;
+
+	memset(&o, 0, sizeof(o));
+	memset(out, 0, sizeof(*out));
+	o.force = st->force;
+	o.dry_run = st->dry_run;
+	o.set_max = cap;
+	if (st->dry_run) {
+		static char rej[512];
+		snprintf(rej, sizeof(rej), "%s/%s.dry.rejects.csv", test_tmpdir(), campaign);
+		o.rejects_path = rej;
+	}
+	ret = run(campaign, st->fixture, "MLI", &o, &out->s);
+	if (ret < 0)
+		return ret;
+	out->rejects = sorted_rejects(out->s.rejects_path);
+	snprintf(id, sizeof(id), "%lld", out->s.import_id);
+	strlcpy_(out->rows, q_str("SELECT coalesce(md5(string_agg(line_no || ' ' || msisdn || ' ' || "
+				  "country || ' ' || fields::text, ',' ORDER BY line_no)), '-') "
+				  "FROM messages WHERE import_id = $1", st->dry_run ? "0" : id),
+		 sizeof(out->rows));
+	out->campaign_total = campaign_rows(campaign);
+	return 0;
+}
+
+static void outcome_release(struct outcome *o)
+{
+	free(o->rejects);
+	import_summary_release(&o->s);
+}
+
+/* Numbers the set would start with for a campaign: suppressions + rows. */
+static long long known_numbers(const char *campaign)
+{
+	return q_int("SELECT count(*) FROM suppressions", NULL) + campaign_rows(campaign);
+}
+
+/*
+ * Run the steps into a fresh campaign with the default cap, then again
+ * into fresh campaigns with tiny caps: none, only the file, or the file
+ * and the campaign's numbers beyond the cap.  Every step must give the
+ * same summary, reason for reason, the same rejects and the same rows.
+ */
+static void same_with_caps(const char *name, const struct step *steps, size_t nsteps)
+{
+	struct outcome ref[8], got;
+	long long caps[5], imported;
+	char camp[128];
+	size_t k, c, i;
+
+	CU_ASSERT_FATAL(nsteps <= ARRAY_SIZE(ref));
+	imported = 0;
+	snprintf(camp, sizeof(camp), "%s-default", name);
+	for (k = 0; k < nsteps; k++) {
+		CU_ASSERT_EQUAL_FATAL(run_step(camp, &steps[k], 0, &ref[k]), 0);
+		CU_ASSERT_EQUAL(ref[k].s.staged, 0);
+		CU_ASSERT_EQUAL(ref[k].s.set_max, IMPORT_SET_MAX);
+		imported += ref[k].s.imported;
+	}
+	caps[0] = 1;
+	caps[1] = 3;
+	/* The suppressions fit, the file's numbers do not. */
+	caps[2] = known_numbers("none") + 1;
+	caps[3] = known_numbers("none") + 2;
+	caps[4] = known_numbers("none") + 5;
+	for (c = 0; c < ARRAY_SIZE(caps); c++) {
+		long long staged = 0;
+
+		snprintf(camp, sizeof(camp), "%s-cap%lld", name, caps[c]);
+		for (k = 0; k < nsteps; k++) {
+			CU_ASSERT_EQUAL_FATAL(run_step(camp, &steps[k], caps[c], &got), 0);
+			/* The suppressions alone exceed caps 1 and 3: every
+			 * valid row is judged by PostgreSQL. */
+			if (c < 2)
+				CU_ASSERT_EQUAL(got.s.staged, got.s.read - got.s.rejected);
+			staged += got.s.staged;
+			CU_ASSERT_EQUAL(got.s.read, ref[k].s.read);
+			CU_ASSERT_EQUAL(got.s.imported, ref[k].s.imported);
+			CU_ASSERT_EQUAL(got.s.duplicates, ref[k].s.duplicates);
+			CU_ASSERT_EQUAL(got.s.suppressed, ref[k].s.suppressed);
+			CU_ASSERT_EQUAL(got.s.rejected, ref[k].s.rejected);
+			for (i = 0; i < IMPORT_NREASONS; i++)
+				CU_ASSERT_EQUAL(got.s.by_reason[i], ref[k].s.by_reason[i]);
+			CU_ASSERT_PTR_NOT_NULL_FATAL(got.rejects);
+			CU_ASSERT_STRING_EQUAL(got.rejects, ref[k].rejects);
+			CU_ASSERT_STRING_EQUAL(got.rows, ref[k].rows);
+			CU_ASSERT_EQUAL(got.campaign_total, ref[k].campaign_total);
+			if (strcmp(got.rejects, ref[k].rejects))
+				printf("\n%s cap %lld step %zu: rejects\n%s\nvs default\n%s\n", name,
+				       caps[c], k, got.rejects, ref[k].rejects);
+			outcome_release(&got);
+		}
+		/* One new number fits with this cap: the others spill. */
+		if (c == 2 && imported > 1)
+			CU_ASSERT(staged > 0);
+	}
+	for (k = 0; k < nsteps; k++)
+		outcome_release(&ref[k]);
+}
+
+/* 400 rows over 60 numbers in three forms, invalid rows, suppressed numbers. */
+static const char *gen_fixture(const char *name, int rows, int numbers, int first)
+{
+	static char path[512];
+	FILE *f;
+	int i;
+
+	snprintf(path, sizeof(path), "%s/%s", test_tmpdir(), name);
+	f = fopen(path, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fputs("Téléphone;nom\n", f);
+	for (i = 0; i < rows; i++) {
+		int v = first + (i * 7) % numbers;
+		if (i % 17 == 5)
+			fprintf(f, "call me %d;n%d\n", i, i);
+		else if (i % 3 == 0)
+			fprintf(f, "+2237098%04d;n%d\n", v, i);
+		else if (i % 3 == 1)
+			fprintf(f, "002237098%04d;n%d\n", v, i);
+		else
+			fprintf(f, "70 98 %02d %02d;n%d\n", v / 100, v % 100, i);
+	}
+	fclose(f);
+	return path;
+}
+
+static void test_cap_same(void)
+{
+	struct suppress_counts c;
+	const char *sup[3] = { "+22370980003", "+22370980010", "+22370123499" };
+	char big[512], small[512];
+	struct step s1[1] = { { "import-dups.csv", false, false } };
+	struct step s2[2] = { { "import-dups.csv", false, false },
+			      { "import-dups2.csv", false, false } };
+	struct step s3[1] = { { "import-reasons.csv", false, false } };
+	struct step s4[3] = { { "import-comma.csv", false, false },
+			      { "import-comma.csv", true, false },
+			      { "import-dups.csv", false, true } };
+	struct step s5[3];
+
+	CU_ASSERT_EQUAL_FATAL(suppress_add(db, sup, 3, "STOP", NULL, &c), 0);
+	same_with_caps("cap-dups", s1, 1);
+	same_with_caps("cap-existing", s2, 2);
+	same_with_caps("cap-reasons", s3, 1);
+	same_with_caps("cap-force", s4, 3);
+
+	/* Bigger: the campaign has numbers of the file before it comes,
+	 * then the file again with --force, then a dry run of a third. */
+	strlcpy_(small, gen_fixture("cap-small.csv", 30, 20, 0), sizeof(small));
+	strlcpy_(big, gen_fixture("cap-big.csv", 400, 60, 10), sizeof(big));
+	s5[0] = (struct step){ small, false, false };
+	s5[1] = (struct step){ big, false, false };
+	s5[2] = (struct step){ big, true, false };
+	same_with_caps("cap-gen", s5, 3);
+	s5[0] = (struct step){ big, false, true };
+	same_with_caps("cap-gen-dry", s5, 1);
+}
+
+/* The test knob: GRIOT_IMPORT_SET_MAX when the option is not given. */
+static void test_cap_env(void)
+{
+	struct import_summary s;
+
+	setenv("GRIOT_IMPORT_SET_MAX", "2", 1);
+	CU_ASSERT_EQUAL_FATAL(run("cap-env", "import-dups.csv", "MLI", NULL, &s), 0);
+	unsetenv("GRIOT_IMPORT_SET_MAX");
+	CU_ASSERT_EQUAL(s.set_max, 2);
+	CU_ASSERT(s.staged > 0);
+	CU_ASSERT_EQUAL(s.imported, 2);
+	CU_ASSERT_EQUAL(s.duplicates, 4);
+	import_summary_release(&s);
+	CU_ASSERT_EQUAL(q_int("SELECT line_no FROM messages m JOIN campaigns c ON c.id = m.campaign_id "
+			      "WHERE c.name = 'cap-env' AND msisdn = $1", "+22370123401"), 2);
+}
+
 static void reg(void)
 {
 	CU_pSuite s = CU_add_suite("importer", setup, teardown);
@@ -494,6 +723,8 @@ static void reg(void)
 	TEST_ADD(s, test_headers);
 	TEST_ADD(s, test_cancel);
 	TEST_ADD(s, test_suppress);
+	TEST_ADD(s, test_cap_same);
+	TEST_ADD(s, test_cap_env);
 }
 
 int main(void)
