@@ -1,7 +1,8 @@
 #!/bin/sh
 # griot import end to end: the CLI (exit codes, --json, standard input,
-# re-import refused, suppress), and an import killed midway — SIGKILL,
-# SIGINT, and its database connection killed — leaves nothing committed.
+# re-import refused, suppress, past the de-duplication set's cap), and an
+# import killed midway — SIGKILL, SIGINT, and its database connection
+# killed — leaves nothing committed.
 . "$(dirname "$0")/../lib/lib.sh"
 new_db
 D=$GRIOT_TOP/tests/data
@@ -149,3 +150,32 @@ grep -q 'suppressed' "$T_TMP/supp-rej.csv" || fail "suppressed row not in the re
 griot suppress remove +22370123401 >/dev/null || fail "suppress remove"
 [ "$(griot suppress list --json | tr -d ' \n')" = "[]" ] || fail "suppress remove left it"
 ok "suppress add / list / remove, and import skips suppressed numbers"
+
+# Past the de-duplication set's cap (GRIOT_IMPORT_SET_MAX, a test knob),
+# the rest of the file is judged in PostgreSQL: same summary, same rejects.
+awk 'BEGIN { printf "Téléphone;n\r\n";
+	for (i = 0; i < 5000; i++) {
+		v = sprintf("70%06d", (i * 7) % 3000);
+		if (i % 3 == 0) printf "+223 %s;%d\r\n", v, i;
+		else if (i % 3 == 1) printf "00223%s;%d\r\n", v, i;
+		else if (i % 101 == 0) printf "x%d;%d\r\n", i, i;
+		else printf "%s;%d\r\n", v, i;
+	} }' >"$T_TMP/spill.csv"
+griot suppress add --country MLI 70000007 70000700 >/dev/null || fail "suppress add for the cap test"
+summary() { grep -o '"\(read\|imported\|duplicates\|suppressed\|rejected\)": [0-9]*' "$1" | awk '!seen[$0]++' | tr '\n' ' '; }
+griot import --campaign spill-mem --country MLI --json --rejects "$T_TMP/spill-mem.csv" \
+	"$T_TMP/spill.csv" >"$T_TMP/spill-mem.json" || fail "import with the default cap"
+GRIOT_IMPORT_SET_MAX=1000 griot import --campaign spill-pg --country MLI --json \
+	--rejects "$T_TMP/spill-pg.csv" "$T_TMP/spill.csv" >"$T_TMP/spill-pg.json" 2>"$T_TMP/spill.err" ||
+	fail "import past the cap: $(cat "$T_TMP/spill.err")"
+grep -q "de-duplicated in PostgreSQL" "$T_TMP/spill.err" || fail "the cap was not reached"
+[ "$(summary "$T_TMP/spill-mem.json")" = "$(summary "$T_TMP/spill-pg.json")" ] ||
+	fail "summaries differ: $(summary "$T_TMP/spill-mem.json") vs $(summary "$T_TMP/spill-pg.json")"
+sort "$T_TMP/spill-mem.csv" >"$T_TMP/a"
+sort "$T_TMP/spill-pg.csv" >"$T_TMP/b"
+cmp -s "$T_TMP/a" "$T_TMP/b" || fail "rejects differ past the cap"
+[ "$(sql "SELECT count(*) FROM (SELECT line_no, msisdn, fields FROM messages m JOIN campaigns c
+	ON c.id = m.campaign_id WHERE c.name = 'spill-mem' EXCEPT SELECT line_no, msisdn, fields
+	FROM messages m JOIN campaigns c ON c.id = m.campaign_id WHERE c.name = 'spill-pg') x")" = 0 ] ||
+	fail "different rows imported past the cap"
+ok "past the set's cap: same summary, rejects and rows ($(summary "$T_TMP/spill-pg.json"))"

@@ -512,7 +512,8 @@ static char *sorted_rejects(const char *path)
 		lines = xrealloc(lines, (n + 1) * sizeof(*lines));
 		lines[n++] = p;
 	}
-	qsort(lines, n, sizeof(*lines), cmp_str);
+	if (n)
+		qsort(lines, n, sizeof(*lines), cmp_str);
 	for (i = 0; i < n; i++)
 		strbuf_addf(&out, "%s\n", lines[i]);
 	free(lines);
