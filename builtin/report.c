@@ -161,6 +161,10 @@ int cmd_report(int argc, char **argv, struct griot_ctx *ctx)
 		fputs(usage_text, stderr);
 		return EX_USAGE;
 	}
+	/* --since/--until/--now without a zone mean UTC, as the help says,
+	 * whatever the server's TimeZone setting. */
+	if (db_exec(ctx->db, "SET TIME ZONE 'UTC'") < 0)
+		return EX_UNAVAILABLE;
 	if (json) {
 		if (format >= 0 && format != REPORT_JSON) {
 			error("--json and --format disagree");

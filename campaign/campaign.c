@@ -87,18 +87,6 @@ void campaign_release(struct campaign *c)
 	memset(c, 0, sizeof(*c));
 }
 
-bool campaign_sender_valid(const char *s)
-{
-	size_t n = 0;
-
-	if (!s || !starts_with(s, "tel:+"))
-		return false;
-	for (s += 5; *s; s++, n++)
-		if (*s < '0' || *s > '9')
-			return false;
-	return n >= 4 && n <= 15;
-}
-
 int campaign_parse_time(struct db *db, const char *s, const char *tz, double *out)
 {
 	const char *p[2] = { s, tz ? tz : "UTC" };
@@ -147,7 +135,7 @@ int campaign_create(struct db *db, const struct campaign_spec *spec, bool *creat
 	for (const char *p = spec->name; *p; p++)
 		if ((unsigned char)*p < 0x20)
 			return error("campaign name must not hold control characters");
-	if (!campaign_sender_valid(spec->sender))
+	if (!orange_tel_valid(spec->sender))
 		return error("sender '%s' is not a sender address like tel:+2230000 "
 			     "(tel:+, then 4 to 15 digits)", spec->sender ? spec->sender : "");
 	if (!spec->message || !*spec->message)

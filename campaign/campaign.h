@@ -41,8 +41,6 @@ struct campaign_spec {
 	const char *window;         /* "08:00-20:00", NULL = none */
 	const char *tz;             /* NULL = UTC */
 };
-/* Validate a sender address ("tel:+" and 4..15 digits). */
-bool campaign_sender_valid(const char *s);
 /*
  * Create the campaign, or fill in a draft created by an import.  -1 after
  * error(); *usage_error tells a bad argument (EX_USAGE/EX_DATAERR) from a

@@ -108,18 +108,6 @@ out:
 
 /* ---- delivery-receipt subscriptions ---- */
 
-static bool sender_ok(const char *s)
-{
-	size_t n = 0;
-
-	if (!s || !starts_with(s, "tel:+"))
-		return false;
-	for (s += 5; *s; s++, n++)
-		if (!isdigit((unsigned char)*s))
-			return false;
-	return n >= 4 && n <= 15;
-}
-
 static bool id_ok(const char *id)
 {
 	return id && *id && strlen(id) < 128 && !strpbrk(id, "/?#\r\n ");
@@ -136,7 +124,7 @@ int orange_dr_subscribe(struct orange_client *c, const char *sender, const char 
 
 	memset(out, 0, sizeof(*out));
 	orange_resp_init(&r);
-	if (!sender_ok(sender)) {
+	if (!orange_tel_valid(sender)) {
 		orange_fail(err, ORANGE_ERR_INVALID, false,
 			    "sender address must look like tel:+2230000");
 		goto out;
@@ -215,7 +203,7 @@ int orange_dr_unsubscribe(struct orange_client *c, const char *sender, const cha
 	int ret = -1;
 
 	orange_resp_init(&r);
-	if (!sender_ok(sender)) {
+	if (!orange_tel_valid(sender)) {
 		orange_fail(err, ORANGE_ERR_INVALID, false,
 			    "sender address must look like tel:+2230000");
 		goto out;

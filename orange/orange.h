@@ -101,6 +101,10 @@ int orange_token(struct orange_client *c, bool force, struct orange_token *out,
 		 struct orange_error *err);
 
 /* ---- send ---- */
+/* "tel:+" then 4 to 15 digits: the API's form of sender and recipient
+ * addresses, in paths and bodies. */
+bool orange_tel_valid(const char *s);
+
 struct orange_sms {
 	const char *sender;       /* "tel:+2230000" */
 	const char *address;      /* "tel:+22370123456" */

@@ -15,8 +15,7 @@
 #include <strings.h>
 #include <time.h>
 
-/* "tel:+" then 4..15 digits, as the API wants in paths and bodies. */
-static bool tel_ok(const char *s)
+bool orange_tel_valid(const char *s)
 {
 	size_t n = 0;
 
@@ -36,9 +35,9 @@ int orange_send_body_why(const struct orange_sms *sms, char **out, size_t *len,
 	const char *bad = NULL;
 	int ret = -1;
 
-	if (!tel_ok(sms->sender))
+	if (!orange_tel_valid(sms->sender))
 		bad = "sender address must look like tel:+2230000";
-	else if (!tel_ok(sms->address))
+	else if (!orange_tel_valid(sms->address))
 		bad = "recipient address must look like tel:+22370123456";
 	else if (!sms->message || !*sms->message)
 		bad = "empty message";
