@@ -44,12 +44,6 @@ struct dr_opts {
 	bool allow_http, json;
 };
 
-static int print_error(const struct orange_error *err)
-{
-	error("%s", err->message);
-	return orange_err_exit_code(err);
-}
-
 /* URL without trailing '/' + /orange/dr/ + secret, unless already there. */
 static void build_notify_url(struct strbuf *sb, const char *url, const char *secret)
 {
@@ -177,7 +171,7 @@ static int do_subscribe(struct griot_ctx *ctx, struct orange_client *c,
 		goto out;
 	}
 	if (orange_dr_subscribe(c, sender, notify.buf, o->allow_http, &s, &err) < 0) {
-		ret = print_error(&err);
+		ret = orange_err_report(&err);
 		goto out;
 	}
 	orange_mask_url(notify.buf, masked, sizeof(masked));
@@ -357,7 +351,7 @@ static int do_unsubscribe(struct griot_ctx *ctx, struct orange_client *c,
 		return EX_USAGE;
 	if (orange_dr_unsubscribe(c, use_sender, id, &err) < 0) {
 		if (err.kind != ORANGE_ERR_NOT_FOUND)
-			return print_error(&err);
+			return orange_err_report(&err);
 		warning("Orange does not know subscription %s (already deleted or replaced); "
 			"marking it deleted here", id);
 		gone = true;
@@ -424,15 +418,10 @@ int cmd_dr(int argc, char **argv, struct griot_ctx *ctx)
 		error("unexpected argument '%s'", argv[optind]);
 		return EX_USAGE;
 	}
-	if (o.sender) {
-		const char *p = o.sender + 5;
-		bool ok = starts_with(o.sender, "tel:+") && *p;
-		for (; ok && *p; p++)
-			ok = isdigit((unsigned char)*p);
-		if (!ok) {
-			error("--sender wants tel:+ and digits, e.g. tel:+2230000, not '%s'", o.sender);
-			return EX_USAGE;
-		}
+	if (o.sender && !orange_tel_valid(o.sender)) {
+		error("--sender wants tel:+ and 4 to 15 digits, e.g. tel:+2230000, not '%s'",
+		      o.sender);
+		return EX_USAGE;
 	}
 	if (!strcmp(action, "subscribe")) {
 		if (!arg) {

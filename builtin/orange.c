@@ -44,14 +44,6 @@ struct opts {
 	double timeout;
 };
 
-static int print_error(const struct orange_error *err)
-{
-	error("%s", err->message);
-	if (err->kind == ORANGE_ERR_RATE_LIMITED && err->retry_after > 0)
-		fprintf(stderr, "hint: Orange asks to retry after %.0f s\n", err->retry_after);
-	return orange_err_exit_code(err);
-}
-
 /* "2026-11-25T10:00:00Z" or "-" */
 static void fmt_time(double t, char *buf, size_t size)
 {
@@ -73,7 +65,7 @@ static int cmd_token(struct orange_client *c, const struct opts *o)
 	double left;
 
 	if (orange_token(c, o->force, &t, &err) < 0)
-		return print_error(&err);
+		return orange_err_report(&err);
 	len = strlen(t.access_token);
 	/* enough to tell two tokens apart, not enough to use one */
 	snprintf(masked, sizeof(masked), "...%s (%zu characters)",
@@ -108,7 +100,7 @@ static int cmd_balance(struct orange_client *c, const struct opts *o)
 	double now = time_now();
 
 	if (orange_contracts(c, o->country, &k, &n, &err) < 0)
-		return print_error(&err);
+		return orange_err_report(&err);
 	for (i = 0; i < n; i++)
 		if (!k[i].expires_at || k[i].expires_at > now)
 			total += k[i].available_units;
@@ -155,7 +147,7 @@ static int cmd_usage(struct orange_client *c, const struct opts *o)
 	long long total = 0;
 
 	if (orange_statistics(c, o->country, o->appid, &u, &n, &err) < 0)
-		return print_error(&err);
+		return orange_err_report(&err);
 	for (i = 0; i < n; i++)
 		total += u[i].usage;
 	if (o->json) {
@@ -191,7 +183,7 @@ static int cmd_purchases(struct orange_client *c, const struct opts *o)
 	size_t n, i;
 
 	if (orange_purchase_orders(c, o->country, &p, &n, &err) < 0)
-		return print_error(&err);
+		return orange_err_report(&err);
 	if (o->json) {
 		struct json_gen *g = json_gen_new(true);
 		json_map_open(g);

@@ -70,6 +70,14 @@ int orange_err_exit_code(const struct orange_error *err)
 	return EX_SOFTWARE;
 }
 
+int orange_err_report(const struct orange_error *err)
+{
+	error("%s", err->message);
+	if (err->kind == ORANGE_ERR_RATE_LIMITED && err->retry_after > 0)
+		fprintf(stderr, "hint: Orange asks to retry after %.0f s\n", err->retry_after);
+	return orange_err_exit_code(err);
+}
+
 int orange_fail(struct orange_error *err, enum orange_err_kind kind,
 		bool maybe_accepted, const char *fmt, ...)
 {

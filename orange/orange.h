@@ -82,6 +82,9 @@ void orange_client_stats(const struct orange_client *c, struct orange_stats *out
 
 /* Added: sysexits code for a failure (EX_NOPERM, EX_TEMPFAIL, ...). */
 int orange_err_exit_code(const struct orange_error *err);
+/* For commands: print err with error() (and Retry-After as a hint),
+ * return its sysexits code. */
+int orange_err_report(const struct orange_error *err);
 
 /*
  * Added: copy url with the receiver's path secret hidden: everything
