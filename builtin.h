@@ -44,6 +44,12 @@ int cmd_report(int argc, char **argv, struct griot_ctx *ctx);
 /* The one table of subcommands (griot.c). */
 extern const struct cmd_struct commands[];
 
+/* griot send and run-due: one sender run with signal handling (send.c). */
+struct sender_opts;
+struct sender_stats;
+int builtin_run_sender(struct griot_ctx *ctx, struct sender_opts *so,
+		       struct sender_stats *st);
+
 /* Open ctx->db if a command needs it only for some sub-actions. */
 int builtin_need_db(struct griot_ctx *ctx);
 /* True when argv holds -h or --help before any "--". */

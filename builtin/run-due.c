@@ -12,7 +12,6 @@
 #include "reporter/report.h"
 
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -26,14 +25,6 @@ static const char run_due_usage[] =
 	"--report-dir writes the night's report there afterwards.  --list only\n"
 	"says what is due.  GRIOT_NOW=2026-11-25T07:59:00Z shifts the clock\n"
 	"used for schedules and windows (tests).\n";
-
-static volatile sig_atomic_t stop_requested;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop_requested++;
-}
 
 /* Print what is due; returns how many campaigns may send now, or -1. */
 static int list_due(struct griot_ctx *ctx, bool print, struct json_gen *g)
@@ -108,18 +99,15 @@ int cmd_run_due(int argc, char **argv, struct griot_ctx *ctx)
 	};
 	struct sender_opts so;
 	struct sender_stats st;
-	struct orange_client *client;
 	struct json_gen *g = NULL;
 	const char *report_dir = NULL;
 	bool list = false, json = false;
-	struct sigaction sa;
 	int ch, due, ret = 0;
 
 	memset(&so, 0, sizeof(so));
 	memset(&st, 0, sizeof(st));
 	so.mode = SENDER_UNTIL_DONE;
 	so.start_due = true;
-	so.stop = &stop_requested;
 	optind = 0; /* re-initialise getopt: main parsed with "+" */
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (ch) {
@@ -154,23 +142,14 @@ int cmd_run_due(int argc, char **argv, struct griot_ctx *ctx)
 	if (due == 0) {
 		info("nothing due now");
 	} else {
-		client = orange_client_from_config(ctx->cfg, 30, 64);
-		if (!client) {
-			ret = EX_CONFIG;
+		ret = builtin_run_sender(ctx, &so, &st);
+		if (ret == EX_CONFIG)
 			goto out;
-		}
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_handler = on_signal;
-		sigemptyset(&sa.sa_mask);
-		sigaction(SIGINT, &sa, NULL);
-		sigaction(SIGTERM, &sa, NULL);
-		ret = sender_run(ctx->db, client, &so, &st) < 0 ? EX_UNAVAILABLE : 0;
-		orange_client_free(client);
 		info("run-due: sent %lld, failed %lld, unknown %lld, retried %lld in %.1f s%s%s",
 		     st.sent, st.failed, st.unknown, st.retried, st.elapsed,
 		     st.left_over ? "; left for later: " : "", st.left_over ? st.reason : "");
 	}
-	if (report_dir && !stop_requested) {
+	if (report_dir && !st.interrupted) {
 		struct strbuf html = STRBUF_INIT;
 
 		if (report_write_nightly(ctx->db, ctx->cfg, report_dir, window_now(), &html) < 0) {

@@ -35,15 +35,30 @@ static void on_signal(int sig)
 	stop_requested++;
 }
 
-static void catch_signals(void)
+/*
+ * Shared by send and run-due: an Orange client from the configuration,
+ * SIGINT/SIGTERM asking the sender to finish what is in flight, one run.
+ * Returns 0, or a sysexits code.
+ */
+int builtin_run_sender(struct griot_ctx *ctx, struct sender_opts *so,
+		       struct sender_stats *st)
 {
+	struct orange_client *client;
 	struct sigaction sa;
+	int ret;
 
+	client = orange_client_from_config(ctx->cfg, 30, 64);
+	if (!client)
+		return EX_CONFIG;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	so->stop = &stop_requested;
+	ret = sender_run(ctx->db, client, so, st);
+	orange_client_free(client);
+	return ret < 0 ? EX_UNAVAILABLE : 0;
 }
 
 static void print_stats(const struct sender_stats *st, bool json)
@@ -90,7 +105,6 @@ int cmd_send(int argc, char **argv, struct griot_ctx *ctx)
 	};
 	struct sender_opts so;
 	struct sender_stats st;
-	struct orange_client *client;
 	bool json = false;
 	long l;
 	int ch, ret;
@@ -98,7 +112,6 @@ int cmd_send(int argc, char **argv, struct griot_ctx *ctx)
 	memset(&so, 0, sizeof(so));
 	so.mode = SENDER_UNTIL_DONE;
 	so.start_due = true;
-	so.stop = &stop_requested;
 	optind = 0; /* re-initialise getopt: main parsed with "+" */
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (ch) {
@@ -162,15 +175,12 @@ int cmd_send(int argc, char **argv, struct griot_ctx *ctx)
 		if (ret >= 0)
 			return ret;
 	}
-	client = orange_client_from_config(ctx->cfg, 30, 64);
-	if (!client)
-		return EX_CONFIG;
-	catch_signals();
-	ret = sender_run(ctx->db, client, &so, &st);
-	orange_client_free(client);
+	ret = builtin_run_sender(ctx, &so, &st);
+	if (ret == EX_CONFIG)
+		return ret;
 	print_stats(&st, json);
-	if (ret < 0)
-		return EX_UNAVAILABLE;
+	if (ret)
+		return ret;
 	if (st.interrupted)
 		return 0;
 	if (st.left_over) {
