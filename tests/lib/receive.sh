@@ -39,3 +39,34 @@ expect() {
 	_got=$(post "$@")
 	[ "$_got" = "$_want" ] || fail "expected $_want, got $_got ($(cat "$T_TMP/resp" 2>/dev/null)) for: $1 ${2:-} ${3:-} ${4:-}"
 }
+
+# slow_start NAME [slow-client args]: run tests/tools/slow-client against
+# the receiver in the background; returns once every socket is connected
+# (its "holding N" line).  Its summary goes to $T_TMP/NAME.out (slow_wait).
+slow_start() {
+	_n=$1
+	shift
+	rm -f "$T_TMP/$_n.fifo"
+	mkfifo "$T_TMP/$_n.fifo"
+	"${GRIOT_BUILD:-$GRIOT_TOP/build}/tests/tools/slow-client" --connect "$RECV_ADDR" "$@" \
+		>"$T_TMP/$_n.fifo" &
+	eval "SLOW_PID_$_n=\$!"
+	T_PIDS="$T_PIDS $!"
+	exec 8<"$T_TMP/$_n.fifo"
+	read -r _l <&8 || fail "slow-client $_n did not start"
+	cat <&8 >"$T_TMP/$_n.out" &
+	eval "SLOW_CAT_$_n=\$!"
+	exec 8<&-
+}
+
+# slow_wait NAME: wait for slow-client NAME to end; prints its summary
+# ("connected=N refused=R closed_by_peer=C open_at_end=O longest_open_ms=L").
+slow_wait() {
+	eval "wait \$SLOW_PID_$1 \$SLOW_CAT_$1"
+	cat "$T_TMP/$1.out"
+}
+
+# slow_field NAME FIELD: one number from slow-client NAME's summary.
+slow_field() {
+	sed -n "s/.*$2=\([0-9]*\).*/\1/p" "$T_TMP/$1.out"
+}
