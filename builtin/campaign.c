@@ -23,6 +23,7 @@ static const char campaign_usage[] =
 	"       griot campaign pause NAME [--reason TEXT] [--json]\n"
 	"       griot campaign resume NAME [--json]\n"
 	"       griot campaign cancel NAME [--json]\n"
+	"       griot campaign retry-failed NAME [--reason TEXT] [--json]\n"
 	"\n"
 	"A message is a template: {{column}} is replaced by that CSV column of the\n"
 	"recipient, {{phone}} by the number; a missing or empty column is an error\n"
@@ -32,7 +33,9 @@ static const char campaign_usage[] =
 	"'show' previews the messages (GSM-7 or UCS-2, units per country against\n"
 	"the Orange contracts, estimated finish at the rate limit); 'schedule'\n"
 	"refuses when a country's credit is short unless --allow-partial.\n"
-	"'resume' also lifts the holds put on countries whose credit ran out.\n";
+	"'resume' also lifts the holds put on countries whose credit ran out.\n"
+	"'retry-failed' puts the failed messages back to pending (with --reason,\n"
+	"only those whose last error contains TEXT, e.g. 'senderName').\n";
 
 static int usage_err(void)
 {
@@ -258,8 +261,8 @@ static int cmd_list(int argc, char **argv, struct griot_ctx *ctx)
 			json_kv_int(g, "total", db_result_int(r, i, 3));
 			json_key(g, "send");
 			json_map_open(g);
-			for (k = 0; k < 5; k++)
-				json_kv_int(g, campaign_send_names[k], db_result_int(r, i, 4 + k));
+			for (k = 0; k < MSG_STATUS_NR; k++)
+				json_kv_int(g, msg_status_names[k], db_result_int(r, i, 4 + k));
 			json_map_close(g);
 			json_kv_int(g, "held_countries", db_result_int(r, i, 9));
 			json_map_close(g);
@@ -444,6 +447,17 @@ static int cmd_lifecycle(int argc, char **argv, struct griot_ctx *ctx, const cha
 			snprintf(msg, sizeof(msg), "resumed, %d country hold(s) lifted", cleared);
 		else
 			snprintf(msg, sizeof(msg), "resumed");
+	} else if (!strcmp(what, "retry-failed")) {
+		long long n = campaign_retry_failed(ctx->db, &c, reason);
+
+		ret = n < 0 ? -1 : 0;
+		if (n >= 0) { /* a done campaign runs again: show its new status */
+			long long id = c.id;
+			campaign_release(&c);
+			if (campaign_load_id(ctx->db, id, &c) != 0)
+				ret = -1;
+		}
+		snprintf(msg, sizeof(msg), "%lld failed message(s) back to pending", n);
 	} else {
 		ret = campaign_cancel(ctx->db, &c);
 		snprintf(msg, sizeof(msg), "cancelled");
@@ -482,7 +496,8 @@ int cmd_campaign(int argc, char **argv, struct griot_ctx *ctx)
 		return cmd_list(argc, argv, ctx);
 	if (!strcmp(sub, "schedule"))
 		return cmd_schedule(argc, argv, ctx);
-	if (!strcmp(sub, "pause") || !strcmp(sub, "resume") || !strcmp(sub, "cancel"))
+	if (!strcmp(sub, "pause") || !strcmp(sub, "resume") || !strcmp(sub, "cancel") ||
+	    !strcmp(sub, "retry-failed"))
 		return cmd_lifecycle(argc, argv, ctx, sub);
 	error("unknown campaign command '%s'", sub);
 	return usage_err();

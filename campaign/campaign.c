@@ -5,6 +5,7 @@
 #include "core/db.h"
 #include "core/json.h"
 #include "core/log.h"
+#include "core/status.h"
 #include "core/strbuf.h"
 #include "core/utf8.h"
 #include "core/util.h"
@@ -15,13 +16,6 @@
 #include <string.h>
 #include <time.h>
 
-const char *const campaign_send_names[5] = {
-	"pending", "sending", "sent", "failed", "unknown"
-};
-const char *const campaign_delivery_names[6] = {
-	"DeliveredToTerminal", "DeliveredToNetwork", "DeliveryUncertain",
-	"DeliveryImpossible", "MessageWaiting", "none"
-};
 
 #define CAMPAIGN_COLS \
 	"SELECT id, name, status, sender_address, sender_name, template," \
@@ -382,8 +376,8 @@ static int count_statuses(struct db *db, const char *idbuf, struct campaign_prev
 	if (n < 0)
 		return -1;
 	for (i = 0; i < n; i++)
-		for (k = 0; k < 5; k++)
-			if (!strcmp(db_result_get(r, i, 0), campaign_send_names[k])) {
+		for (k = 0; k < MSG_STATUS_NR; k++)
+			if (!strcmp(db_result_get(r, i, 0), msg_status_names[k])) {
 				pv->send[k] = db_result_int(r, i, 1);
 				pv->total += pv->send[k];
 			}
@@ -393,8 +387,8 @@ static int count_statuses(struct db *db, const char *idbuf, struct campaign_prev
 	if (n < 0)
 		return -1;
 	for (i = 0; i < n; i++)
-		for (k = 0; k < 6; k++)
-			if (!strcmp(db_result_get(r, i, 0), campaign_delivery_names[k]))
+		for (k = 0; k < DLV_STATUS_NR; k++)
+			if (!strcmp(db_result_get(r, i, 0), dlv_status_names[k]))
 				pv->delivery[k] = db_result_int(r, i, 1);
 	db_result_free(r);
 	return 0;
@@ -459,7 +453,7 @@ int campaign_preview(struct db *db, const struct campaign *c, struct orange_clie
 	n = db_query(db, &r,
 		     "SELECT country, encoding, count(*), sum(segments), max(segments)"
 		     " FROM messages WHERE campaign_id = $1::bigint AND body IS NOT NULL"
-		     " AND send_status IN ('pending', 'sending') GROUP BY 1, 2", 1, p);
+		     " AND " MSG_OPEN_SQL("send_status") " GROUP BY 1, 2", 1, p);
 	if (n < 0)
 		return -1;
 	for (i = 0; i < n; i++) {
@@ -501,7 +495,7 @@ int campaign_preview(struct db *db, const struct campaign *c, struct orange_clie
 			rate = 5;
 	}
 	pv->rate = rate;
-	remaining = pv->send[0] + pv->send[1];
+	remaining = pv->send[MSG_PENDING] + pv->send[MSG_SENDING];
 	if (remaining > 0 && strcmp(c->status, "done") && strcmp(c->status, "cancelled")) {
 		pv->est_start = c->start_at > now ? c->start_at : now;
 		pv->est_finish = window_finish(pv->est_start, (double)remaining / rate,
@@ -574,11 +568,13 @@ void campaign_preview_print(const struct campaign *c, const struct campaign_prev
 	if (*pv->sample)
 		printf("sample    %s\n", pv->sample);
 	printf("\nrecipients %lld:", pv->total);
-	for (k = 0; k < 5; k++)
-		printf(" %s %lld%s", campaign_send_names[k], pv->send[k], k < 4 ? "," : "\n");
+	for (k = 0; k < MSG_STATUS_NR; k++)
+		printf(" %s %lld%s", msg_status_names[k], pv->send[k],
+		       k < MSG_STATUS_NR - 1 ? "," : "\n");
 	printf("delivery  ");
-	for (k = 0; k < 6; k++)
-		printf(" %s %lld%s", campaign_delivery_names[k], pv->delivery[k], k < 5 ? "," : "\n");
+	for (k = 0; k < DLV_STATUS_NR; k++)
+		printf(" %s %lld%s", dlv_status_names[k], pv->delivery[k],
+		       k < DLV_STATUS_NR - 1 ? "," : "\n");
 	printf("to send   %lld messages (GSM-7 %lld, UCS-2 %lld), %lld units, "
 	       "at most %lld per message\n", pv->gsm7 + pv->ucs2, pv->gsm7, pv->ucs2,
 	       pv->segments, pv->max_segments);
@@ -651,13 +647,13 @@ void campaign_preview_json(struct json_gen *g, const struct campaign *c,
 	json_kv_int(g, "total", pv->total);
 	json_key(g, "send");
 	json_map_open(g);
-	for (k = 0; k < 5; k++)
-		json_kv_int(g, campaign_send_names[k], pv->send[k]);
+	for (k = 0; k < MSG_STATUS_NR; k++)
+		json_kv_int(g, msg_status_names[k], pv->send[k]);
 	json_map_close(g);
 	json_key(g, "delivery");
 	json_map_open(g);
-	for (k = 0; k < 6; k++)
-		json_kv_int(g, campaign_delivery_names[k], pv->delivery[k]);
+	for (k = 0; k < DLV_STATUS_NR; k++)
+		json_kv_int(g, dlv_status_names[k], pv->delivery[k]);
 	json_map_close(g);
 	json_key(g, "preview");
 	json_map_open(g);
@@ -754,16 +750,57 @@ int campaign_schedule(struct db *db, struct campaign *c, double start_at)
 
 int campaign_pause(struct db *db, struct campaign *c, const char *reason)
 {
-	const char *extra[1] = { reason ? reason : "operator" };
 	int rc;
 
 	if (strcmp(c->status, "scheduled") && strcmp(c->status, "running"))
 		return error("campaign '%s' is %s: only a scheduled or running campaign can be paused",
 			     c->name, c->status);
-	rc = set_status(db, c, "UPDATE campaigns SET status = 'paused', paused_reason = $2,"
-			" updated_at = now() WHERE id = $1::bigint AND status IN ('scheduled', 'running')",
-			2, extra, "paused");
-	return rc == 1 ? error("campaign '%s' changed status meanwhile", c->name) : rc;
+	rc = campaign_pause_systemic(db, c->id, reason ? reason : "operator", NULL, 0);
+	if (rc < 0)
+		return -1;
+	if (rc == 0)
+		return error("campaign '%s' changed status meanwhile", c->name);
+	strlcpy_(c->status, campaign_status_names[CAMPAIGN_PAUSED], sizeof(c->status));
+	return 0;
+}
+
+int campaign_pause_systemic(struct db *db, long long id, const char *reason,
+			    const long long *requeue, size_t nrequeue)
+{
+	struct strbuf ids = STRBUF_INIT;
+	char idbuf[32], got[8];
+	const char *p[3] = { idbuf, reason, NULL };
+	size_t i;
+	int n;
+
+	snprintf(idbuf, sizeof(idbuf), "%lld", id);
+	for (i = 0; i < nrequeue; i++) {
+		char num[32];
+		snprintf(num, sizeof(num), "%lld", requeue[i]);
+		db_array_add(&ids, num);
+	}
+	db_array_end(&ids);
+	p[2] = ids.buf;
+	n = db_query_value(db, got, sizeof(got),
+			   "SELECT campaign_pause($1::bigint, $2, $3::bigint[])", 3, p);
+	strbuf_release(&ids);
+	if (n < 0)
+		return -1;
+	return !strcmp(got, "t");
+}
+
+long long campaign_retry_failed(struct db *db, const struct campaign *c, const char *match)
+{
+	char idbuf[32], buf[32];
+	const char *p[2] = { idbuf, match };
+
+	if (!strcmp(c->status, "draft") || !strcmp(c->status, "cancelled"))
+		return error("campaign '%s' is %s: nothing to retry", c->name, c->status);
+	snprintf(idbuf, sizeof(idbuf), "%lld", c->id);
+	if (db_query_value(db, buf, sizeof(buf),
+			   "SELECT campaign_retry_failed($1::bigint, $2)", 2, p) < 0)
+		return -1;
+	return atoll(buf);
 }
 
 int campaign_resume(struct db *db, struct campaign *c, int *holds_cleared)
@@ -810,6 +847,33 @@ int campaign_cancel(struct db *db, struct campaign *c)
 			" finished_at = now() WHERE id = $1::bigint AND status NOT IN ('done', 'cancelled')",
 			1, NULL, "cancelled");
 	return rc == 1 ? error("campaign '%s' changed status meanwhile", c->name) : rc;
+}
+
+#define CAMPAIGN_CHANNEL "griot_campaign"
+
+int campaign_listen(struct db *db)
+{
+	return db_listen(db, CAMPAIGN_CHANNEL);
+}
+
+int campaign_next_change(struct db *db, long long *id, enum campaign_status *status)
+{
+	char chan[64], payload[64], st[32];
+	int rc;
+
+	for (;;) {
+		rc = db_next_notify(db, chan, sizeof(chan), payload, sizeof(payload));
+		if (rc <= 0)
+			return rc;
+		if (strcmp(chan, CAMPAIGN_CHANNEL))
+			continue;       /* another module's channel on a shared connection */
+		if (sscanf(payload, "%lld %31s", id, st) != 2 || CAMPAIGN_STATUS(st) < 0) {
+			warning("ignoring a malformed notification on %s: '%s'", chan, payload);
+			continue;
+		}
+		*status = (enum campaign_status)CAMPAIGN_STATUS(st);
+		return 1;
+	}
 }
 
 int campaign_in_window(const struct campaign *c, double t, bool *inside, double *next)
@@ -870,7 +934,7 @@ int campaign_finish_if_done(struct db *db, long long id)
 			"UPDATE campaigns SET status = 'done', finished_at = now(), updated_at = now()"
 			" WHERE id = $1::bigint AND status = 'running' AND NOT EXISTS"
 			" (SELECT 1 FROM messages WHERE campaign_id = $1::bigint"
-			"  AND send_status IN ('pending', 'sending'))", 1, p);
+			"  AND " MSG_OPEN_SQL("send_status") ")", 1, p);
 }
 
 int campaign_hold_country(struct db *db, long long id, const char *country, const char *reason)

@@ -5,6 +5,8 @@
  * messages (template, GSM-7/UCS-2, segments) and the preview shown by
  * `griot campaign show` and checked by `schedule`.
  */
+#include "core/status.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -70,8 +72,8 @@ struct campaign_country {
 
 struct campaign_preview {
 	long long total;
-	long long send[5];          /* pending sending sent failed unknown */
-	long long delivery[6];      /* five Orange statuses, then none */
+	long long send[MSG_STATUS_NR];      /* by enum msg_status */
+	long long delivery[DLV_STATUS_NR];  /* by enum dlv_status */
 	long long gsm7, ucs2;       /* remaining messages by encoding */
 	long long segments;         /* remaining units */
 	long long max_segments;
@@ -89,8 +91,6 @@ struct campaign_preview {
 	char sample[480];           /* first rendered message */
 };
 
-extern const char *const campaign_send_names[5];
-extern const char *const campaign_delivery_names[6];
 
 /*
  * Render every message still to send and count.  store: write body,
@@ -112,9 +112,38 @@ void campaign_preview_json(struct json_gen *g, const struct campaign *c,
  */
 int campaign_fail_unrenderable(struct db *db, const struct campaign *c);
 
+/*
+ * Status changes of every campaign, as they commit (sql/055: channel
+ * griot_campaign).  campaign_listen() once per connection; then
+ * campaign_next_change() costs no round trip: 1 and *id, *status of the
+ * next change received, 0 none pending, -1 after error().  A sender calls
+ * it before each send and drops the queued messages of a campaign whose
+ * status is no longer CAMPAIGN_RUNNING (paused, cancelled): no queued
+ * message of a paused campaign leaves once the pause reached it.
+ */
+int campaign_listen(struct db *db);
+int campaign_next_change(struct db *db, long long *id, enum campaign_status *status);
+
 /* Lifecycle: each checks the current status; -1 after error() naming it. */
 int campaign_schedule(struct db *db, struct campaign *c, double start_at);
 int campaign_pause(struct db *db, struct campaign *c, const char *reason);
+/*
+ * Pause campaign `id` (if scheduled or running) with `reason`, and put
+ * the messages requeue[0..n) back to pending if they were recorded
+ * 'failed' (sql/055 campaign_pause): for the sender when a refusal
+ * concerns the whole campaign (campaign/breaker.h says how to call it;
+ * flush the recorded answers first).  Every sender hears of the pause
+ * on channel griot_campaign.  1 paused now, 0 it was not scheduled or
+ * running, -1 after error().
+ */
+int campaign_pause_systemic(struct db *db, long long id, const char *reason,
+			    const long long *requeue, size_t nrequeue);
+/*
+ * Put the failed messages of c back to pending (only those whose last
+ * error contains `match`, when not NULL); a done campaign runs again.
+ * Returns how many, or -1 after error().
+ */
+long long campaign_retry_failed(struct db *db, const struct campaign *c, const char *match);
 int campaign_resume(struct db *db, struct campaign *c, int *holds_cleared);
 int campaign_cancel(struct db *db, struct campaign *c);
 /* scheduled -> running when due and inside its window at time now. */

@@ -3,6 +3,7 @@
 #include "campaign/window.h"
 #include "core/db.h"
 #include "core/log.h"
+#include "core/status.h"
 #include "core/strbuf.h"
 #include "core/util.h"
 #include "orange/orange.h"
@@ -12,8 +13,6 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Advisory lock class for sender liveness: (LOCK_CLASS, hashtext(id)). */
-#define LOCK_CLASS 4720020
 #define LEAD 0.03                 /* first slot of a booking at least this far ahead */
 #define FLUSH_EVERY 0.05          /* seconds a result may wait before its commit */
 #define FLUSH_BATCH 40            /* small: each commit must fit between slots */
@@ -123,7 +122,7 @@ int sender_register(struct db *db, char *id, size_t size)
 	snprintf(id, size, "%s:%d:%08x", host, (int)getpid(), rnd);
 	p[0] = id;
 	if (db_query_value(db, buf, sizeof(buf),
-			   "SELECT pg_try_advisory_lock(4720020, hashtext($1))", 1, p) < 0)
+			   "SELECT pg_try_advisory_lock(" LOCK_CLASS_SENDER_SQL ", hashtext($1))", 1, p) < 0)
 		return -1;
 	if (strcmp(buf, "t"))
 		return error("sender id %s is already in use", id);
@@ -135,7 +134,7 @@ void sender_unregister(struct db *db, const char *id)
 	const char *p[1] = { id };
 
 	db_set_quiet(db, true);
-	db_query(db, NULL, "SELECT pg_advisory_unlock(4720020, hashtext($1))", 1, p);
+	db_query(db, NULL, "SELECT pg_advisory_unlock(" LOCK_CLASS_SENDER_SQL ", hashtext($1))", 1, p);
 	db_set_quiet(db, false);
 }
 
@@ -159,7 +158,7 @@ int sender_recover(struct db *db, const char *self, long long *to_pending,
 
 		/* Free lock = its session is gone = the owner is dead. */
 		if (db_query_value(db, got, sizeof(got),
-				   "SELECT pg_try_advisory_lock(4720020, hashtext($1))", 1, p) < 0)
+				   "SELECT pg_try_advisory_lock(" LOCK_CLASS_SENDER_SQL ", hashtext($1))", 1, p) < 0)
 			goto fail;
 		if (strcmp(got, "t"))
 			continue;
@@ -176,7 +175,7 @@ int sender_recover(struct db *db, const char *self, long long *to_pending,
 			     " WHERE send_status = 'sending' AND claimed_by = $1 RETURNING send_status)"
 			     " SELECT count(*) FILTER (WHERE send_status = 'pending'),"
 			     "        count(*) FILTER (WHERE send_status = 'unknown') FROM x", 1, p);
-		db_query(db, NULL, "SELECT pg_advisory_unlock(4720020, hashtext($1))", 1, p);
+		db_query(db, NULL, "SELECT pg_advisory_unlock(" LOCK_CLASS_SENDER_SQL ", hashtext($1))", 1, p);
 		if (k < 0)
 			goto fail;
 		j = (int)db_result_int(u, 0, 0);
@@ -773,7 +772,7 @@ static int count_remaining(struct sender *s)
 	p[0] = ids.buf;
 	n = db_query_value(s->db, buf, sizeof(buf),
 			   "SELECT count(*) FROM messages WHERE campaign_id = ANY($1::bigint[])"
-			   " AND send_status IN ('pending', 'sending')", 1, p);
+			   " AND " MSG_OPEN_SQL("send_status"), 1, p);
 	strbuf_release(&ids);
 	if (n < 0)
 		return -1;
@@ -842,7 +841,7 @@ static int work_left(struct sender *s, double *wait)
 		     " FROM (SELECT m.*, EXISTS (SELECT 1 FROM campaign_country_holds h"
 		     "        WHERE h.campaign_id = m.campaign_id AND h.country = m.country) AS held"
 		     "       FROM messages m WHERE m.campaign_id = ANY($1::bigint[])"
-		     "        AND m.send_status IN ('pending', 'sending')) m", 1, p);
+		     "        AND " MSG_OPEN_SQL("m.send_status") ") m", 1, p);
 	strbuf_release(&ids);
 	if (n < 0)
 		return -1;
@@ -885,7 +884,7 @@ static void finish_campaigns(struct sender *s)
 		snprintf(idbuf, sizeof(idbuf), "%lld", x->c.id);
 		if (db_query_value(s->db, buf, sizeof(buf),
 				   "SELECT count(*) FROM messages WHERE campaign_id = $1::bigint"
-				   " AND send_status IN ('pending', 'sending')", 1, p) <= 0)
+				   " AND " MSG_OPEN_SQL("send_status"), 1, p) <= 0)
 			continue;
 		if (atoll(buf) == 0)
 			continue;

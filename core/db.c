@@ -1,5 +1,6 @@
 #include "core/db.h"
 #include "core/log.h"
+#include "core/status.h"
 #include "core/strbuf.h"
 #include "core/util.h"
 
@@ -359,7 +360,7 @@ int db_migrate(struct db *db, int *applied)
 		if (db_begin(db) < 0)
 			return -1;
 		/* Serialise concurrent migrators: the second waits, then skips. */
-		if (db_exec(db, "SELECT pg_advisory_xact_lock(4720001)") < 0)
+		if (db_exec(db, "SELECT pg_advisory_xact_lock(" LOCK_KEY_MIGRATE_SQL ")") < 0)
 			goto fail;
 		have = db_query(db, NULL,
 				"SELECT 1 FROM schema_migrations WHERE version = $1::int",
@@ -429,4 +430,21 @@ int db_wait_notify(struct db *db, double timeout)
 		return 1;
 	}
 	return 0;
+}
+
+int db_next_notify(struct db *db, char *channel, size_t csize, char *payload, size_t psize)
+{
+	PGnotify *n;
+
+	if (!PQconsumeInput(db->conn))
+		return db_fail(db, NULL, "reading notifications");
+	n = PQnotifies(db->conn);
+	if (!n)
+		return 0;
+	if (channel)
+		strlcpy_(channel, n->relname, csize);
+	if (payload)
+		strlcpy_(payload, n->extra, psize);
+	PQfreemem(n);
+	return 1;
 }

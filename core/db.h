@@ -102,5 +102,11 @@ int db_schema_version(struct db *db);
  * 1 when a notification arrived, 0 on timeout, -1 on error. */
 int db_listen(struct db *db, const char *channel);
 int db_wait_notify(struct db *db, double timeout);
+/*
+ * Without waiting and without a round trip: the next notification already
+ * received on this connection (also those that arrived during other
+ * queries).  1 and its channel and payload copied, 0 none, -1 error.
+ */
+int db_next_notify(struct db *db, char *channel, size_t csize, char *payload, size_t psize);
 
 #endif

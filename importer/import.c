@@ -22,6 +22,7 @@
 #include "core/db.h"
 #include "core/json.h"
 #include "core/log.h"
+#include "core/status.h"
 #include "core/strbuf.h"
 #include "core/util.h"
 
@@ -681,7 +682,7 @@ static int setup_campaign(struct imp *m)
 	snprintf(id, sizeof(id), "%lld", m->s->campaign_id);
 	p[0] = id;
 	/* One import at a time per campaign: the set must see every number. */
-	if (db_query(m->db, NULL, "SELECT pg_advisory_xact_lock(4720010, ($1::bigint % 2147483647)::int)",
+	if (db_query(m->db, NULL, "SELECT pg_advisory_xact_lock(" LOCK_CLASS_IMPORT_SQL ", ($1::bigint % 2147483647)::int)",
 		     1, p) < 0)
 		goto out;
 	ret = 0;

@@ -1,6 +1,7 @@
 #include "receiver/store.h"
 #include "core/db.h"
 #include "core/log.h"
+#include "core/status.h"
 #include "core/strbuf.h"
 #include "core/util.h"
 
@@ -83,7 +84,7 @@ int dr_store_batch(struct db *db, const struct dr_row *rows, size_t n,
 		char buf[32];
 		const char *p[1] = { since };
 
-		if (db_exec(db, "BEGIN; SELECT pg_advisory_xact_lock(4720030)") < 0 ||
+		if (db_exec(db, "BEGIN; SELECT pg_advisory_xact_lock(" LOCK_KEY_RECEIPTS_SQL ")") < 0 ||
 		    db_query_value(db, buf, sizeof(buf),
 				   "SELECT dr_reconcile_unknown($1::timestamptz)", 1, p) < 0 ||
 		    db_commit(db) < 0) {

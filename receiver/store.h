@@ -26,8 +26,6 @@ struct dr_store_result {
 	int reconciled;             /* 'unknown' messages reconciled by number */
 };
 
-/* Lock shared with the messages triggers (see sql/030_receiver.sql). */
-#define DR_LOCK_KEY 4720030
 
 /*
  * Insert and apply rows[0..n) in one transaction and commit; then, if

@@ -411,6 +411,69 @@ static void test_recovery(void)
 	sender_unregister(db, id);
 }
 
+/*
+ * A systemic pause: the campaign pauses with the reason, the failed rows
+ * the breaker lists go back to pending (only those, only if failed), every
+ * listener hears of it without a query, and retry-failed requeues the rest.
+ */
+static void test_pause_systemic(void)
+{
+	struct db *other;
+	struct campaign c;
+	long long id = setup_campaign("sysp", 10, "Hi"), got_id = 0, ids[3];
+	enum campaign_status st = CAMPAIGN_DRAFT;
+	char buf[64];
+	int i, rc = 0;
+
+	CU_ASSERT_FATAL(db_connect(test_db_conninfo(), &other) == 0);
+	CU_ASSERT_EQUAL(campaign_listen(other), 0);
+	CU_ASSERT_EQUAL(campaign_next_change(other, &got_id, &st), 0);
+	CU_ASSERT_FATAL(db_exec(db, "UPDATE campaigns SET status = 'running' WHERE name = 'sysp'") == 0);
+	CU_ASSERT_FATAL(db_exec(db, "UPDATE messages SET send_status = 'failed', attempts = 1,"
+				" last_error = 'invalid HTTP 400: senderName' WHERE campaign_id ="
+				" (SELECT id FROM campaigns WHERE name = 'sysp') AND line_no <= 6") == 0);
+	/* ids of lines 2, 3 (failed) and 7 (pending: left alone); lines run from 2 */
+	for (i = 0; i < 3; i++) {
+		char q[160];
+		snprintf(q, sizeof(q), "SELECT id FROM messages WHERE campaign_id = %lld AND line_no = %d",
+			 id, i < 2 ? i + 2 : 7);
+		CU_ASSERT_FATAL(db_query_value(db, buf, sizeof(buf), q, 0, NULL) == 1);
+		ids[i] = atoll(buf);
+	}
+	CU_ASSERT_EQUAL(campaign_pause_systemic(db, id, "Orange refused senderName", ids, 3), 1);
+	CU_ASSERT_EQUAL(campaign_pause_systemic(db, id, "again", ids, 0), 0);  /* already paused */
+	CU_ASSERT_FATAL(campaign_load(db, "sysp", &c) == 0);
+	CU_ASSERT_STRING_EQUAL(c.status, "paused");
+	CU_ASSERT_STRING_EQUAL(c.paused_reason, "Orange refused senderName");
+	CU_ASSERT_EQUAL(db_query(db, NULL, "SELECT 1 FROM messages WHERE send_status = 'failed'"
+				 " AND campaign_id = (SELECT id FROM campaigns WHERE name = 'sysp')",
+				 0, NULL), 3);
+	CU_ASSERT_EQUAL(db_query(db, NULL, "SELECT 1 FROM messages WHERE send_status = 'pending'"
+				 " AND attempts = 0 AND last_error LIKE 'requeued (campaign paused%'",
+				 0, NULL), 2);
+	/* the listener hears it as soon as it arrives, without a query */
+	for (i = 0; i < 500 && rc == 0; i++) {
+		rc = campaign_next_change(other, &got_id, &st);
+		if (rc == 0 || (rc == 1 && st != CAMPAIGN_PAUSED)) {
+			rc = 0;
+			time_sleep(0.01);
+		}
+	}
+	CU_ASSERT_EQUAL(rc, 1);
+	CU_ASSERT_EQUAL(got_id, id);
+	CU_ASSERT_EQUAL(st, CAMPAIGN_PAUSED);
+	/* retry-failed: only the matching ones, then all; a cancelled campaign refuses */
+	CU_ASSERT_EQUAL(campaign_retry_failed(db, &c, "no such text"), 0);
+	CU_ASSERT_EQUAL(campaign_retry_failed(db, &c, "senderName"), 3);
+	CU_ASSERT_EQUAL(db_query(db, NULL, "SELECT 1 FROM messages WHERE send_status = 'failed'"
+				 " AND campaign_id = (SELECT id FROM campaigns WHERE name = 'sysp')",
+				 0, NULL), 0);
+	CU_ASSERT_EQUAL(campaign_cancel(db, &c), 0);
+	CU_ASSERT_EQUAL(campaign_retry_failed(db, &c, NULL), -1);
+	campaign_release(&c);
+	db_close(other);
+}
+
 static void reg(void)
 {
 	CU_pSuite s = CU_add_suite("campaign", NULL, NULL);
@@ -423,6 +486,7 @@ static void reg(void)
 	TEST_ADD(s, test_slot_booking);
 	TEST_ADD(s, test_preview_and_lifecycle);
 	TEST_ADD(s, test_recovery);
+	TEST_ADD(s, test_pause_systemic);
 }
 
 int main(void)
