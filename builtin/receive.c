@@ -14,7 +14,9 @@ static const char usage_receive[] =
 	"usage: griot receive [--listen ADDR:PORT] [--secret S] [--allow CIDR,...]\n"
 	"                     [--trust-proxy CIDR,...] [--tls-cert F --tls-key F]\n"
 	"                     [--max-body N] [--queue N] [--batch N] [--timeout S]\n"
-	"                     [--max-connections N] [--threads N] [--writers N]\n"
+	"                     [--max-connections N] [--max-per-address N]\n"
+	"                     [--request-deadline S] [--metrics-allow CIDR,...]\n"
+	"                     [--threads N] [--writers N]\n"
 	"\n"
 	"Serve POST /orange/dr/SECRET for Orange's delivery receipts; GET /healthz\n"
 	"and GET /metrics (Prometheus).  A receipt is answered 200 only once it is\n"
@@ -35,8 +37,16 @@ static const char usage_receive[] =
 	"  --batch N              receipts per transaction at most (default 1024)\n"
 	"  --timeout S            idle/slow connection timeout, seconds (default 10)\n"
 	"  --max-connections N    concurrent connections (default 1000)\n"
+	"  --max-per-address N    concurrent connections from one address (default\n"
+	"                         100; trusted proxies exempt)\n"
+	"  --request-deadline S   a request's headers and body must arrive within S\n"
+	"                         seconds of its start, however they trickle (default 30)\n"
+	"  --metrics-allow CIDR,... sources allowed GET /metrics (default\n"
+	"                         127.0.0.1 and ::1)\n"
 	"  --threads N            HTTP threads (default 1)\n"
 	"  --writers N            database writers, each its own connection (default 1)\n"
+	"\nConnections from outside --allow, --trust-proxy and --metrics-allow are\n"
+	"closed as soon as they are accepted.\n"
 	"\nSee docs/receiver.md.\n";
 
 static int parse_uint_opt(const char *name, const char *v, long min, long max, unsigned *out)
@@ -63,6 +73,9 @@ int cmd_receive(int argc, char **argv, struct griot_ctx *ctx)
 		{ "batch", required_argument, NULL, 'B' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "max-connections", required_argument, NULL, 'm' },
+		{ "max-per-address", required_argument, NULL, 'P' },
+		{ "request-deadline", required_argument, NULL, 'D' },
+		{ "metrics-allow", required_argument, NULL, 'M' },
 		{ "threads", required_argument, NULL, 'T' },
 		{ "writers", required_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
@@ -108,6 +121,15 @@ int cmd_receive(int argc, char **argv, struct griot_ctx *ctx)
 			if (parse_uint_opt("max-connections", optarg, 1, 100000, &o.max_connections) < 0)
 				goto usage;
 			break;
+		case 'P':
+			if (parse_uint_opt("max-per-address", optarg, 1, 100000, &o.max_per_address) < 0)
+				goto usage;
+			break;
+		case 'D':
+			if (parse_uint_opt("request-deadline", optarg, 1, 3600, &o.request_deadline) < 0)
+				goto usage;
+			break;
+		case 'M': o.metrics_allow = optarg; break;
 		case 'T':
 			if (parse_uint_opt("threads", optarg, 1, 64, &o.threads) < 0)
 				goto usage;

@@ -25,16 +25,39 @@ struct db_result {
 	PGresult *res;
 };
 
+/*
+ * msg as one log line in buf: the server's "ERROR: ...\nDETAIL: ..." lines
+ * joined with "; ", other control characters as spaces, cut to fit.
+ */
+static void one_line(char *buf, size_t size, const char *msg)
+{
+	size_t n = 0;
+
+	for (; *msg && n + 1 < size; msg++) {
+		unsigned char c = (unsigned char)*msg;
+		if (c == '\n') {
+			while (msg[1] == '\n' || msg[1] == ' ')
+				msg++;
+			if (!msg[1] || n + 3 >= size)
+				break;
+			buf[n++] = ';';
+			buf[n++] = ' ';
+		} else {
+			buf[n++] = (c < 0x20 || c == 0x7f) ? ' ' : (char)c;
+		}
+	}
+	buf[n] = '\0';
+}
+
 static int db_fail(struct db *db, const PGresult *res, const char *what)
 {
 	const char *msg = res ? PQresultErrorMessage(res) : PQerrorMessage(db->conn);
 	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 	size_t n;
 
-	strlcpy_(db->errmsg, msg && *msg ? msg : "unknown database error",
-		 sizeof(db->errmsg));
+	one_line(db->errmsg, sizeof(db->errmsg), msg && *msg ? msg : "unknown database error");
 	n = strlen(db->errmsg);
-	while (n && (db->errmsg[n - 1] == '\n' || db->errmsg[n - 1] == ' '))
+	while (n && db->errmsg[n - 1] == ' ')
 		db->errmsg[--n] = '\0';
 	strlcpy_(db->sqlstate, state ? state : "", sizeof(db->sqlstate));
 	if (!db->quiet)

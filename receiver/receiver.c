@@ -1,6 +1,7 @@
 #include "receiver/receiver.h"
 #include "receiver/acl.h"
 #include "receiver/dr-parse.h"
+#include "receiver/guard.h"
 #include "receiver/store.h"
 #include "core/db.h"
 #include "core/log.h"
@@ -23,6 +24,15 @@
 #include <unistd.h>
 
 #define DR_PREFIX "/orange/dr/"
+#define METRICS_ALLOW_DEFAULT "127.0.0.1/32,::1/128"
+#define MAX_BODY_DEFAULT 4096
+#define QUEUE_MAX_DEFAULT 4096
+#define BATCH_MAX_DEFAULT 1024
+#define TIMEOUT_DEFAULT 10
+#define MAX_CONNECTIONS_DEFAULT 1000
+#define MAX_PER_ADDRESS_DEFAULT 100
+#define REQUEST_DEADLINE_DEFAULT 30
+#define REJECT_LOG_INTERVAL 10.0    /* s between log lines of one reason */
 
 /* ---- metrics ---- */
 
@@ -31,6 +41,7 @@ enum reject_reason {
 	REJ_METHOD, REJ_CONTENT_TYPE, REJ_TOO_LARGE,
 	REJ_BAD_JSON, REJ_MISSING_FIELD, REJ_WRONG_TYPE, REJ_BAD_ADDRESS, REJ_BAD_VALUE,
 	REJ_DB_UNAVAILABLE, REJ_QUEUE_FULL, REJ_SHUTTING_DOWN, REJ_WRITE_FAILED,
+	REJ_NOT_ALLOWED, REJ_PER_ADDRESS, REJ_DEADLINE,
 	REJ_COUNT
 };
 
@@ -39,6 +50,7 @@ static const char *const reject_names[REJ_COUNT] = {
 	"method", "content_type", "too_large",
 	"bad_json", "missing_field", "wrong_type", "bad_address", "bad_value",
 	"db_unavailable", "queue_full", "shutting_down", "write_failed",
+	"not_allowed", "per_address", "deadline",
 };
 
 static const double latency_bounds[] = {
@@ -60,6 +72,14 @@ struct metrics {
 	atomic_ullong batch_sum;
 	atomic_ullong db_errors;
 	atomic_ullong reconciled;
+	atomic_ullong http_errors;
+};
+
+/* At most one log line per interval for one kind of client event; the
+ * others are counted and the count said on the next line. */
+struct log_limit {
+	double last;
+	unsigned long long skipped;
 };
 
 /* ---- server state ---- */
@@ -75,6 +95,7 @@ struct req {
 	size_t discarded;           /* bytes over max_body */
 	double t_real, t_mono;
 	char src[INET6_ADDRSTRLEN];
+	struct guard_conn *gc;      /* the connection's deadline */
 	struct dr_receipt dr;
 	int status;                 /* set by the writer before resuming */
 	struct req *next;           /* queue link */
@@ -90,7 +111,8 @@ struct writer {
 
 struct receiver {
 	struct receiver_opts o;
-	struct acl allow, trusted;
+	struct acl allow, trusted, metrics_allow;
+	struct guard guard;
 	char *secret;
 	char addr[INET6_ADDRSTRLEN + 8];
 	struct strbuf tls_cert, tls_key;
@@ -113,8 +135,8 @@ struct receiver {
 	atomic_int active;          /* requests between first call and completion */
 
 	pthread_mutex_t loglock;
-	double last_reject_log[REJ_COUNT];
-	unsigned long long reject_unlogged[REJ_COUNT];
+	struct log_limit reject_log[REJ_COUNT];
+	struct log_limit http_log;
 
 	struct metrics m;
 };
@@ -134,65 +156,108 @@ int receiver_check_secret(const char *s)
 	return 0;
 }
 
-static void scrub(const struct receiver *r, const char *url, char *buf, size_t size, size_t max);
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t len);
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode toe);
 
-/* A URL as it may be logged: the secret never appears. */
-static void url_for_log(const struct receiver *r, const char *url, char *buf, size_t size)
+/*
+ * s as it may go into a log line: every occurrence of the secret masked,
+ * every byte outside printable ASCII shown as '?', cut to fit buf (one
+ * line, bounded, whatever a client sent).
+ */
+static void scrub(const struct receiver *r, const char *s, char *buf, size_t size)
 {
-	scrub(r, url, buf, size, 80);
-}
+	size_t slen = strlen(r->secret), n = 0;
 
-/* s with every occurrence of the secret masked, at most max bytes. */
-static void scrub(const struct receiver *r, const char *url, char *buf, size_t size, size_t max)
-{
-	struct strbuf sb = STRBUF_INIT;
-	const char *p, *hit;
-	size_t slen = strlen(r->secret);
-
-	if (max == 80 && starts_with(url, DR_PREFIX)) {
-		strlcpy_(buf, DR_PREFIX "***", size);
+	if (!size)
 		return;
-	}
-	for (p = url; *p && sb.len < max; ) {
-		hit = strstr(p, r->secret);
-		if (hit == p) {
-			strbuf_addstr(&sb, "***");
-			p += slen;
+	while (*s && n + 1 < size) {
+		if (!strncmp(s, r->secret, slen)) {
+			if (n + 4 > size)
+				break;
+			memcpy(buf + n, "***", 3);
+			n += 3;
+			s += slen;
 			continue;
 		}
-		strbuf_addch(&sb, (*p < 0x20 || *p > 0x7e) ? '?' : *p);
-		p++;
+		buf[n++] = (*s < 0x20 || *s > 0x7e) ? '?' : *s;
+		s++;
 	}
-	strlcpy_(buf, sb.buf, size);
-	strbuf_release(&sb);
+	buf[n] = '\0';
 }
 
-/* Refusals are counted always and logged at most every 10 s per reason,
- * so that a flood cannot flood the log. */
+/* A URL as it may be logged: the DR path never shows what follows the
+ * prefix (a wrong secret may be a near miss of the right one). */
+static void url_for_log(const struct receiver *r, const char *url, char *buf, size_t size)
+{
+	if (starts_with(url, DR_PREFIX))
+		strlcpy_(buf, DR_PREFIX "***", size);
+	else
+		scrub(r, url, buf, size);
+}
+
+/* The HTTP method as it may be logged: a known method, never the raw
+ * bytes a client sent. */
+static const char *method_for_log(const char *method)
+{
+	static const char *const known[] = {
+		"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT",
+	};
+	size_t i;
+
+	for (i = 0; method && i < ARRAY_SIZE(known); i++)
+		if (!strcmp(method, known[i]))
+			return known[i];
+	return "(other method)";
+}
+
+/* Is a line of this kind due?  If so, *skipped is how many were not
+ * logged since the last one. */
+static bool log_due(struct receiver *r, struct log_limit *l, unsigned long long *skipped)
+{
+	double now = time_mono();
+	bool due;
+
+	pthread_mutex_lock(&r->loglock);
+	due = !l->last || now - l->last >= REJECT_LOG_INTERVAL;
+	if (due) {
+		l->last = now;
+		*skipped = l->skipped;
+		l->skipped = 0;
+	} else {
+		l->skipped++;
+	}
+	pthread_mutex_unlock(&r->loglock);
+	return due;
+}
+
+/*
+ * One client event to count, and perhaps to log: every event is counted
+ * in /metrics (griot_dr_rejected_total), and each reason gets at most one
+ * log line every REJECT_LOG_INTERVAL seconds, saying how many were not
+ * logged since.  code 0: the connection was closed without an answer;
+ * method and url are NULL when no request was read.
+ */
 static void note_reject(struct receiver *r, enum reject_reason why, int code,
 			const char *src, const char *method, const char *url)
 {
-	char u[96];
-	double now = time_mono();
+	char u[96], what[160];
 	unsigned long long skipped;
 
 	atomic_fetch_add(&r->m.rejected[why], 1);
-	pthread_mutex_lock(&r->loglock);
-	if (r->last_reject_log[why] && now - r->last_reject_log[why] < 10) {
-		r->reject_unlogged[why]++;
-		pthread_mutex_unlock(&r->loglock);
+	if (!log_due(r, &r->reject_log[why], &skipped))
 		return;
+	if (url) {
+		url_for_log(r, url, u, sizeof(u));
+		snprintf(what, sizeof(what), "refused %d %s: %s %s", code, reject_names[why],
+			 method_for_log(method), u);
+	} else {
+		snprintf(what, sizeof(what), "closed connection (%s)", reject_names[why]);
 	}
-	r->last_reject_log[why] = now;
-	skipped = r->reject_unlogged[why];
-	r->reject_unlogged[why] = 0;
-	pthread_mutex_unlock(&r->loglock);
-	url_for_log(r, url, u, sizeof(u));
 	if (skipped)
-		info("refused %d %s: %s %s from %s (and %llu more since the last such line)",
-		     code, reject_names[why], method, u, src, skipped);
+		info("%s from %s (and %llu more since the last such line)", what, src, skipped);
 	else
-		info("refused %d %s: %s %s from %s", code, reject_names[why], method, u, src);
+		info("%s from %s", what, src);
 }
 
 /* ---- responses ---- */
@@ -279,9 +344,25 @@ static void add_metrics_text(struct receiver *r, struct strbuf *sb)
 	strbuf_addf(sb, "# HELP griot_dr_db_errors_total Failed batch writes.\n"
 		    "# TYPE griot_dr_db_errors_total counter\ngriot_dr_db_errors_total %llu\n",
 		    atomic_load(&m->db_errors));
+	strbuf_addf(sb, "# HELP griot_dr_http_errors_total Messages from the HTTP library (mostly about clients).\n"
+		    "# TYPE griot_dr_http_errors_total counter\ngriot_dr_http_errors_total %llu\n",
+		    atomic_load(&m->http_errors));
 	strbuf_addf(sb, "# HELP griot_dr_reconciled_total Messages in 'unknown' reconciled by number.\n"
 		    "# TYPE griot_dr_reconciled_total counter\ngriot_dr_reconciled_total %llu\n",
 		    atomic_load(&m->reconciled));
+}
+
+/* Is the connection's peer (not X-Forwarded-For) in acl?  Sets q->src. */
+static bool peer_in(struct req *q, const struct acl *acl)
+{
+	const union MHD_ConnectionInfo *ci;
+	struct ip_addr peer;
+
+	ci = MHD_get_connection_info(q->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (!ci || ip_from_sockaddr(ci->client_addr, &peer) < 0)
+		return false;
+	ip_format(&peer, q->src, sizeof(q->src));
+	return acl_match(acl, &peer);
 }
 
 static enum MHD_Result serve_ops(struct req *q, const char *url, const char *method)
@@ -302,6 +383,8 @@ static enum MHD_Result serve_ops(struct req *q, const char *url, const char *met
 				    up ? "ok\n" : (atomic_load(&r->draining) ? "shutting down\n"
 						   : "database unavailable\n"), NULL);
 	}
+	if (!peer_in(q, &r->metrics_allow))
+		return refuse(q, REJ_FORBIDDEN, MHD_HTTP_FORBIDDEN, "forbidden\n", method, url);
 	add_metrics_text(r, &sb);
 	buf = strbuf_detach(&sb, &len);
 	resp = MHD_create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_FREE);
@@ -433,6 +516,7 @@ static enum MHD_Result dr_body_done(struct req *q, const char *url, const char *
 	/* suspend before the writer can see it, so that its resume never
 	 * comes first */
 	q->state = ST_QUEUED;
+	guard_pause(&r->guard, q->gc);
 	MHD_suspend_connection(q->conn);
 	queue_push_locked(r, q);
 	pthread_cond_signal(&r->qcond);
@@ -471,6 +555,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 		q->t_mono = time_mono();
 		strbuf_init(&q->body, 0);
 		strlcpy_(q->src, "?", sizeof(q->src));
+		{
+			const union MHD_ConnectionInfo *ci =
+				MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+			q->gc = ci ? ci->socket_context : NULL;
+		}
 		*con_cls = q;
 		atomic_fetch_add(&r->active, 1);
 		if (!strcmp(url, "/healthz") || !strcmp(url, "/metrics"))
@@ -510,6 +599,57 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 	}
 }
 
+/* Accept policy: only the allowlist, trusted proxies and the metrics
+ * allowlist get a connection, and no address more than its share. */
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t len)
+{
+	struct receiver *r = cls;
+	struct ip_addr ip;
+	char src[INET6_ADDRSTRLEN] = "?";
+
+	(void)len;
+	if (ip_from_sockaddr(addr, &ip) < 0) {
+		note_reject(r, REJ_NOT_ALLOWED, 0, src, NULL, NULL);
+		return MHD_NO;
+	}
+	if (!acl_match(&r->allow, &ip) && !acl_match(&r->trusted, &ip) &&
+	    !acl_match(&r->metrics_allow, &ip)) {
+		ip_format(&ip, src, sizeof(src));
+		note_reject(r, REJ_NOT_ALLOWED, 0, src, NULL, NULL);
+		return MHD_NO;
+	}
+	if (!acl_match(&r->trusted, &ip) && !guard_admit(&r->guard, &ip)) {
+		ip_format(&ip, src, sizeof(src));
+		note_reject(r, REJ_PER_ADDRESS, 0, src, NULL, NULL);
+		return MHD_NO;
+	}
+	return MHD_YES;
+}
+
+/* Connections enter and leave the guard (deadline, per-address count). */
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode toe)
+{
+	struct receiver *r = cls;
+	const union MHD_ConnectionInfo *fd, *ca;
+	struct ip_addr ip;
+
+	if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+		if (guard_close(&r->guard, *socket_context))
+			note_reject(r, REJ_DEADLINE, 0, "?", NULL, NULL);
+		*socket_context = NULL;
+		return;
+	}
+	fd = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	ca = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (!fd || !ca || ip_from_sockaddr(ca->client_addr, &ip) < 0) {
+		*socket_context = NULL;
+		return;
+	}
+	*socket_context = guard_open(&r->guard, fd->connect_fd, &ip,
+				     !acl_match(&r->trusted, &ip));
+}
+
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
@@ -519,6 +659,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	if (!q)
 		return;
 	*con_cls = NULL;
+	guard_rearm(&r->guard, q->gc);
 	strbuf_release(&q->body);
 	free(q);
 	if (atomic_fetch_sub(&r->active, 1) == 1 && atomic_load(&r->draining)) {
@@ -528,18 +669,27 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	}
 }
 
+/* libmicrohttpd's messages (mostly about clients): counted in /metrics,
+ * logged sanitised and at most one line per interval. */
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	struct receiver *r = cls;
-	char msg[512], safe[512];
+	char msg[512], safe[256];
+	unsigned long long skipped;
 	size_t n;
 
+	atomic_fetch_add(&r->m.http_errors, 1);
+	if (!log_due(r, &r->http_log, &skipped))
+		return;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	n = strlen(msg);
 	while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
 		msg[--n] = '\0';
-	scrub(r, msg, safe, sizeof(safe), sizeof(safe) - 1);
-	warning("http: %s", safe);
+	scrub(r, msg, safe, sizeof(safe));
+	if (skipped)
+		warning("http: %s (and %llu more such messages since the last line)", safe, skipped);
+	else
+		warning("http: %s", safe);
 }
 
 /* ---- the writer ---- */
@@ -888,15 +1038,19 @@ int receiver_start(const struct receiver_opts *opts, struct receiver **out)
 	r->o = *opts;
 	r->listen_fd = -1;
 	if (!r->o.max_body)
-		r->o.max_body = 4096;
+		r->o.max_body = MAX_BODY_DEFAULT;
 	if (!r->o.queue_max)
-		r->o.queue_max = 4096;
+		r->o.queue_max = QUEUE_MAX_DEFAULT;
 	if (!r->o.batch_max)
-		r->o.batch_max = 1024;
+		r->o.batch_max = BATCH_MAX_DEFAULT;
 	if (!r->o.timeout)
-		r->o.timeout = 10;
+		r->o.timeout = TIMEOUT_DEFAULT;
 	if (!r->o.max_connections)
-		r->o.max_connections = 1000;
+		r->o.max_connections = MAX_CONNECTIONS_DEFAULT;
+	if (!r->o.max_per_address)
+		r->o.max_per_address = MAX_PER_ADDRESS_DEFAULT;
+	if (!r->o.request_deadline)
+		r->o.request_deadline = REQUEST_DEADLINE_DEFAULT;
 	if (!r->o.threads)
 		r->o.threads = 1;
 	if (!r->o.writers)
@@ -912,6 +1066,7 @@ int receiver_start(const struct receiver_opts *opts, struct receiver **out)
 	strbuf_init(&r->tls_key, 0);
 	acl_init(&r->allow);
 	acl_init(&r->trusted);
+	acl_init(&r->metrics_allow);
 	/* from here on receiver_free() can clean up */
 	*out = r;
 
@@ -924,6 +1079,9 @@ int receiver_start(const struct receiver_opts *opts, struct receiver **out)
 		return error("--allow: the list is empty");
 	if (opts->trust_proxy && acl_add_list(&r->trusted, opts->trust_proxy) < 0)
 		return error("--trust-proxy: bad address list");
+	if (acl_add_list(&r->metrics_allow, opts->metrics_allow ? opts->metrics_allow
+			 : METRICS_ALLOW_DEFAULT) < 0)
+		return error("--metrics-allow: bad address list");
 	tls = opts->tls_cert || opts->tls_key;
 	if (tls) {
 		if (!opts->tls_cert || !opts->tls_key)
@@ -937,6 +1095,8 @@ int receiver_start(const struct receiver_opts *opts, struct receiver **out)
 		flags |= MHD_USE_TLS;
 	}
 	if (open_listener(r) < 0)
+		return -1;
+	if (guard_start(&r->guard, r->o.max_per_address, r->o.request_deadline) < 0)
 		return -1;
 
 	/* signals go to receiver_wait(), in every thread started below */
@@ -974,6 +1134,7 @@ int receiver_start(const struct receiver_opts *opts, struct receiver **out)
 		OPT(MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, r);
 		OPT(MHD_OPTION_LISTEN_SOCKET, r->listen_fd, NULL);
 		OPT(MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, r);
+		OPT(MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, r);
 		OPT(MHD_OPTION_CONNECTION_TIMEOUT, r->o.timeout, NULL);
 		OPT(MHD_OPTION_CONNECTION_LIMIT, r->o.max_connections, NULL);
 		if (r->o.threads > 1)
@@ -984,7 +1145,7 @@ int receiver_start(const struct receiver_opts *opts, struct receiver **out)
 		}
 		OPT(MHD_OPTION_END, 0, NULL);
 #undef OPT
-		r->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, r,
+		r->daemon = MHD_start_daemon(flags, 0, on_accept, r, on_request, r,
 					     MHD_OPTION_ARRAY, ov, MHD_OPTION_END);
 	}
 	if (!r->daemon)
@@ -1065,6 +1226,7 @@ void receiver_free(struct receiver *r)
 		r->daemon = NULL;
 	}
 	stop_writers(r);
+	guard_stop(&r->guard);
 	if (r->writers) {
 		unsigned i;
 		for (i = 0; i < r->o.writers; i++)
@@ -1077,6 +1239,7 @@ void receiver_free(struct receiver *r)
 		MHD_destroy_response(r->resp_ok);
 	acl_release(&r->allow);
 	acl_release(&r->trusted);
+	acl_release(&r->metrics_allow);
 	if (r->secret) {
 		secure_zero(r->secret, strlen(r->secret));
 		free(r->secret);

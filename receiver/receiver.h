@@ -27,6 +27,11 @@ struct receiver_opts {
 	unsigned batch_max;          /* receipts per transaction; 0 = 1024 */
 	unsigned timeout;            /* idle connection timeout, s; 0 = 10 */
 	unsigned max_connections;    /* 0 = 1000 */
+	unsigned max_per_address;    /* connections from one address (trusted
+	                                proxies exempt); 0 = 100 */
+	unsigned request_deadline;   /* s for a request's headers and body,
+	                                however it trickles; 0 = 30 */
+	const char *metrics_allow;   /* CIDR list for /metrics; NULL = loopback */
 	unsigned threads;            /* HTTP threads; 0 = 1 */
 	unsigned writers;            /* writer threads/connections; 0 = 1 */
 };

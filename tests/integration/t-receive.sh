@@ -114,8 +114,8 @@ ok "malformed, wrong types, missing fields, bad address, oversize, method, type,
 
 # ---- source address: allowlist and X-Forwarded-For ----
 body=$(dr rid-w tel:+22370000001 DeliveredToTerminal)
-expect 403 "$body" --interface 127.0.0.3                                     # not allowed
-expect 403 "$body" --interface 127.0.0.3 -H 'X-Forwarded-For: 80.12.13.2'   # forged by an untrusted peer
+expect 000 "$body" --interface 127.0.0.3                                     # not allowed: closed at accept
+expect 000 "$body" --interface 127.0.0.3 -H 'X-Forwarded-For: 80.12.13.2'   # forged by an untrusted peer
 expect 403 "$body" --interface 127.0.0.2                                     # trusted proxy, no header
 expect 403 "$body" --interface 127.0.0.2 -H 'X-Forwarded-For: 6.6.6.6'      # proxy says: not Orange
 expect 403 "$body" --interface 127.0.0.2 -H 'X-Forwarded-For: 80.12.13.2, 6.6.6.6'  # forged leftmost entry
@@ -149,7 +149,8 @@ ok "slow clients (headers, body) timed out by the server"
 curl -s "http://$RECV_ADDR/metrics" >"$T_TMP/metrics"
 for l in 'griot_dr_receipts_total{status="DeliveredToTerminal"} 5' \
 	 'griot_dr_receipts_total{status="invalid"} 1' \
-	 'griot_dr_rejected_total{reason="forbidden"} 5' \
+	 'griot_dr_rejected_total{reason="forbidden"} 3' \
+	 'griot_dr_rejected_total{reason="not_allowed"} 2' \
 	 'griot_dr_rejected_total{reason="bad_forwarded"} 1' \
 	 'griot_dr_rejected_total{reason="bad_secret"} 3' \
 	 'griot_dr_rejected_total{reason="not_found"} 1' \

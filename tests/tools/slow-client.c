@@ -11,7 +11,8 @@
  * connect() has completed, then every --interval ms sends the next K bytes
  * of the request to each socket still open (after the request text: '['
  * bytes forever, a body that never ends).  It stops after --duration
- * seconds or as soon as every socket was closed by the server, and prints
+ * seconds, on SIGTERM or SIGINT, or as soon as every socket was closed by
+ * the server, and prints
  *   connected=N refused=R closed_by_peer=C open_at_end=O longest_open_ms=L
  * where longest_open_ms is the longest a closed socket had stayed open.
  * Bounded in count (20,000 sockets) and time (3,600 s).  Exit 0, or 64
@@ -23,6 +24,7 @@
 #include <getopt.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +51,14 @@ struct sock {
 	double opened;      /* when connect() completed */
 	int state;          /* 0 connecting, 1 open, 2 closed by peer, 3 refused */
 };
+
+static volatile sig_atomic_t stopping;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
 
 static double now_s(void)
 {
@@ -183,6 +193,13 @@ int main(int argc, char **argv)
 	}
 	reqlen = strlen(req);
 	raise_nofile();
+	{
+		struct sigaction sa;
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_signal;
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGINT, &sa, NULL);
+	}
 	v = calloc((size_t)n, sizeof(*v));
 	pf = calloc((size_t)n, sizeof(*pf));
 	if (!v || !pf)
@@ -216,7 +233,7 @@ int main(int argc, char **argv)
 	}
 
 	next_send = now_s();
-	while (now_s() < end && (nopen > 0 || pending > 0)) {
+	while (!stopping && now_s() < end && (nopen > 0 || pending > 0)) {
 		double t = now_s();
 		int timeout, k;
 

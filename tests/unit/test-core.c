@@ -303,6 +303,22 @@ static void test_db_query_cached(void)
 	test_db_close(db);
 }
 
+/* Server errors with DETAIL and HINT lines come back as one line. */
+static void test_db_error_one_line(void)
+{
+	struct db *db;
+
+	CU_ASSERT_EQUAL_FATAL(test_db_open(&db), 0);
+	db_set_quiet(db, true);
+	CU_ASSERT_EQUAL(db_exec(db, "CREATE TEMP TABLE u (k int PRIMARY KEY);"
+				"INSERT INTO u VALUES (1)"), 0);
+	CU_ASSERT_EQUAL(db_exec(db, "INSERT INTO u VALUES (1)"), -1);
+	CU_ASSERT_STRING_EQUAL(db_last_sqlstate(db), "23505");
+	CU_ASSERT_PTR_NULL(strchr(db_last_error(db), '\n'));
+	CU_ASSERT_PTR_NOT_NULL(strstr(db_last_error(db), "; DETAIL:"));
+	test_db_close(db);
+}
+
 static void reg(void)
 {
 	CU_pSuite s = CU_add_suite("core", NULL, NULL);
@@ -318,6 +334,7 @@ static void reg(void)
 	TEST_ADD(s, test_db_copy);
 	TEST_ADD(s, test_db_array);
 	TEST_ADD(s, test_db_query_cached);
+	TEST_ADD(s, test_db_error_one_line);
 }
 
 int main(void)
