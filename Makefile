@@ -8,7 +8,7 @@ MANDIR  = $(PREFIX)/share/man/man1
 BUILD   ?= build
 
 CC      ?= cc
-PKGS    = libcurl yajl libpq libmicrohttpd
+PKGS    = libcurl yajl libpq libmicrohttpd libargon2
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv
 CUNIT_LIBS := $(shell pkg-config --libs cunit 2>/dev/null || echo -lcunit)
@@ -31,8 +31,8 @@ endif
 
 VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1)
 
-LIB_SRC  = $(wildcard core/*.c orange/*.c importer/*.c campaign/*.c receiver/*.c reporter/*.c)
-LIB_OBJ  = $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC)) $(BUILD)/sql/migrations.o
+LIB_SRC  = $(wildcard core/*.c orange/*.c importer/*.c campaign/*.c receiver/*.c reporter/*.c console/*.c)
+LIB_OBJ  = $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC)) $(BUILD)/sql/migrations.o $(BUILD)/console/assets-data.o
 CLI_SRC  = griot.c $(wildcard builtin/*.c)
 CLI_OBJ  = $(patsubst %.c,$(BUILD)/%.o,$(CLI_SRC))
 SIM_SRC  = $(wildcard tests/sim/*.c)
@@ -45,6 +45,7 @@ TOOL_SRC = $(wildcard tests/tools/*.c) $(wildcard bench/*.c)
 TOOL_CC  = $(wildcard tests/tools/*.cc)
 TOOL_BIN = $(patsubst %.c,$(BUILD)/%,$(TOOL_SRC)) $(patsubst %.cc,$(BUILD)/%,$(TOOL_CC))
 SQL      = $(sort $(wildcard sql/*.sql))
+ASSETS   = $(sort $(wildcard console/assets/*))
 
 LIBGRIOT = $(BUILD)/libgriot.a
 GRIOT    = $(BUILD)/griot
@@ -66,6 +67,13 @@ $(BUILD)/sql/migrations.c: $(SQL) scripts/embed-sql
 	$(Q)sh scripts/embed-sql $(SQL) > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/sql/migrations.o: $(BUILD)/sql/migrations.c
+	$(QUIET_CC)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/console/assets-data.c: $(ASSETS) scripts/embed-assets
+	@mkdir -p $(dir $@)
+	$(Q)sh scripts/embed-assets $(ASSETS) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/console/assets-data.o: $(BUILD)/console/assets-data.c
 	$(QUIET_CC)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(LIBGRIOT): $(LIB_OBJ)

@@ -40,6 +40,8 @@ int cmd_receive(int argc, char **argv, struct griot_ctx *ctx);
 int cmd_dr(int argc, char **argv, struct griot_ctx *ctx);
 int cmd_orange(int argc, char **argv, struct griot_ctx *ctx);
 int cmd_report(int argc, char **argv, struct griot_ctx *ctx);
+int cmd_user(int argc, char **argv, struct griot_ctx *ctx);
+int cmd_console(int argc, char **argv, struct griot_ctx *ctx);
 
 /* The one table of subcommands (griot.c). */
 extern const struct cmd_struct commands[];

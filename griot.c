@@ -21,6 +21,8 @@ const struct cmd_struct commands[] = {
 	{ "dr",       cmd_dr,       NEED_NOTHING, "subscribe, show or unsubscribe delivery receipts" },
 	{ "orange",   cmd_orange,   NEED_NOTHING, "Orange account: token, balance, usage, purchases" },
 	{ "report",   cmd_report,   NEED_DB,      "delivery and cost reports (text, CSV, HTML, JSON)" },
+	{ "user",     cmd_user,     NEED_NOTHING, "add, list, disable console users" },
+	{ "console",  cmd_console,  NEED_DB,      "serve the web console" },
 	{ NULL, NULL, 0, NULL }
 };
 

@@ -10,6 +10,16 @@ static enum log_level level = LOG_INFO;
 static const char *ident = "griot";
 static int tty = -1;
 static bool progress_shown;
+static _Thread_local char *capture;
+static _Thread_local size_t capture_size;
+
+void log_capture(char *buf, size_t size)
+{
+	capture = buf;
+	capture_size = size;
+	if (buf && size)
+		*buf = '\0';
+}
 
 void log_set_level(enum log_level lvl) { level = lvl; }
 enum log_level log_get_level(void) { return level; }
@@ -26,6 +36,12 @@ static void vlog(enum log_level lvl, const char *tag, const char *fmt, va_list a
 {
 	char msg[4096];
 
+	if (lvl == LOG_ERROR && capture && !*capture) {
+		va_list aq;
+		va_copy(aq, ap);
+		vsnprintf(capture, capture_size, fmt, aq);
+		va_end(aq);
+	}
 	if (lvl > level)
 		return;
 	vsnprintf(msg, sizeof(msg), fmt, ap);

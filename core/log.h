@@ -9,6 +9,7 @@
  */
 #include <stdbool.h>
 #include <stdarg.h>
+#include <stddef.h>
 
 enum log_level { LOG_QUIET = 0, LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
 
@@ -17,6 +18,11 @@ enum log_level log_get_level(void);
 /* Name prefix for lines ("griot", "orange-sim"). */
 void log_set_ident(const char *ident);
 bool log_stderr_is_tty(void);
+/*
+ * Keep the first error() of this thread in buf (e.g. to show it to a
+ * person in the web console) besides logging it; NULL stops.
+ */
+void log_capture(char *buf, size_t size);
 
 int error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -895,6 +895,12 @@ int import_run(struct db *db, const struct import_opts *o, struct import_summary
 		goto out;
 	if (m.rej && sync_rejects(&m) < 0)
 		goto out;
+	/* Cancelled after the last row (input cut short at a row boundary). */
+	if (o->cancel && *o->cancel) {
+		s->exit_code = EX_TEMPFAIL;
+		error("interrupted before the commit");
+		goto out;
+	}
 	if (o->dry_run) {
 		db_exec(db, "ROLLBACK");
 	} else if (db_commit(db) < 0) {
