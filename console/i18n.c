@@ -7,6 +7,7 @@
 #include "campaign/window.h"
 #include "core/strbuf.h"
 #include "core/util.h"
+#include "reporter/internal.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -192,12 +193,6 @@ void i18n_time(struct strbuf *sb, enum console_lang l, double t, const char *tz)
 
 void i18n_duration(struct strbuf *sb, enum console_lang l, double seconds)
 {
-	long s = lround(seconds);
-
-	if (s < 60)
-		strbuf_addf(sb, "%ld s", s);
-	else if (s < 3600)
-		strbuf_addf(sb, "%ld min %02ld s", s / 60, s % 60);
-	else
-		strbuf_addf(sb, "%ld h %02ld min", s / 3600, (s % 3600) / 60);
+	/* "1 h 05 min", "3 min 20 s": the same in both languages, as in reports */
+	report_fmt_secs(sb, seconds);
 }

@@ -92,8 +92,8 @@ static page_result queue(struct creq *q, unsigned code, struct MHD_Response *res
 	return ret;
 }
 
-page_result respond(struct creq *q, unsigned code, const char *type, struct strbuf *body,
-		    const char *csp)
+/* A response owning body's buffer, with its content type. */
+static struct MHD_Response *from_strbuf(struct strbuf *body, const char *type)
 {
 	size_t len;
 	char *buf = strbuf_detach(body, &len);
@@ -102,10 +102,16 @@ page_result respond(struct creq *q, unsigned code, const char *type, struct strb
 
 	if (!resp) {
 		free(buf);
-		return MHD_NO;
+		return NULL;
 	}
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-	return queue(q, code, resp, csp);
+	return resp;
+}
+
+page_result respond(struct creq *q, unsigned code, const char *type, struct strbuf *body,
+		    const char *csp)
+{
+	return queue(q, code, from_strbuf(body, type), csp);
 }
 
 static void disposition(struct MHD_Response *resp, const char *filename)
@@ -121,17 +127,10 @@ static void disposition(struct MHD_Response *resp, const char *filename)
 page_result respond_download(struct creq *q, const char *type, const char *filename,
 			     struct strbuf *body)
 {
-	size_t len;
-	char *buf = strbuf_detach(body, &len);
-	struct MHD_Response *resp =
-		MHD_create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_FREE);
+	struct MHD_Response *resp = from_strbuf(body, type);
 
-	if (!resp) {
-		free(buf);
-		return MHD_NO;
-	}
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-	disposition(resp, filename);
+	if (resp)
+		disposition(resp, filename);
 	return queue(q, MHD_HTTP_OK, resp, NULL);
 }
 
