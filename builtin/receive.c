@@ -101,7 +101,7 @@ int cmd_receive(int argc, char **argv, struct griot_ctx *ctx)
 		case 'C': o.tls_cert = optarg; break;
 		case 'K': o.tls_key = optarg; break;
 		case 'b':
-			if (parse_uint_opt("max-body", optarg, 256, 16L << 20, &body) < 0)
+			if (parse_uint_opt("max-body", optarg, 256, RECEIVER_MAX_BODY_LIMIT, &body) < 0)
 				goto usage;
 			o.max_body = body;
 			break;

@@ -3,10 +3,13 @@
 #include "core/strbuf.h"
 #include "core/util.h"
 
+#include <errno.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <yajl/yajl_gen.h>
+#include <yajl/yajl_parse.h>
 #include <yajl/yajl_tree.h>
 
 struct json_gen {
@@ -114,70 +117,215 @@ int json_gen_finish(struct json_gen *g, FILE *out)
 }
 
 /*
- * yajl's tree parser has no depth limit of its own; a linear pre-scan
- * outside strings bounds it before any allocation happens.
+ * The tree parser: yajl's event parser (strict: no comments, no trailing
+ * garbage, UTF-8 checked) feeding a builder that keeps the open
+ * containers on a stack no deeper than max_depth.  The depth is checked
+ * when a container opens, by the parser itself, so no text can hide
+ * nesting from it and no tree deeper than the limit is ever built
+ * (yajl's own tree parser allows comments and has no limit at all).
  */
-static int depth_ok(const char *t, size_t len, int max)
+struct builder {
+	yajl_val *stack;        /* open containers, innermost last */
+	char **keys;            /* per object on the stack: its pending key */
+	size_t *cap;            /* per container on the stack: room for members */
+	int depth, max_depth;
+	yajl_val root;
+	bool too_deep;
+};
+
+static yajl_val node_new(yajl_type type)
 {
-	int depth = 0;
-	bool in_str = false;
+	yajl_val v = xcalloc(1, sizeof(*v));
+
+	v->type = type;
+	return v;
+}
+
+static void node_free(yajl_val v)
+{
 	size_t i;
 
-	for (i = 0; i < len; i++) {
-		char c = t[i];
-		if (in_str) {
-			if (c == '\\')
-				i++;
-			else if (c == '"')
-				in_str = false;
-			continue;
+	if (!v)
+		return;
+	if (YAJL_IS_STRING(v)) {
+		free(v->u.string);
+	} else if (YAJL_IS_NUMBER(v)) {
+		free(v->u.number.r);
+	} else if (YAJL_IS_OBJECT(v)) {
+		for (i = 0; i < v->u.object.len; i++) {
+			free((char *)v->u.object.keys[i]);
+			node_free(v->u.object.values[i]);
 		}
-		if (c == '"')
-			in_str = true;
-		else if (c == '{' || c == '[') {
-			if (++depth > max)
-				return 0;
-		} else if (c == '}' || c == ']')
-			depth--;
+		free(v->u.object.keys);
+		free(v->u.object.values);
+	} else if (YAJL_IS_ARRAY(v)) {
+		for (i = 0; i < v->u.array.len; i++)
+			node_free(v->u.array.values[i]);
+		free(v->u.array.values);
+	}
+	free(v);
+}
+
+/* Attach v to the innermost open container (or make it the root). */
+static int add_value(struct builder *b, yajl_val v)
+{
+	yajl_val top;
+	size_t n, *cap;
+
+	if (!b->depth) {
+		b->root = v;
+		return 1;
+	}
+	top = b->stack[b->depth - 1];
+	cap = &b->cap[b->depth - 1];
+	if (YAJL_IS_OBJECT(top)) {
+		n = top->u.object.len;
+		if (n == *cap) {
+			*cap = *cap ? 2 * *cap : 4;
+			top->u.object.keys = xrealloc(top->u.object.keys, *cap * sizeof(char *));
+			top->u.object.values = xrealloc(top->u.object.values, *cap * sizeof(yajl_val));
+		}
+		top->u.object.keys[n] = b->keys[b->depth - 1];
+		top->u.object.values[n] = v;
+		top->u.object.len = n + 1;
+		b->keys[b->depth - 1] = NULL;
+	} else {
+		n = top->u.array.len;
+		if (n == *cap) {
+			*cap = *cap ? 2 * *cap : 4;
+			top->u.array.values = xrealloc(top->u.array.values, *cap * sizeof(yajl_val));
+		}
+		top->u.array.values[n] = v;
+		top->u.array.len = n + 1;
 	}
 	return 1;
 }
 
+static int on_open(struct builder *b, yajl_type type)
+{
+	yajl_val v;
+
+	if (b->depth >= b->max_depth) {
+		b->too_deep = true;
+		return 0; /* cancels the parse */
+	}
+	v = node_new(type);
+	add_value(b, v);
+	b->stack[b->depth] = v;
+	b->keys[b->depth] = NULL;
+	b->cap[b->depth] = 0;
+	b->depth++;
+	return 1;
+}
+
+static int on_close(struct builder *b)
+{
+	b->depth--;
+	return 1;
+}
+
+static int cb_null(void *ctx) { return add_value(ctx, node_new(yajl_t_null)); }
+static int cb_boolean(void *ctx, int t) { return add_value(ctx, node_new(t ? yajl_t_true : yajl_t_false)); }
+static int cb_start_map(void *ctx) { return on_open(ctx, yajl_t_object); }
+static int cb_start_array(void *ctx) { return on_open(ctx, yajl_t_array); }
+static int cb_end(void *ctx) { return on_close(ctx); }
+
+static int cb_string(void *ctx, const unsigned char *s, size_t len)
+{
+	yajl_val v = node_new(yajl_t_string);
+
+	v->u.string = xstrndup((const char *)s, len);
+	return add_value(ctx, v);
+}
+
+static int cb_map_key(void *ctx, const unsigned char *s, size_t len)
+{
+	struct builder *b = ctx;
+
+	free(b->keys[b->depth - 1]);
+	b->keys[b->depth - 1] = xstrndup((const char *)s, len);
+	return 1;
+}
+
+/* Numbers as yajl's tree keeps them: the text, and the integer and/or
+ * double value when representable. */
+static int cb_number(void *ctx, const char *s, size_t len)
+{
+	yajl_val v = node_new(yajl_t_number);
+	char *end;
+
+	v->u.number.r = xstrndup(s, len);
+	errno = 0;
+	v->u.number.i = strtoll(v->u.number.r, &end, 10);
+	if (!errno && !*end)
+		v->u.number.flags |= YAJL_NUMBER_INT_VALID;
+	errno = 0;
+	v->u.number.d = strtod(v->u.number.r, &end);
+	if (!errno && !*end)
+		v->u.number.flags |= YAJL_NUMBER_DOUBLE_VALID;
+	return add_value(ctx, v);
+}
+
+static const yajl_callbacks build_callbacks = {
+	cb_null, cb_boolean, NULL, NULL, cb_number, cb_string,
+	cb_start_map, cb_map_key, cb_end, cb_start_array, cb_end,
+};
+
 json_value *json_parse(const char *text, size_t len, int max_depth,
 		       char *err, size_t errlen)
 {
-	char ebuf[256] = "";
-	char *copy;
-	yajl_val v;
+	struct builder b;
+	yajl_handle h = NULL;
+	yajl_status st;
+	json_value *ret = NULL;
+	int i;
 
-	if (max_depth <= 0)
-		max_depth = 64;
-	if (!depth_ok(text, len, max_depth)) {
-		if (errlen)
-			snprintf(err, errlen, "nesting deeper than %d", max_depth);
-		return NULL;
-	}
+	memset(&b, 0, sizeof(b));
+	b.max_depth = max_depth > 0 ? max_depth : JSON_DEFAULT_DEPTH;
 	if (memchr(text, '\0', len)) {
 		if (errlen)
 			snprintf(err, errlen, "NUL byte in JSON");
 		return NULL;
 	}
-	copy = xstrndup(text, len); /* yajl_tree_parse wants a C string */
-	v = yajl_tree_parse(copy, ebuf, sizeof(ebuf));
-	free(copy);
-	if (!v && errlen) {
-		char *nl = strchr(ebuf, '\n');
-		if (nl)
-			*nl = '\0';
-		snprintf(err, errlen, "invalid JSON: %s", *ebuf ? ebuf : "parse error");
+	b.stack = xcalloc((size_t)b.max_depth, sizeof(*b.stack));
+	b.keys = xcalloc((size_t)b.max_depth, sizeof(*b.keys));
+	b.cap = xcalloc((size_t)b.max_depth, sizeof(*b.cap));
+	h = yajl_alloc(&build_callbacks, NULL, &b);
+	if (!h)
+		die_oom();
+	/* yajl's defaults are strict: no comments, UTF-8 validated, one
+	 * value and nothing after it */
+	st = yajl_parse(h, (const unsigned char *)text, len);
+	if (st == yajl_status_ok)
+		st = yajl_complete_parse(h);
+	if (st == yajl_status_ok && b.root) {
+		ret = b.root;
+		b.root = NULL;
+	} else if (errlen) {
+		if (b.too_deep) {
+			snprintf(err, errlen, "nesting deeper than %d", b.max_depth);
+		} else {
+			unsigned char *m = yajl_get_error(h, 0, (const unsigned char *)text, len);
+			char *nl = strchr((char *)m, '\n');
+			if (nl)
+				*nl = '\0';
+			snprintf(err, errlen, "invalid JSON: %s", *m ? (char *)m : "parse error");
+			yajl_free_error(h, m);
+		}
 	}
-	return v;
+	yajl_free(h);
+	node_free(b.root); /* the partial tree of a failed parse */
+	for (i = 0; i < b.max_depth; i++)
+		free(b.keys[i]);
+	free(b.keys);
+	free(b.cap);
+	free(b.stack);
+	return ret;
 }
 
 void json_free(json_value *v)
 {
-	if (v)
-		yajl_tree_free(v);
+	node_free(v);
 }
 
 json_value *json_get(const json_value *v, const char *key)

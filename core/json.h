@@ -41,9 +41,14 @@ int json_gen_finish(struct json_gen *g, FILE *out);
 /* ---- parsing ---- */
 typedef struct yajl_val_s json_value; /* opaque */
 
+#define JSON_DEFAULT_DEPTH 64
+
 /*
- * Parse text[0..len) into a tree.  max_depth bounds nesting (0 = 64).
- * Returns NULL with a short reason in err on invalid JSON.
+ * Parse text[0..len) strictly (RFC 8259: no comments, valid UTF-8, one
+ * value, nothing after it) into a tree.  max_depth bounds nesting (0 =
+ * JSON_DEFAULT_DEPTH), checked by the parser as each container opens, so
+ * any length of text is safe.  Returns NULL with a short reason in err
+ * on invalid JSON.
  */
 json_value *json_parse(const char *text, size_t len, int max_depth,
 		       char *err, size_t errlen);

@@ -14,6 +14,9 @@
  */
 #include <stddef.h>
 
+/* The largest --max-body allowed (the fuzz target's FUZZ_MAX_LEN). */
+#define RECEIVER_MAX_BODY_LIMIT (16L << 20)
+
 struct receiver_opts {
 	const char *listen;          /* "ADDR:PORT", "[V6]:PORT"; port 0 = any */
 	const char *secret;          /* the path secret */

@@ -95,3 +95,25 @@ total=$(awk '/^griot_dr_rejected_total|^griot_dr_http_errors_total/ { n += $2 } 
 [ "$total" -ge 900 ] || fail "the flood was not counted in /metrics: $(grep -v '^#' "$T_TMP/metrics")"
 ok "a flood of 1,050 malformed requests: $lines log lines, printable, bounded; counted in /metrics"
 kill "$RECV_PID"; wait "$RECV_PID"
+
+# ---- strict JSON at the largest allowed body: no comments, depth bounded ----
+start_receiver --allow 127.0.0.1/32 --max-body 16777216
+gen() { python3 -c "import sys; sys.stdout.write(sys.argv[1] + '[' * int(sys.argv[2]) + ']' * int(sys.argv[2]) + sys.argv[3])" "$@"; }
+# 200 levels hidden from a pre-scan behind /*"*/ used to be stored as raw that is not JSON
+gen '{"deliveryInfoNotification":{"callbackData":"rid-41","deliveryInfo":{"address":"tel:+22370000041","deliveryStatus":"DeliveredToTerminal"}},"x":/*"*/' 200 '}' >"$T_TMP/comment.json"
+expect 400 "@$T_TMP/comment.json"
+gen '{"deliveryInfoNotification":{"callbackData":"rid-42","deliveryInfo":{"address":"tel:+22370000042","deliveryStatus":"DeliveredToTerminal"}}} // c' 0 '' >"$T_TMP/comment2.json"
+expect 400 "@$T_TMP/comment2.json"
+# 300,000 levels (it crashed the receiver), then a whole 16 MiB body of them
+gen '{"x":/*"*/' 300000 '}' >"$T_TMP/deep.json"
+expect 400 "@$T_TMP/deep.json"
+gen '' 8388608 '' >"$T_TMP/deepest.json"
+[ "$(wc -c <"$T_TMP/deepest.json")" = 16777216 ] || fail "test body not 16 MiB"
+expect 400 "@$T_TMP/deepest.json"
+kill -0 "$RECV_PID" || fail "the receiver died"
+expect 200 "$(dr rid-43 tel:+22370000043 DeliveredToTerminal)"
+[ "$(sql "SELECT count(*) FROM delivery_receipts WHERE resource_id IN ('rid-41','rid-42')")" = 0 ] ||
+	fail "JSON with comments was stored"
+[ "$(sql "SELECT count(*) FROM delivery_receipts WHERE raw::jsonb IS NULL")" = 0 ] || fail "raw that is not JSON"
+ok "comments and nesting (300,000 levels, a 16 MiB body) refused 400, the receiver alive"
+kill "$RECV_PID"; wait "$RECV_PID"

@@ -167,6 +167,54 @@ static void test_json_rejects(void)
 	json_free(v);
 }
 
+/* Strict JSON: no comments (they hid nesting from a pre-scan), depth
+ * bounded by the parser at any length, exactly at the limit. */
+static void test_json_strict(void)
+{
+	static const char *const bad[] = {
+		"{\"a\":1 /* c */}", "// c\n{}", "{\"a\":/*\"*/[[]]}", "{} x", "[1,]", "{'a':1}",
+		"[\"\xff\"]", "NaN",
+	};
+	char err[128];
+	size_t n = 300000, i;
+	char *deep = xmalloc(2 * n + 1);
+	json_value *v;
+	long long x;
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		v = json_parse(bad[i], strlen(bad[i]), 0, err, sizeof(err));
+		CU_ASSERT_PTR_NULL(v);
+		json_free(v);
+	}
+	/* 300,000 levels, also hidden behind a comment: refused, no crash */
+	memset(deep, '[', n);
+	memset(deep + n, ']', n);
+	deep[2 * n] = '\0';
+	CU_ASSERT_PTR_NULL(json_parse(deep, 2 * n, 0, err, sizeof(err)));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "nesting deeper than 64"));
+	memcpy(deep, "[/*\"*/", 6);
+	CU_ASSERT_PTR_NULL(json_parse(deep, 2 * n, 0, err, sizeof(err)));
+	/* exactly at the limit is fine, one more is not */
+	memset(deep, '[', 32);
+	memset(deep + 32, ']', 32);
+	CU_ASSERT_PTR_NOT_NULL(v = json_parse(deep, 64, 32, err, sizeof(err)));
+	json_free(v);
+	memset(deep, '[', 33);
+	memset(deep + 33, ']', 33);
+	CU_ASSERT_PTR_NULL(json_parse(deep, 66, 32, err, sizeof(err)));
+	free(deep);
+	/* numbers as before: integers when they fit, doubles otherwise */
+	v = json_parse("{\"i\":42,\"big\":123456789012345678901,\"d\":1.5,\"o\":{\"k\":[true,null]}}",
+		       66, 0, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+	CU_ASSERT_EQUAL(json_as_int(json_get(v, "i"), false, &x), 0);
+	CU_ASSERT_EQUAL(x, 42);
+	CU_ASSERT(!json_is_integer(json_get(v, "big")) && json_is_number(json_get(v, "big")));
+	CU_ASSERT(json_is_true(json_array_at(json_path(v, "o", "k", NULL), 0)));
+	CU_ASSERT(json_is_null(json_array_at(json_path(v, "o", "k", NULL), 1)));
+	json_free(v);
+}
+
 static void test_config_credentials(void)
 {
 	struct griot_config cfg;
@@ -325,6 +373,7 @@ static void reg(void)
 	TEST_ADD(s, test_strbuf);
 	TEST_ADD(s, test_json_roundtrip);
 	TEST_ADD(s, test_json_rejects);
+	TEST_ADD(s, test_json_strict);
 	TEST_ADD(s, test_afile);
 	TEST_ADD(s, test_utf8);
 	TEST_ADD(s, test_json_gen_invalid_utf8);
