@@ -119,6 +119,12 @@ bench: deps
 fuzz: deps
 	$(Q)BUILD=$(BUILD) scripts/fuzz
 
+# The reliability run (docs/soak.md): SOAK_MESSAGES, SOAK_RATE, SOAK_SEED, SOAK_TIME_LIMIT.
+.PHONY: soak
+soak: deps
+	$(Q)$(MAKE) --no-print-directory tests-build
+	$(Q)BUILD=$(BUILD) scripts/soak
+
 pg-start:
 	$(Q)scripts/pg start
 pg-stop:
