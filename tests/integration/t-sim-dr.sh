@@ -172,3 +172,41 @@ eq "$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).read().spl
 	tel:+22370000003 "receipt body over TLS"
 sim_stop
 ok "receipts POSTed to an https receiver verified with --dr-cacert"
+
+# ---- --dr-threads: receipts POSTed side by side ----
+# The receiver answers only once 4 requests are open at the same time (a
+# barrier, bounded at 20 s); one thread could never get there.
+cat >"$T_TMP/barrier.py" <<'PY'
+import http.server, sys, threading
+barrier = threading.Barrier(4, timeout=20)
+out = open(sys.argv[1], "a")
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def do_POST(self):
+        self.rfile.read(int(self.headers["Content-Length"]))
+        try:
+            barrier.wait()
+            code = 200
+        except threading.BrokenBarrierError:
+            code = 503
+        out.write("%d\n" % code); out.flush()
+        self.send_response(code); self.send_header("Content-Length", "0"); self.end_headers()
+    def log_message(self, *a): pass
+s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+print("ready %d" % s.server_address[1], flush=True)
+s.serve_forever()
+PY
+mkfifo "$T_TMP/barrier.fifo"
+python3 "$T_TMP/barrier.py" "$T_TMP/barrier.out" >"$T_TMP/barrier.fifo" &
+T_PIDS="$T_PIDS $!"
+read -r _l <"$T_TMP/barrier.fifo" || fail "barrier receiver did not start"
+sim_start threads --credits MLI:10 --dr-delay 0 --dr-threads 4 --dr-max-tries 1 \
+	--dr-url "http://127.0.0.1:${_l#ready }/dr" --allow-http-notify
+TOK=$(token)
+for i in 1 2 3 4; do
+	eq "$(send "$TOK" tel:+2237000001$i "side by side $i")" 201 "send $i"
+done
+wait_for "4 receipts delivered at once" ndr_ge 4
+eq "$(sort -u "$T_TMP/barrier.out")" 200 "every receipt answered after the barrier"
+sim_stop
+ok "--dr-threads 4: four receipts in flight at once"

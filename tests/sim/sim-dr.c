@@ -1,8 +1,8 @@
 /*
  * orange-sim delivery receipts: each accepted message gets a plan (final
  * status from --dr-mix, maybe an intermediate MessageWaiting, maybe a
- * duplicate), queued by due time in a min-heap and POSTed by one thread
- * over a keep-alive libcurl handle.  Only a 200 counts as delivered;
+ * duplicate), queued by due time in a min-heap and POSTed by --dr-threads
+ * threads (default one), each over its own keep-alive libcurl handle.  Only a 200 counts as delivered;
  * anything else is retried with backoff up to --dr-max-tries.
  */
 #include "tests/sim/sim.h"
@@ -29,7 +29,8 @@ struct dr_item {
 static struct {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	pthread_t thread;
+	pthread_t threads[SIM_DR_MAX_THREADS];
+	int nthreads;
 	bool running, stop;
 	struct dr_item *heap;
 	size_t n, alloc;
@@ -356,21 +357,30 @@ int sim_dr_start(void)
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&dq.cond, &ca);
 	pthread_condattr_destroy(&ca);
-	if (pthread_create(&dq.thread, NULL, dr_thread, NULL))
-		return error("cannot start the DR thread");
+	for (dq.nthreads = 0; dq.nthreads < sim.o.dr_threads; dq.nthreads++) {
+		if (pthread_create(&dq.threads[dq.nthreads], NULL, dr_thread, NULL)) {
+			dq.running = dq.nthreads > 0;
+			sim_dr_stop();
+			return error("cannot start the DR threads");
+		}
+	}
 	dq.running = true;
 	return 0;
 }
 
 void sim_dr_stop(void)
 {
+	int i;
+
 	if (!dq.running)
 		return;
 	pthread_mutex_lock(&dq.lock);
 	dq.stop = true;
-	pthread_cond_signal(&dq.cond);
+	pthread_cond_broadcast(&dq.cond);
 	pthread_mutex_unlock(&dq.lock);
-	pthread_join(dq.thread, NULL);
+	for (i = 0; i < dq.nthreads; i++)
+		pthread_join(dq.threads[i], NULL);
+	dq.nthreads = 0;
 	dq.running = false;
 	if (dq.n || dq.nheld)
 		info("%zu delivery receipts still pending at exit", dq.n + (size_t)dq.nheld);

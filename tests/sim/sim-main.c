@@ -51,6 +51,7 @@ static const char usage_text[] =
 "  --dr-waiting P          probability of a MessageWaiting before the final one\n"
 "  --dr-retry-base MS      first retry delay after a non-200 (default 250, doubling)\n"
 "  --dr-max-tries N        tries per receipt before giving up (default 10)\n"
+"  --dr-threads N          receipts delivered side by side, one connection each (default 1)\n"
 "  --allow-http-notify     accept http:// notifyURL (Orange requires https)\n"
 "  --dr-cacert FILE        CA certificates for https receivers (e.g. self-signed)\n"
 "  --dr-insecure           do not verify https receivers' certificates\n"
@@ -71,7 +72,7 @@ enum {
 	OPT_LISTEN = 256, OPT_AUTH, OPT_LEDGER, OPT_BASE, OPT_RATE, OPT_TTL, OPT_EXPNUM,
 	OPT_CREDITS, OPT_SEED, OPT_NAMES, OPT_APPID, OPT_PARTNER, OPT_SHAPE, OPT_ECHO,
 	OPT_DRURL, OPT_DRDELAY, OPT_DRMIX, OPT_DRDUP, OPT_DRREORDER, OPT_DRWAIT,
-	OPT_DRRETRY, OPT_DRTRIES, OPT_HTTPNOTIFY, OPT_F5XX, OPT_FDROP, OPT_FLAT, OPT_F429,
+	OPT_DRRETRY, OPT_DRTRIES, OPT_DRTHREADS, OPT_HTTPNOTIFY, OPT_F5XX, OPT_FDROP, OPT_FLAT, OPT_F429,
 	OPT_FBURST, OPT_SEEDRAND, OPT_THREADS, OPT_DRCA, OPT_DRINSECURE, OPT_FREVOKE,
 };
 
@@ -98,6 +99,7 @@ static const struct option longopts[] = {
 	{ "dr-waiting", required_argument, NULL, OPT_DRWAIT },
 	{ "dr-retry-base", required_argument, NULL, OPT_DRRETRY },
 	{ "dr-max-tries", required_argument, NULL, OPT_DRTRIES },
+	{ "dr-threads", required_argument, NULL, OPT_DRTHREADS },
 	{ "allow-http-notify", no_argument, NULL, OPT_HTTPNOTIFY },
 	{ "dr-cacert", required_argument, NULL, OPT_DRCA },
 	{ "dr-insecure", no_argument, NULL, OPT_DRINSECURE },
@@ -200,6 +202,7 @@ int main(int argc, char **argv)
 	sim.o.dr_delay_ms = 100;
 	sim.o.dr_weights[DR_DELIVERED_TO_TERMINAL] = 100;
 	sim.o.dr_retry_base_ms = 250;
+	sim.o.dr_threads = 1;
 	sim.o.dr_max_tries = 10;
 	sim.o.threads = 4;
 
@@ -241,6 +244,7 @@ int main(int argc, char **argv)
 		case OPT_DRWAIT: r = opt_prob("dr-waiting", optarg, &sim.o.dr_waiting); break;
 		case OPT_DRRETRY: r = opt_int("dr-retry-base", optarg, 1, 600000, &sim.o.dr_retry_base_ms); break;
 		case OPT_DRTRIES: r = opt_int("dr-max-tries", optarg, 1, 1000, &sim.o.dr_max_tries); break;
+		case OPT_DRTHREADS: r = opt_int("dr-threads", optarg, 1, SIM_DR_MAX_THREADS, &sim.o.dr_threads); break;
 		case OPT_HTTPNOTIFY: sim.o.allow_http_notify = true; break;
 		case OPT_DRCA: sim.o.dr_cacert = optarg; break;
 		case OPT_DRINSECURE: sim.o.dr_insecure = true; break;

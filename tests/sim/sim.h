@@ -18,6 +18,7 @@ struct strbuf;
 #define SIM_NCOUNTRIES 12
 #define SIM_ADDR_MAX 24          /* "tel:+" and at most 15 digits */
 #define SIM_ID_LEN 37            /* UUID text and NUL */
+#define SIM_DR_MAX_THREADS 64    /* --dr-threads bound */
 
 enum sim_dr_status {
 	DR_DELIVERED_TO_TERMINAL = 0,
@@ -104,6 +105,7 @@ struct sim_opts {
 	bool allow_http_notify;
 	int dr_retry_base_ms;
 	int dr_max_tries;
+	int dr_threads;           /* receipts delivered side by side (connections) */
 	const char *dr_cacert;    /* CA file for https receivers */
 	bool dr_insecure;         /* do not verify receivers' certificates */
 	/* faults */
