@@ -16,7 +16,7 @@
 static const char campaign_usage[] =
 	"usage: griot campaign create NAME --sender tel:+2230000 (--message TEXT | --message-file F)\n"
 	"                             [--sender-name N] [--start TIME] [--window 08:00-20:00]\n"
-	"                             [--tz Africa/Bamako] [--json]\n"
+	"                             [--tz Africa/Bamako] [--window-tz ZONE] [--json]\n"
 	"       griot campaign show NAME [--json]\n"
 	"       griot campaign list [--json]\n"
 	"       griot campaign schedule NAME [--start TIME] [--allow-partial] [--json]\n"
@@ -29,7 +29,9 @@ static const char campaign_usage[] =
 	"recipient, {{phone}} by the number; a missing or empty column is an error\n"
 	"listed by 'show' and refused by 'schedule'.  TIME is 'now', an ISO time\n"
 	"(2026-11-25T08:00:00Z) or a local time ('2026-11-25 08:00') in --tz.\n"
-	"The window is the daily sending period in the recipients' local time.\n"
+	"The window is the daily sending period in each recipient's local time\n"
+	"(the zone of the number's country: Africa/Bamako for +223, Africa/Cairo\n"
+	"for +20, ...); --window-tz ZONE judges it in ZONE for everyone instead.\n"
 	"'show' previews the messages (GSM-7 or UCS-2, units per country against\n"
 	"the Orange contracts, estimated finish at the rate limit); 'schedule'\n"
 	"refuses when a country's credit is short unless --allow-partial.\n"
@@ -82,6 +84,7 @@ static int cmd_create(int argc, char **argv, struct griot_ctx *ctx)
 		{ "start", required_argument, NULL, 't' },
 		{ "window", required_argument, NULL, 'w' },
 		{ "tz", required_argument, NULL, 'z' },
+		{ "window-tz", required_argument, NULL, 'Z' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -104,6 +107,7 @@ static int cmd_create(int argc, char **argv, struct griot_ctx *ctx)
 		case 't': spec.start = optarg; break;
 		case 'w': spec.window = optarg; break;
 		case 'z': spec.tz = optarg; break;
+		case 'Z': spec.window_tz = optarg; break;
 		case 'j': json = true; break;
 		case 'h': fputs(campaign_usage, stdout); return 0;
 		default: return usage_err();

@@ -24,9 +24,45 @@
 	" coalesce(extract(epoch from window_end)::int / 60, -1)," \
 	" tz, paused_reason, extract(epoch from created_at)," \
 	" coalesce(extract(epoch from started_at), 0)," \
-	" coalesce(extract(epoch from finished_at), 0) FROM campaigns "
+	" coalesce(extract(epoch from finished_at), 0), coalesce(window_tz, '')" \
+	" FROM campaigns "
 
 static char *dup_or_null(const char *s) { return s ? xstrdup(s) : NULL; }
+
+/* "{1,2,3}" for ids[0..n) into sb. */
+static void id_array(struct strbuf *sb, const long long *ids, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		char num[32];
+		snprintf(num, sizeof(num), "%lld", ids[i]);
+		db_array_add(sb, num);
+	}
+	db_array_end(sb);
+}
+
+/* The zones c's window is judged in (sql/056 campaign_window_zones). */
+static int load_zones(struct db *db, struct campaign *c)
+{
+	struct db_result *r;
+	char idbuf[32];
+	const char *p[1] = { idbuf };
+	int n, i;
+
+	snprintf(idbuf, sizeof(idbuf), "%lld", c->id);
+	n = db_query(db, &r, "SELECT z FROM campaign_window_zones($1::bigint) z ORDER BY 1", 1, p);
+	if (n < 0)
+		return -1;
+	c->zones = xcalloc(n > 0 ? (size_t)n : 1, sizeof(*c->zones));
+	for (i = 0; i < n; i++)
+		strlcpy_(c->zones[i], db_result_get(r, i, 0), sizeof(*c->zones));
+	if (n == 0)
+		strlcpy_(c->zones[0], c->tz, sizeof(*c->zones));
+	c->nzones = n > 0 ? (size_t)n : 1;
+	db_result_free(r);
+	return 0;
+}
 
 static int load(struct db *db, const char *sql, const char *param, struct campaign *c)
 {
@@ -54,8 +90,9 @@ static int load(struct db *db, const char *sql, const char *param, struct campai
 	c->created_at = db_result_double(r, 0, 11);
 	c->started_at = db_result_double(r, 0, 12);
 	c->finished_at = db_result_double(r, 0, 13);
+	strlcpy_(c->window_tz, db_result_get(r, 0, 14), sizeof(c->window_tz));
 	db_result_free(r);
-	return 0;
+	return load_zones(db, c);
 }
 
 int campaign_load(struct db *db, const char *name, struct campaign *out)
@@ -78,6 +115,7 @@ void campaign_release(struct campaign *c)
 	free(c->sender_name);
 	free(c->template);
 	free(c->paused_reason);
+	free(c->zones);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -116,7 +154,7 @@ int campaign_create(struct db *db, const struct campaign_spec *spec, bool *creat
 {
 	char err[200], ws[24] = "", we[24] = "", startbuf[32] = "", idbuf[32];
 	const char *tz = spec->tz ? spec->tz : NULL;
-	const char *params[8];
+	const char *params[9];
 	struct db_result *r = NULL;
 	int wstart, wend, n;
 	size_t bad;
@@ -150,6 +188,9 @@ int campaign_create(struct db *db, const struct campaign_spec *spec, bool *creat
 	}
 	if (tz && !window_tz_valid(tz))
 		return error("unknown time zone '%s' (e.g. Africa/Bamako, Africa/Abidjan, UTC)", tz);
+	if (spec->window_tz && !window_tz_valid(spec->window_tz))
+		return error("unknown window time zone '%s' (e.g. Africa/Bamako, UTC)",
+			     spec->window_tz);
 	if (spec->start) {
 		if (campaign_parse_time(db, spec->start, tz ? tz : "UTC", &start) < 0)
 			return -1;
@@ -164,11 +205,12 @@ int campaign_create(struct db *db, const struct campaign_spec *spec, bool *creat
 	params[5] = *ws ? ws : NULL;
 	params[6] = *we ? we : NULL;
 	params[7] = tz;
+	params[8] = spec->window_tz;
 	n = db_query(db, &r,
 		     "INSERT INTO campaigns (name, sender_address, sender_name, template,"
-		     " start_at, window_start, window_end, tz)"
+		     " start_at, window_start, window_end, tz, window_tz)"
 		     " VALUES ($1, $2, $3, $4, to_timestamp($5::float8), $6::time, $7::time,"
-		     "         coalesce($8, 'UTC'))"
+		     "         coalesce($8, 'UTC'), $9)"
 		     " ON CONFLICT (name) DO UPDATE SET"
 		     "  sender_address = EXCLUDED.sender_address,"
 		     "  sender_name = coalesce(EXCLUDED.sender_name, campaigns.sender_name),"
@@ -177,9 +219,10 @@ int campaign_create(struct db *db, const struct campaign_spec *spec, bool *creat
 		     "  window_start = CASE WHEN $6 IS NULL THEN campaigns.window_start ELSE EXCLUDED.window_start END,"
 		     "  window_end = CASE WHEN $6 IS NULL THEN campaigns.window_end ELSE EXCLUDED.window_end END,"
 		     "  tz = CASE WHEN $8 IS NULL THEN campaigns.tz ELSE EXCLUDED.tz END,"
+		     "  window_tz = coalesce(EXCLUDED.window_tz, campaigns.window_tz),"
 		     "  updated_at = now()"
 		     " WHERE campaigns.status = 'draft'"
-		     " RETURNING id, (xmax = 0)", 8, params);
+		     " RETURNING id, (xmax = 0)", 9, params);
 	if (n < 0)
 		return -1;
 	if (n == 0) {
@@ -499,7 +542,8 @@ int campaign_preview(struct db *db, const struct campaign *c, struct orange_clie
 	if (remaining > 0 && strcmp(c->status, "done") && strcmp(c->status, "cancelled")) {
 		pv->est_start = c->start_at > now ? c->start_at : now;
 		pv->est_finish = window_finish(pv->est_start, (double)remaining / rate,
-					       c->window_start, c->window_end, c->tz);
+					       c->window_start, c->window_end,
+					       c->nzones ? c->zones[0] : c->tz);
 		if (pv->est_finish < 0)
 			pv->est_finish = 0;
 	}
@@ -539,16 +583,30 @@ static void iso_utc(double t, char *buf, size_t size)
 
 static void window_text(const struct campaign *c, char *buf, size_t size)
 {
-	if (c->window_start < 0)
+	struct strbuf sb = STRBUF_INIT;
+	size_t i;
+
+	if (c->window_start < 0) {
 		snprintf(buf, size, "any time");
-	else
-		snprintf(buf, size, "%02d:%02d-%02d:%02d %s", c->window_start / 60,
-			 c->window_start % 60, c->window_end / 60, c->window_end % 60, c->tz);
+		return;
+	}
+	strbuf_addf(&sb, "%02d:%02d-%02d:%02d ", c->window_start / 60, c->window_start % 60,
+		    c->window_end / 60, c->window_end % 60);
+	if (*c->window_tz) {
+		strbuf_addstr(&sb, c->window_tz);
+	} else {
+		strbuf_addstr(&sb, "recipients' local time (");
+		for (i = 0; i < c->nzones; i++)
+			strbuf_addf(&sb, "%s%s", i ? ", " : "", c->zones[i]);
+		strbuf_addstr(&sb, ")");
+	}
+	strlcpy_(buf, sb.buf, size);
+	strbuf_release(&sb);
 }
 
 void campaign_preview_print(const struct campaign *c, const struct campaign_preview *pv)
 {
-	char tbuf[64], wbuf[128];
+	char tbuf[64], wbuf[400];
 	size_t i;
 	int k;
 
@@ -644,6 +702,12 @@ void campaign_preview_json(struct json_gen *g, const struct campaign *c,
 		json_null(g);
 	}
 	json_kv_str(g, "tz", c->tz);
+	json_kv_str(g, "window_tz", *c->window_tz ? c->window_tz : NULL);
+	json_key(g, "window_zones");
+	json_array_open(g);
+	for (i = 0; i < c->nzones; i++)
+		json_str(g, c->zones[i]);
+	json_array_close(g);
 	json_kv_int(g, "total", pv->total);
 	json_key(g, "send");
 	json_map_open(g);
@@ -770,16 +834,10 @@ int campaign_pause_systemic(struct db *db, long long id, const char *reason,
 	struct strbuf ids = STRBUF_INIT;
 	char idbuf[32], got[8];
 	const char *p[3] = { idbuf, reason, NULL };
-	size_t i;
 	int n;
 
 	snprintf(idbuf, sizeof(idbuf), "%lld", id);
-	for (i = 0; i < nrequeue; i++) {
-		char num[32];
-		snprintf(num, sizeof(num), "%lld", requeue[i]);
-		db_array_add(&ids, num);
-	}
-	db_array_end(&ids);
+	id_array(&ids, requeue, nrequeue);
 	p[2] = ids.buf;
 	n = db_query_value(db, got, sizeof(got),
 			   "SELECT campaign_pause($1::bigint, $2, $3::bigint[])", 3, p);
@@ -851,9 +909,52 @@ int campaign_cancel(struct db *db, struct campaign *c)
 
 #define CAMPAIGN_CHANNEL "griot_campaign"
 
-int campaign_listen(struct db *db)
+int campaign_session_init(struct db *db)
 {
+	char off[64];
+	const char *p[1] = { off };
+
+	snprintf(off, sizeof(off), "%.6f", window_now() - time_now());
+	if (db_query(db, NULL, "SELECT set_config('griot.window_offset', $1, false)", 1, p) < 0)
+		return -1;
 	return db_listen(db, CAMPAIGN_CHANNEL);
+}
+
+int campaign_work_left(struct db *db, const long long *ids, size_t n, struct campaign_work *w)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct db_result *r;
+	const char *p[1];
+	int rc;
+
+	id_array(&sb, ids, n);
+	p[0] = sb.buf;
+	rc = db_query_cached(db, &r, "SELECT claimable, coalesce(next_retry, -1), sending"
+			     " FROM campaign_work_left($1::bigint[])", 1, p);
+	strbuf_release(&sb);
+	if (rc < 0)
+		return -1;
+	w->claimable = !strcmp(db_result_get(r, 0, 0), "t");
+	w->next_retry = db_result_double(r, 0, 1);
+	if (w->next_retry < 0)
+		w->next_retry = -1;
+	w->sending = !strcmp(db_result_get(r, 0, 2), "t");
+	db_result_free(r);
+	return 0;
+}
+
+long long campaign_open_count(struct db *db, const long long *ids, size_t n)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char buf[32];
+	const char *p[1];
+	int rc;
+
+	id_array(&sb, ids, n);
+	p[0] = sb.buf;
+	rc = db_query_value(db, buf, sizeof(buf), "SELECT campaign_open_count($1::bigint[])", 1, p);
+	strbuf_release(&sb);
+	return rc < 0 ? -1 : atoll(buf);
 }
 
 int campaign_next_change(struct db *db, long long *id, enum campaign_status *status)
@@ -878,13 +979,27 @@ int campaign_next_change(struct db *db, long long *id, enum campaign_status *sta
 
 int campaign_in_window(const struct campaign *c, double t, bool *inside, double *next)
 {
-	double o, cl;
+	const char *one = c->tz;
+	double first_open = INFINITY, last_close = -INFINITY;
+	size_t i, n = c->nzones ? c->nzones : 1;
 
-	if (window_find(t, c->window_start, c->window_end, c->tz, &o, &cl) < 0)
-		return -1;
-	*inside = o <= t && t < cl;
+	*inside = false;
+	for (i = 0; i < n; i++) {
+		const char *tz = c->nzones ? c->zones[i] : one;
+		double o, cl;
+
+		if (window_find(t, c->window_start, c->window_end, tz, &o, &cl) < 0)
+			return -1;
+		if (o <= t && t < cl) {
+			*inside = true;
+			if (cl > last_close)
+				last_close = cl;
+		} else if (o < first_open) {
+			first_open = o;
+		}
+	}
 	if (next)
-		*next = *inside ? cl : o;
+		*next = *inside ? last_close : first_open;
 	return 0;
 }
 

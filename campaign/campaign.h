@@ -24,7 +24,10 @@ struct campaign {
 	double start_at;            /* 0 = not set */
 	int window_start;           /* minutes after local midnight, -1 = none */
 	int window_end;
-	char tz[64];
+	char tz[64];                /* start times and display */
+	char window_tz[64];         /* "" = each recipient's country zone (sql/056) */
+	char (*zones)[64];          /* zones the window is judged in (>= 1 when loaded) */
+	size_t nzones;
 	char *paused_reason;
 	double created_at, started_at, finished_at;
 };
@@ -42,6 +45,7 @@ struct campaign_spec {
 	const char *start;          /* time text, NULL = when scheduled */
 	const char *window;         /* "08:00-20:00", NULL = none */
 	const char *tz;             /* NULL = UTC */
+	const char *window_tz;      /* NULL = recipients' zones; else override */
 };
 /*
  * Create the campaign, or fill in a draft created by an import.  -1 after
@@ -114,15 +118,31 @@ int campaign_fail_unrenderable(struct db *db, const struct campaign *c);
 
 /*
  * Status changes of every campaign, as they commit (sql/055: channel
- * griot_campaign).  campaign_listen() once per connection; then
- * campaign_next_change() costs no round trip: 1 and *id, *status of the
- * next change received, 0 none pending, -1 after error().  A sender calls
- * it before each send and drops the queued messages of a campaign whose
- * status is no longer CAMPAIGN_RUNNING (paused, cancelled): no queued
- * message of a paused campaign leaves once the pause reached it.
+ * griot_campaign).  campaign_session_init() once per connection (again
+ * after a reconnect): it LISTENs, and tells the session the clock windows
+ * are judged by (GRIOT_NOW, see window_now()) for griot_claim_candidates.
+ * Then campaign_next_change() costs no round trip: 1 and *id, *status of
+ * the next change received, 0 none pending, -1 after error().  A sender
+ * calls it before each send and drops the queued messages of a campaign
+ * whose status is no longer CAMPAIGN_RUNNING (paused, cancelled): no
+ * queued message of a paused campaign leaves once the pause reached it.
  */
-int campaign_listen(struct db *db);
+int campaign_session_init(struct db *db);
 int campaign_next_change(struct db *db, long long *id, enum campaign_status *status);
+
+/*
+ * What is left for a sender serving campaigns ids[0..n), without counting
+ * rows (sql/056 campaign_work_left): only running campaigns, open
+ * countries (window, holds) count.  0 or -1.
+ */
+struct campaign_work {
+	bool claimable;             /* a claim now would find rows */
+	double next_retry;          /* seconds until the next retry is due, -1 none */
+	bool sending;               /* rows of them still 'sending' (other senders) */
+};
+int campaign_work_left(struct db *db, const long long *ids, size_t n, struct campaign_work *w);
+/* Messages still to send in ids[0..n) (index-only count), or -1. */
+long long campaign_open_count(struct db *db, const long long *ids, size_t n);
 
 /* Lifecycle: each checks the current status; -1 after error() naming it. */
 int campaign_schedule(struct db *db, struct campaign *c, double start_at);
@@ -150,8 +170,13 @@ int campaign_cancel(struct db *db, struct campaign *c);
 int campaign_start_if_due(struct db *db, struct campaign *c, double now, bool *started);
 /* running -> done when nothing is pending or sending. 1 done, 0 not, -1. */
 int campaign_finish_if_done(struct db *db, long long id);
-/* Is the campaign inside its window at t?  *next: when it next opens or
- * closes.  -1 on a bad tz. */
+/*
+ * Is the campaign inside its window at t, for some of its recipients
+ * (c->zones: the override, else their countries' zones)?  *next: when it
+ * next opens (outside) or closes for the last of them (inside).  Which
+ * recipient may get a message when is griot_claim's rule (sql/056);
+ * this is for starting, messages and estimates.  -1 on a bad tz.
+ */
 int campaign_in_window(const struct campaign *c, double t, bool *inside, double *next);
 /* Hold / list holds. */
 int campaign_hold_country(struct db *db, long long id, const char *country, const char *reason);

@@ -1,7 +1,8 @@
 #!/bin/sh
 # The schedule and the daily window, with an injected clock (GRIOT_NOW)
 # instead of sleeping: nothing goes before start_at or outside the window
-# (Africa/Lagos, UTC+1), run-due starts what is due and exits 0.
+# (Africa/Lagos, UTC+1, given as the window zone for every recipient),
+# run-due starts what is due and exits 0.
 . "$(dirname "$0")/../lib/lib.sh"
 . "$(dirname "$0")/../lib/send.sh"
 new_db
@@ -9,7 +10,7 @@ start_sim --rate 2000 --credits MLI:1000
 
 export GRIOT_NOW=2026-11-25T06:00:00Z
 griot campaign create w1 --sender tel:+2230000 --message 'Bonjour {{name}}' \
-	--start '2026-11-25 08:00' --window 08:00-20:00 --tz Africa/Lagos >/dev/null || fail "create"
+	--start '2026-11-25 08:00' --window 08:00-20:00 --tz Africa/Lagos --window-tz Africa/Lagos >/dev/null || fail "create"
 add_recipients w1 20 MLI 2237
 griot campaign schedule w1 >/dev/null || fail "schedule"
 [ "$(sql "SELECT start_at = '2026-11-25 07:00:00+00' FROM campaigns WHERE name = 'w1'")" = t ] ||
@@ -28,7 +29,7 @@ GRIOT_NOW=2026-11-25T07:00:30Z griot run-due --rate 500 2>"$T_TMP/rd2.err" || fa
 ok "at 08:00:30 Lagos: run-due started and finished it"
 
 griot campaign create w2 --sender tel:+2230000 --message 'Salut {{name}}' \
-	--start 2026-11-20T00:00:00Z --window 08:00-20:00 --tz Africa/Lagos >/dev/null || fail "create w2"
+	--start 2026-11-20T00:00:00Z --window 08:00-20:00 --tz Africa/Lagos --window-tz Africa/Lagos >/dev/null || fail "create w2"
 add_recipients w2 10 MLI 2238
 griot campaign schedule w2 >/dev/null || fail "schedule w2"
 GRIOT_NOW=2026-11-25T19:30:00Z griot send --campaign w2 --rate 500 2>"$T_TMP/s.err"; rc=$?

@@ -426,7 +426,7 @@ static void test_pause_systemic(void)
 	int i, rc = 0;
 
 	CU_ASSERT_FATAL(db_connect(test_db_conninfo(), &other) == 0);
-	CU_ASSERT_EQUAL(campaign_listen(other), 0);
+	CU_ASSERT_EQUAL(campaign_session_init(other), 0);
 	CU_ASSERT_EQUAL(campaign_next_change(other, &got_id, &st), 0);
 	CU_ASSERT_FATAL(db_exec(db, "UPDATE campaigns SET status = 'running' WHERE name = 'sysp'") == 0);
 	CU_ASSERT_FATAL(db_exec(db, "UPDATE messages SET send_status = 'failed', attempts = 1,"
