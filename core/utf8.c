@@ -1,6 +1,7 @@
 /* UTF-8 validation and decoding, strict (RFC 3629): no overlong forms,
  * no surrogates, nothing beyond U+10FFFF. */
 #include "core/utf8.h"
+#include "core/strbuf.h"
 
 #include <string.h>
 
@@ -89,4 +90,26 @@ long utf8_decode(const unsigned char *s, size_t n, size_t *used)
 		return -1;
 	*used = need;
 	return cp;
+}
+
+void utf8_fold_name(struct strbuf *out, const char *s, size_t len)
+{
+	static const char latin1[64 + 1] =
+		"aaaaaa_ceeeeiiii_nooooo_ouuuuy__aaaaaa_ceeeeiiii_nooooo_ouuuuy_y";
+	size_t i;
+
+	strbuf_reset(out);
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 'A' && c <= 'Z') {
+			strbuf_addch(out, (char)(c - 'A' + 'a'));
+		} else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+			strbuf_addch(out, (char)c);
+		} else if (c == 0xC3 && i + 1 < len) {
+			char f = latin1[(unsigned char)s[i + 1] & 0x3F];
+			if (f != '_')
+				strbuf_addch(out, f);
+			i++;
+		}
+	}
 }

@@ -13,4 +13,10 @@ long utf8_decode(const unsigned char *s, size_t n, size_t *used);
 /* A NUL-terminated string is entirely valid UTF-8. */
 bool utf8_valid(const char *s);
 
+struct strbuf;
+/* Fold a name for matching: lower-case ASCII letters and digits only,
+ * Latin-1 accents dropped, everything else skipped ("N° de Téléphone" ->
+ * "ndetelephone").  out is reset first. */
+void utf8_fold_name(struct strbuf *out, const char *s, size_t len);
+
 #endif

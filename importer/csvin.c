@@ -349,9 +349,36 @@ static char sniff_delim(const char *s, size_t len)
 	return ',';
 }
 
+/*
+ * libcsv (strict) stopped at s[at]: a quote where the format allows none
+ * (inside an unquoted field, or a closing quote followed by more text).
+ * Never guess where the field ends: name the line and the column (in
+ * characters), and the line the row began on when the quote spans lines.
+ */
+static int quote_error(struct csvin *in, const char *s, size_t at)
+{
+	size_t i, col = 1;
+	char span[96] = "";
+
+	in->error_exit = EX_DATAERR;
+	if (csv_error(in->p) != CSV_EPARSE)
+		return error("%s: line %lld: %s", in->name, in->line,
+			     csv_strerror(csv_error(in->p)));
+	for (i = 0; i < at; i++)
+		if (((unsigned char)s[i] & 0xC0) != 0x80)
+			col++;
+	if (in->row_line != in->line)
+		snprintf(span, sizeof(span), "; the quoted field ending here opened on line %lld "
+			 "(a quote never closed there?)", in->row_line);
+	return error("%s: line %lld, column %zu: misplaced quote: a quote may only open a "
+		     "field or close it before the delimiter%s; quote the whole field "
+		     "and double the quotes inside it (\"Le \"\"Grand\"\" Moussa\")",
+		     in->name, in->line, col, span);
+}
+
 static int feed_line(struct csvin *in, const char *s, size_t len)
 {
-	size_t bad = utf8_check(s, len, false, NULL);
+	size_t done, bad = utf8_check(s, len, false, NULL);
 
 	in->line++;
 	if (bad != len) {
@@ -378,11 +405,9 @@ static int feed_line(struct csvin *in, const char *s, size_t len)
 			     "(a quote that is never closed?)", in->name, in->row_line, CSVIN_MAX_ROW);
 	}
 	strbuf_add(&in->raw, s, len);
-	if (csv_parse(in->p, s, len, cb_field, cb_row, in) != len) {
-		in->error_exit = EX_DATAERR;
-		return error("%s: line %lld: %s", in->name, in->line,
-			     csv_strerror(csv_error(in->p)));
-	}
+	done = csv_parse(in->p, s, len, cb_field, cb_row, in);
+	if (done != len)
+		return quote_error(in, s, done);
 	in->in_row = in->nf > 0 || in->p->pstate != 0;
 	return in->stop ? in->fn_ret : 0;
 }
@@ -471,7 +496,7 @@ int csvin_run(struct csvin *in, csvin_row_fn fn, void *data)
 	in->fn = fn;
 	in->fn_data = data;
 	in->p = xcalloc(1, sizeof(*in->p));
-	if (csv_init(in->p, CSV_APPEND_NULL) != 0)
+	if (csv_init(in->p, CSV_APPEND_NULL | CSV_STRICT) != 0)
 		die_oom();
 	csv_set_space_func(in->p, only_space);
 

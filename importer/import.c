@@ -24,6 +24,7 @@
 #include "core/log.h"
 #include "core/status.h"
 #include "core/strbuf.h"
+#include "core/utf8.h"
 #include "core/util.h"
 
 #include <errno.h>
@@ -42,7 +43,7 @@ enum { TAG_FILE = 0, TAG_CAMPAIGN = 1, TAG_SUPPRESSED = 2 };
 
 static const char *const reason_codes[IMPORT_NREASONS] = {
 	"missing_phone", "invalid_number", "excel_mangled", "unknown_country",
-	"wrong_length", "not_mobile", "bad_row", "duplicate", "suppressed",
+	"wrong_length", "not_mobile", "country_mismatch", "bad_row", "duplicate", "suppressed",
 };
 
 const char *import_reason_code(enum import_reason r)
@@ -51,30 +52,6 @@ const char *import_reason_code(enum import_reason r)
 }
 
 /* ---- header names ---- */
-
-/* Lower-case ASCII letters and digits only, accents folded:
- * "N° de Téléphone" -> "ndetelephone". */
-static void fold_name(struct strbuf *out, const char *s, size_t len)
-{
-	static const char latin1[64 + 1] =
-		"aaaaaa_ceeeeiiii_nooooo_ouuuuy__aaaaaa_ceeeeiiii_nooooo_ouuuuy_y";
-	size_t i;
-
-	strbuf_reset(out);
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c >= 'A' && c <= 'Z') {
-			strbuf_addch(out, (char)(c - 'A' + 'a'));
-		} else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
-			strbuf_addch(out, (char)c);
-		} else if (c == 0xC3 && i + 1 < len) {
-			char f = latin1[(unsigned char)s[i + 1] & 0x3F];
-			if (f != '_')
-				strbuf_addch(out, f);
-			i++;
-		}
-	}
-}
 
 static const char *const phone_names[] = {
 	"phone", "phonenumber", "telephone", "tel", "msisdn", "numero", "num",
@@ -86,6 +63,30 @@ static const char *const phone_names[] = {
 	"destinataire", "number",
 	NULL
 };
+
+/* Header names of a country column (folded). */
+static const char *const country_names[] = {
+	"pays", "country", "countrycode", "codepays", "paysiso", "countryiso",
+	"indicatif", "indicatifpays", "countrycallingcode", "dialcode", "iso3", "iso",
+	NULL
+};
+
+/* The first column named like a country, other than skip; -1 if none. */
+static int country_column(const struct csvin_row *hdr, int skip)
+{
+	struct strbuf b = STRBUF_INIT;
+	size_t i;
+	int k, col = -1;
+
+	for (k = 0; country_names[k] && col < 0; k++)
+		for (i = 0; i < hdr->nfields && col < 0; i++) {
+			utf8_fold_name(&b, hdr->fields[i], hdr->lens[i]);
+			if ((int)i != skip && !strcmp(b.buf, country_names[k]))
+				col = (int)i;
+		}
+	strbuf_release(&b);
+	return col;
+}
 
 int import_phone_column(const struct csvin_row *hdr, const char *override,
 			const char *file)
@@ -101,9 +102,9 @@ int import_phone_column(const struct csvin_row *hdr, const char *override,
 		strbuf_add(&list, hdr->fields[i], hdr->lens[i]);
 	}
 	if (override) {
-		fold_name(&a, override, strlen(override));
+		utf8_fold_name(&a, override, strlen(override));
 		for (i = 0; i < hdr->nfields && col < 0; i++) {
-			fold_name(&b, hdr->fields[i], hdr->lens[i]);
+			utf8_fold_name(&b, hdr->fields[i], hdr->lens[i]);
 			if (a.len && !strcmp(a.buf, b.buf))
 				col = (int)i;
 		}
@@ -117,7 +118,7 @@ int import_phone_column(const struct csvin_row *hdr, const char *override,
 	/* Earlier names in the list win: "phone" before "contact". */
 	for (k = 0; phone_names[k] && col < 0; k++) {
 		for (i = 0; i < hdr->nfields; i++) {
-			fold_name(&b, hdr->fields[i], hdr->lens[i]);
+			utf8_fold_name(&b, hdr->fields[i], hdr->lens[i]);
 			if (!strcmp(b.buf, phone_names[k])) {
 				col = (int)i;
 				break;
@@ -161,6 +162,7 @@ struct imp {
 	long long staged;
 	bool header_done;
 	int phone_col;
+	int country_col;        /* -1: every row is in o->country */
 	size_t ncols;
 	char **keys;            /* JSON keys: header names, made unique */
 	struct strbuf copy, prefix, json;
@@ -206,6 +208,11 @@ static int take_header(struct imp *m, const struct csvin_row *row)
 	m->phone_col = import_phone_column(row, m->o->phone_column, m->in.name);
 	if (m->phone_col < 0)
 		return -1;
+	m->country_col = country_column(row, m->phone_col);
+	if (m->country_col >= 0)
+		info("import: each row's country from column '%.*s' (default %s)",
+		     (int)row->lens[m->country_col], row->fields[m->country_col],
+		     m->o->country ? m->o->country->iso3 : "none");
 	m->ncols = row->nfields;
 	m->keys = xcalloc(row->nfields ? row->nfields : 1, sizeof(*m->keys));
 	for (i = 0; i < row->nfields; i++) {
@@ -334,11 +341,79 @@ static int add_row(struct imp *m, const struct csvin_row *row,
 	return 0;
 }
 
+static const char *cell(const struct csvin_row *row, int col, size_t *len)
+{
+	if (col < 0 || (size_t)col >= row->nfields) {
+		*len = 0;
+		return "";
+	}
+	*len = row->lens[col];
+	return row->fields[col];
+}
+
+/*
+ * The row's number in E.164, judged in the row's country (its country
+ * column, else o->country).  A number is never moved to another country
+ * than the row says: one written with another country's code is a
+ * country_mismatch, and one that is valid only as another country's
+ * national number is rejected with that hint.  0, or -1 after rejecting
+ * the row.
+ */
+static int judge_number(struct imp *m, const struct csvin_row *row, struct phone_number *pn)
+{
+	const struct phone_country *c = m->o->country;
+	const char *num, *cs;
+	size_t nl, cl, i;
+	enum phone_status st;
+	char detail[256];
+
+	num = cell(row, m->phone_col, &nl);
+	cs = cell(row, m->country_col, &cl);
+	if (cl) {
+		c = phone_country_lookup(cs, cl);
+		if (!c) {
+			snprintf(detail, sizeof(detail), "country '%.*s' (column %s) is not one of "
+				 "BWA BFA CMR CIV COD EGY JOR GIN MLI NER SEN TUN", (int)cl, cs,
+				 m->keys[m->country_col]);
+			reject(m, row, IMPORT_UNKNOWN_COUNTRY, detail);
+			return -1;
+		}
+	}
+	st = phone_normalize(num, nl, c, pn);
+	if (st == PHONE_OK && cl && pn->country != c) {
+		snprintf(detail, sizeof(detail), "%s is a %s number but the row's %s is %s",
+			 pn->e164, pn->country->iso3, m->keys[m->country_col], c->iso3);
+		reject(m, row, IMPORT_COUNTRY_MISMATCH, detail);
+		return -1;
+	}
+	if (st == PHONE_OK)
+		return 0;
+	snprintf(detail, sizeof(detail), "%s", pn->why);
+	if (cl && (st == PHONE_WRONG_LENGTH || st == PHONE_NOT_MOBILE)) {
+		/* Say so when the row's country is probably the mistake. */
+		struct phone_number other;
+		char valid[64] = "";
+		for (i = 0; i < phone_ncountries; i++) {
+			const struct phone_country *k = &phone_countries[i];
+			if (k != c && phone_normalize(num, nl, k, &other) == PHONE_OK &&
+			    other.country == k)
+				snprintf(valid + strlen(valid), sizeof(valid) - strlen(valid),
+					 "%s%s", *valid ? " " : "", k->iso3);
+		}
+		if (*valid)
+			snprintf(detail, sizeof(detail), "%s; it would be a valid number of %s: "
+				 "check the row's %s (%s)", pn->why, valid,
+				 m->keys[m->country_col], c->iso3);
+	}
+	/* phone_status order matches import_reason from MISSING_PHONE on. */
+	reject(m, row, (enum import_reason)(st - PHONE_MISSING), detail);
+	return -1;
+}
+
 static int on_row(const struct csvin_row *row, void *data)
 {
 	struct imp *m = data;
 	struct phone_number pn;
-	enum phone_status st;
 	size_t i;
 	int seen;
 	char detail[160];
@@ -368,16 +443,8 @@ static int on_row(const struct csvin_row *row, void *data)
 		reject(m, row, IMPORT_BAD_ROW, detail);
 		return 0;
 	}
-	if ((size_t)m->phone_col >= row->nfields)
-		st = phone_normalize("", 0, m->o->country, &pn);
-	else
-		st = phone_normalize(row->fields[m->phone_col], row->lens[m->phone_col],
-				     m->o->country, &pn);
-	if (st != PHONE_OK) {
-		/* phone_status order matches import_reason from MISSING_PHONE on. */
-		reject(m, row, (enum import_reason)(st - PHONE_MISSING), pn.why);
+	if (judge_number(m, row, &pn) < 0)
 		return 0;
-	}
 	if (!m->staging && m->set.count >= m->set_max &&
 	    !numset_find(&m->set, pn.key) && start_staging(m) < 0)
 		return -1;

@@ -18,6 +18,7 @@ enum import_reason {
 	IMPORT_UNKNOWN_COUNTRY,
 	IMPORT_WRONG_LENGTH,
 	IMPORT_NOT_MOBILE,
+	IMPORT_COUNTRY_MISMATCH,        /* the number is another country's than the row's */
 	IMPORT_BAD_ROW,
 	IMPORT_DUPLICATE,
 	IMPORT_SUPPRESSED,
@@ -29,7 +30,9 @@ struct import_opts {
 	const char *path;               /* "-": standard input */
 	const char *rejects_path;       /* NULL: <path>.rejects.csv */
 	const char *phone_column;       /* NULL: found by header name */
-	const struct phone_country *country; /* for numbers without country code */
+	/* For numbers without country code, in rows without a country
+	 * column (pays, country, indicatif...) or with it empty. */
+	const struct phone_country *country;
 	char delimiter;                 /* 0: sniffed */
 	bool dry_run;
 	bool force;                     /* import a file already imported */

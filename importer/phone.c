@@ -3,6 +3,8 @@
  * forms people type, with the validity table generated from its metadata.
  */
 #include "importer/phone.h"
+#include "core/strbuf.h"
+#include "core/utf8.h"
 #include "core/util.h"
 
 #include <stdio.h>
@@ -24,6 +26,76 @@ const struct phone_country *phone_country_find(const char *code)
 		    !strcasecmp(code, phone_countries[i].iso2))
 			return &phone_countries[i];
 	return NULL;
+}
+
+/* Names of the countries, folded (utf8_fold_name), French and English,
+ * separated by spaces. */
+static const struct {
+	const char *iso3, *names;
+} country_names[] = {
+	{ "BWA", "botswana" },
+	{ "BFA", "burkinafaso burkina" },
+	{ "CMR", "cameroun cameroon" },
+	{ "CIV", "cotedivoire ivorycoast" },
+	{ "COD", "rdc drc rdcongo drcongo congokinshasa congordc "
+		 "republiquedemocratiqueducongo democraticrepublicofthecongo "
+		 "democraticrepublicofcongo" },
+	{ "EGY", "egypte egypt" },
+	{ "JOR", "jordanie jordan" },
+	{ "GIN", "guinee guinea guineeconakry" },
+	{ "MLI", "mali" },
+	{ "NER", "niger" },
+	{ "SEN", "senegal" },
+	{ "TUN", "tunisie tunisia" },
+};
+
+static bool word_in(const char *words, const char *w, size_t wl)
+{
+	const char *p = words;
+
+	while (*p) {
+		size_t n = strcspn(p, " ");
+		if (n == wl && !memcmp(p, w, wl))
+			return true;
+		p += n;
+		while (*p == ' ')
+			p++;
+	}
+	return false;
+}
+
+const struct phone_country *phone_country_lookup(const char *s, size_t len)
+{
+	struct strbuf f = STRBUF_INIT;
+	const struct phone_country *c = NULL;
+	const char *w;
+	size_t i, wl;
+
+	utf8_fold_name(&f, s, len);
+	w = f.buf;
+	wl = f.len;
+	if (wl && w[0] >= '0' && w[0] <= '9') {
+		/* A calling code: 223, +223 or 00223, and nothing else. */
+		if (wl > 2 && w[0] == '0' && w[1] == '0') {
+			w += 2;
+			wl -= 2;
+		}
+		c = phone_country_by_cc(w, wl);
+		if (c && c->cc_len != wl)
+			c = NULL;
+		goto out;
+	}
+	for (i = 0; i < phone_ncountries && !c; i++) {
+		const struct phone_country *k = &phone_countries[i];
+		if ((wl == 3 && !strcasecmp(w, k->iso3)) || (wl == 2 && !strcasecmp(w, k->iso2)))
+			c = k;
+	}
+	for (i = 0; i < ARRAY_SIZE(country_names) && !c && wl; i++)
+		if (word_in(country_names[i].names, w, wl))
+			c = phone_country_find(country_names[i].iso3);
+out:
+	strbuf_release(&f);
+	return c;
 }
 
 const struct phone_country *phone_country_by_cc(const char *digits, size_t len)

@@ -58,6 +58,13 @@ struct phone_number {
 
 /* Country by ISO 3166 alpha-3 or alpha-2 code (any case), or NULL. */
 const struct phone_country *phone_country_find(const char *code);
+/*
+ * Country as a file's country column writes it: ISO 3166 alpha-3 or
+ * alpha-2, a French or English name ("Sénégal", "Côte d'Ivoire",
+ * "Ivory Coast", "RDC"), or the calling code ("223", "+223", "00223");
+ * case, accents, spaces and punctuation ignored.  NULL if none.
+ */
+const struct phone_country *phone_country_lookup(const char *s, size_t len);
 /* Country by the calling code at the start of digits, or NULL. */
 const struct phone_country *phone_country_by_cc(const char *digits, size_t len);
 

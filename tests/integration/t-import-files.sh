@@ -1,0 +1,67 @@
+#!/bin/sh
+# griot import with the files people really have (issue 14): quoting
+# mistakes, multi-country files, broken encodings, mixed line ends,
+# numbers typed in other scripts, French single-column exports, hostile
+# headers, Excel workbooks.  Each part runs in a subshell so that a run
+# against an older build reports every part that fails, not just the first.
+. "$(dirname "$0")/../lib/lib.sh"
+new_db
+D=$GRIOT_TOP/tests/data
+failed=""
+
+# imp CAMPAIGN FILE [args]: import with --json; sets RC, output in
+# $T_TMP/CAMPAIGN.json, stderr in $T_TMP/CAMPAIGN.err, rejects in
+# $T_TMP/CAMPAIGN.rej.
+imp() {
+	_c=$1 _f=$2
+	shift 2
+	"$GRIOT_BIN" import --campaign "$_c" --json --rejects "$T_TMP/$_c.rej" "$@" "$_f" \
+		>"$T_TMP/$_c.json" 2>"$T_TMP/$_c.err"
+	RC=$?
+}
+jget() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$T_TMP/$1.json" "$2"; }
+rows() { sql "SELECT count(*) FROM messages m JOIN campaigns c ON c.id = m.campaign_id WHERE c.name = '$1'"; }
+campaign_absent() {
+	[ "$(sql "SELECT count(*) FROM campaigns WHERE name = '$1'")" = 0 ] || fail "$1: something was committed"
+}
+part() { ( "$@" ) || failed="$failed $1"; }
+
+# 1. Strict quoting: an unclosed quote mid-file or a stray quote in an
+# unquoted field is an error naming line and column; nothing imported.
+quoting() {
+	imp q-mid "$D/import-unclosed-mid.csv"
+	[ "$RC" = 65 ] || fail "unclosed quote mid-file: exit $RC, expected 65 ($(cat "$T_TMP/q-mid.err"))"
+	grep -q "line 5, column 18" "$T_TMP/q-mid.err" || fail "unclosed quote: line/column not named: $(cat "$T_TMP/q-mid.err")"
+	grep -q "opened on line 2" "$T_TMP/q-mid.err" || fail "unclosed quote: opening line not named: $(cat "$T_TMP/q-mid.err")"
+	campaign_absent q-mid
+	imp q-stray "$D/import-stray-quote.csv"
+	[ "$RC" = 65 ] || fail "stray quote after a quoted part: exit $RC, expected 65"
+	grep -q "line 2, column 12" "$T_TMP/q-stray.err" || fail "stray quote: $(cat "$T_TMP/q-stray.err")"
+	campaign_absent q-stray
+	imp q-stray2 "$D/import-stray-quote2.csv"
+	[ "$RC" = 65 ] || fail "quote inside an unquoted field: exit $RC, expected 65"
+	grep -q "line 2, column 8" "$T_TMP/q-stray2.err" || fail "stray quote 2: $(cat "$T_TMP/q-stray2.err")"
+	campaign_absent q-stray2
+	ok "strict quoting: exit 65 naming line and column, nothing imported"
+}
+
+# 2. A country column decides each row's country; --country is the
+# default; a number valid only as another country's is rejected.
+country() {
+	imp cty "$D/import-country.csv" --country MLI
+	[ "$RC" = 0 ] || fail "country column: exit $RC: $(cat "$T_TMP/cty.err")"
+	got=$(sql "SELECT string_agg(fields->>'nom' || '=' || msisdn || '/' || country, ' ' ORDER BY line_no)
+	           FROM messages m JOIN campaigns c ON c.id = m.campaign_id WHERE c.name = 'cty'")
+	want="Moussa=+22670123456/BFA Awa=+22370123457/MLI Fatou=+221771234567/SEN Kouassi=+2250700123456/CIV Aya=+2250102030405/CIV Binta=+22370123458/MLI Amr=+201012345678/EGY Ines=+21620123456/TUN"
+	[ "$got" = "$want" ] || fail "country column: got $got"
+	grep -q '^8;"Olu;Nigeria;0803 123 4567";unknown_country;.*Nigeria' "$T_TMP/cty.rej" || fail "Nigeria row: $(cat "$T_TMP/cty.rej")"
+	grep -q '^9;Sy;SEN;70 12 34 59;wrong_length;.*MLI' "$T_TMP/cty.rej" ||
+	grep -q '^9;"Sy;SEN;70 12 34 59";wrong_length;.*MLI' "$T_TMP/cty.rej" || fail "SEN row with a Mali number: $(cat "$T_TMP/cty.rej")"
+	grep -q '^10;"Ko;BFA;+223 70 12 34 60";country_mismatch;' "$T_TMP/cty.rej" || fail "+223 number on a BFA row: $(cat "$T_TMP/cty.rej")"
+	[ "$(jget cty imported)" = 8 ] && [ "$(jget cty rejected)" = 3 ] || fail "country column: summary $(cat "$T_TMP/cty.json")"
+	ok "country column: per-row countries, default, mismatches rejected with a reason"
+}
+
+part quoting
+part country
+[ -z "$failed" ] || fail "parts failed:$failed"
