@@ -1,5 +1,6 @@
 /* griot import: a recipient CSV into a campaign (importer/import.c). */
 #include "builtin.h"
+#include "core/db.h"
 #include "core/json.h"
 #include "core/strbuf.h"
 #include "importer/import.h"
@@ -34,11 +35,16 @@ static const char usage_text[] =
 	"75 interrupted (nothing imported).  See docs/import.md.\n";
 
 static volatile sig_atomic_t cancelled;
+/* Set while import_run() may wait on the server (end of COPY, the
+ * staged rows' verdicts, the commit): Ctrl-C cancels that work too. */
+static struct db_cancel *volatile cancel_server;
 
 static void on_signal(int sig)
 {
 	(void)sig;
 	cancelled = 1;
+	if (cancel_server)
+		db_cancel_send(cancel_server);
 }
 
 static void print_summary(const char *campaign, const char *file,
@@ -178,11 +184,14 @@ int cmd_import(int argc, char **argv, struct griot_ctx *ctx)
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
 	o.cancel = &cancelled;
+	cancel_server = db_cancel_new(ctx->db);
 
 	ret = import_run(ctx->db, &o, &s);
 
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
+	db_cancel_free(cancel_server);
+	cancel_server = NULL;
 	if (ret == 0)
 		print_summary(o.campaign, strcmp(o.path, "-") ? o.path : "standard input", &s, json);
 	ret = ret == 0 ? 0 : s.exit_code ? s.exit_code : EX_SOFTWARE;

@@ -300,6 +300,24 @@ int db_copy_end(struct db *db, const char *abort_reason)
 	return abort_reason ? -1 : ret;
 }
 
+struct db_cancel *db_cancel_new(struct db *db)
+{
+	return (struct db_cancel *)PQgetCancel(db->conn);
+}
+
+int db_cancel_send(struct db_cancel *c)
+{
+	char errbuf[256];
+
+	return c && PQcancel((PGcancel *)c, errbuf, (int)sizeof(errbuf)) ? 0 : -1;
+}
+
+void db_cancel_free(struct db_cancel *c)
+{
+	if (c)
+		PQfreeCancel((PGcancel *)c);
+}
+
 void db_copy_escape(struct strbuf *sb, const char *s, size_t len)
 {
 	size_t i, start = 0;

@@ -93,6 +93,18 @@ void db_copy_escape(struct strbuf *sb, const char *s, size_t len);
 void db_array_add(struct strbuf *sb, const char *s);
 void db_array_end(struct strbuf *sb);
 
+/*
+ * Cancelling the statement a connection is running, from a signal
+ * handler: db_cancel_new() before (NULL if it cannot), db_cancel_send()
+ * in the handler (async-signal-safe: PQcancel with a local buffer; the
+ * statement then fails with SQLSTATE 57014), db_cancel_free() after the
+ * handler can no longer see it.
+ */
+struct db_cancel;
+struct db_cancel *db_cancel_new(struct db *db);
+int db_cancel_send(struct db_cancel *c);
+void db_cancel_free(struct db_cancel *c);
+
 /* Apply the embedded migrations not yet applied; *applied counts them. */
 int db_migrate(struct db *db, int *applied);
 /* Highest applied migration version, 0 if none, -1 on error. */

@@ -51,6 +51,12 @@ const char *import_reason_code(enum import_reason r)
 	return (unsigned)r < IMPORT_NREASONS ? reason_codes[r] : "?";
 }
 
+/* Ctrl-C or SIGTERM (o->cancel) before the commit: roll back, exit 75. */
+static bool interrupted(const struct import_opts *o)
+{
+	return o->cancel && *o->cancel;
+}
+
 /* ---- header names ---- */
 
 static const char *const phone_names[] = {
@@ -418,7 +424,7 @@ static int on_row(const struct csvin_row *row, void *data)
 	int seen;
 	char detail[160];
 
-	if (m->o->cancel && *m->o->cancel) {
+	if (interrupted(m->o)) {
 		m->s->exit_code = EX_TEMPFAIL;
 		return error("interrupted at line %lld", row->line);
 	}
@@ -486,6 +492,8 @@ static int load_numbers(struct imp *m, const char *query, unsigned tag)
 	if (db_exec(m->db, sql.buf) < 0)
 		goto out;
 	do {
+		if (interrupted(m->o))
+			goto out;
 		n = db_query(m->db, &r, fetch, 0, NULL);
 		if (n < 0)
 			goto out;
@@ -607,6 +615,8 @@ static int finish_staging(struct imp *m)
 	if (db_exec(m->db, sql.buf) < 0)
 		goto out;
 	do {
+		if (interrupted(m->o))
+			goto out;
 		n = db_query(m->db, &r, fetch, 0, NULL);
 		if (n < 0)
 			goto out;
@@ -632,6 +642,10 @@ static int finish_staging(struct imp *m)
 		goto out;
 	want = m->staged - rejected;
 	m->s->imported += want;
+	/* A Ctrl-C between two statements cancels nothing on the server:
+	 * look before each. */
+	if (interrupted(m->o))
+		goto out;
 	if (!m->o->dry_run) {
 		strbuf_reset(&sql);
 		strbuf_addf(&sql, insert_sql, m->s->campaign_id, m->s->import_id,
@@ -943,7 +957,7 @@ int import_run(struct db *db, const struct import_opts *o, struct import_summary
 			goto out;
 		m.copying = false;
 		debug("import: all rows sent after %.2f s, ending COPY", time_mono() - m.t0);
-		if (db_copy_end(db, NULL) < 0)
+		if (interrupted(o) || db_copy_end(db, NULL) < 0)
 			goto out;
 		debug("import: COPY ended after %.2f s", time_mono() - m.t0);
 	}
@@ -962,8 +976,9 @@ int import_run(struct db *db, const struct import_opts *o, struct import_summary
 		goto out;
 	if (m.rej && sync_rejects(&m) < 0)
 		goto out;
-	/* Cancelled after the last row (input cut short at a row boundary). */
-	if (o->cancel && *o->cancel) {
+	/* Cancelled after the last row (Ctrl-C, or the console's upload cut
+	 * short at a row boundary): the last moment to say no. */
+	if (interrupted(o)) {
 		s->exit_code = EX_TEMPFAIL;
 		error("interrupted before the commit");
 		goto out;
@@ -975,6 +990,8 @@ int import_run(struct db *db, const struct import_opts *o, struct import_summary
 	} else {
 		committed = true;
 		debug("import: committed after %.2f s", time_mono() - m.t0);
+		if (interrupted(o))
+			info("interrupted after the commit: the import is complete");
 	}
 	in_tx = false;
 	if (m.rej && publish_rejects(&m) < 0)
@@ -984,6 +1001,12 @@ int import_run(struct db *db, const struct import_opts *o, struct import_summary
 out:
 	if (log_stderr_is_tty())
 		progress_done();
+	if (ret < 0 && !committed && interrupted(o)) {
+		/* Whatever the server said about the statement Ctrl-C cancelled. */
+		if (s->exit_code != EX_TEMPFAIL)
+			error("interrupted");
+		s->exit_code = EX_TEMPFAIL;
+	}
 	if (m.copying)
 		db_copy_end(db, "griot import failed");
 	if (in_tx && db_ok(db)) {

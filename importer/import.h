@@ -41,7 +41,10 @@ struct import_opts {
 	 * is de-duplicated in PostgreSQL.  0: $GRIOT_IMPORT_SET_MAX (a test
 	 * knob), else IMPORT_SET_MAX. */
 	long long set_max;
-	const volatile sig_atomic_t *cancel; /* non-zero: stop and roll back */
+	/* Non-zero: stop and roll back (until the commit).  The caller's
+	 * signal handler also sends db_cancel_send() so that work the server
+	 * is doing (end of COPY, verdicts, commit) stops too. */
+	const volatile sig_atomic_t *cancel;
 };
 
 /* 3/4 of 2^21 slots: the set never takes more than 16 MiB. */
