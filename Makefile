@@ -51,7 +51,7 @@ LIBGRIOT = $(BUILD)/libgriot.a
 GRIOT    = $(BUILD)/griot
 SIM      = $(BUILD)/orange-sim
 
-.PHONY: all check check-asan unit integration demo bench fuzz install uninstall clean deps pg-start pg-stop
+.PHONY: all check check-asan unit integration demo console bench fuzz install uninstall clean deps pg-start pg-stop
 .SUFFIXES:
 # Keep the objects of test programs (make would delete them as intermediates).
 .SECONDARY:
@@ -111,6 +111,10 @@ check-asan:
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)BUILD=$(BUILD) scripts/demo
+
+console: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)BUILD=$(BUILD) scripts/console
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory tests-build

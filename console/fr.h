@@ -136,6 +136,7 @@
 { "The report could not be built.", "Le rapport n'a pas pu être produit." },
 { "The upload could not start.", "L'envoi du fichier n'a pas pu commencer." },
 { "This file is no longer available.", "Ce fichier n'est plus disponible." },
+{ "This file was imported on the command line: its rejected rows are in the rejects file written there.", "Ce fichier a été importé en ligne de commande : ses lignes rejetées sont dans le fichier de rejets écrit alors." },
 { "This form could not be read (unexpected content type).", "Ce formulaire n'a pas pu être lu (type de contenu inattendu)." },
 { "This form could not be read.", "Ce formulaire n'a pas pu être lu." },
 { "This form has expired; please send it again.", "Ce formulaire a expiré ; envoyez-le à nouveau." },

@@ -140,6 +140,7 @@ FR = {
 "This file is no longer available.": "Ce fichier n'est plus disponible.",
 "This form could not be read (unexpected content type).": "Ce formulaire n'a pas pu être lu (type de contenu inattendu).",
 "This form could not be read.": "Ce formulaire n'a pas pu être lu.",
+"This file was imported on the command line: its rejected rows are in the rejects file written there.": "Ce fichier a été importé en ligne de commande : ses lignes rejetées sont dans le fichier de rejets écrit alors.",
 "This form has expired; please send it again.": "Ce formulaire a expiré ; envoyez-le à nouveau.",
 "This form has expired; please sign in again.": "Ce formulaire a expiré ; reconnectez-vous.",
 "This form has expired; reload the page.": "Ce formulaire a expiré ; rechargez la page.",

@@ -443,12 +443,15 @@ static void rejects_table(struct creq *q, struct strbuf *sb, long long cid, cons
 	strbuf_addf(sb, "<table class=\"list\" id=\"rejects\"><thead><tr><th class=\"num\">%s</th>"
 		    "<th>%s</th><th>%s</th><th>%s</th></tr></thead><tbody>",
 		    T("Line"), T("Row"), T("Reason"), T("Detail"));
-	if (path && csvin_open(&in, path, 0) == 0) {
+	if (path && csvin_open(&in, path, 0) == 0)
 		csvin_run(&in, reject_row, &x);
-	}
 	if (path)
 		csvin_close(&in);
 	strbuf_addstr(sb, "</tbody></table>");
+	if (!path) {
+		strbuf_addf(sb, "<p>%s</p>", T("This file was imported on the command line: its rejected rows are in the rejects file written there."));
+		return;
+	}
 	if (rejected > REJECTS_SHOWN)
 		strbuf_addf(sb, "<p>%s</p>", T("Only the first rejected rows are shown here."));
 	strbuf_addf(sb, "<p><a class=\"button secondary\" href=\"/campaigns/%lld/rejects.csv\">%s</a></p>",
@@ -650,17 +653,34 @@ static void upload_form(struct creq *q, struct strbuf *sb, long long id)
 		    T("Upload and check"));
 }
 
-/* Sent in the last minute, per second. */
+/* Messages accepted per second over the last minute (or since the
+ * first of them, when the campaign started less than a minute ago). */
 static double send_rate(struct creq *q, long long id)
 {
 	char buf[32], ids[32];
 	const char *p[1] = { ids };
 
 	snprintf(ids, sizeof(ids), "%lld", id);
-	if (db_query_value(q->cs->db, buf, sizeof(buf), "SELECT count(*) FROM messages"
-			   " WHERE campaign_id = $1 AND sent_at > now() - interval '60 seconds'", 1, p) <= 0)
+	if (db_query_value(q->cs->db, buf, sizeof(buf), "SELECT coalesce(count(*) /"
+			   " greatest(1, extract(epoch FROM now() - min(sent_at))), 0)"
+			   " FROM messages WHERE campaign_id = $1"
+			   " AND sent_at > now() - interval '60 seconds'", 1, p) <= 0)
 		return 0;
-	return atof(buf) / 60.0;
+	return atof(buf);
+}
+
+/* "4,8/s" or "4.8/s", and the time left at that rate ("" when unknown). */
+static void rate_eta(struct creq *q, double rate, long long left, struct strbuf *r,
+		     struct strbuf *eta)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%.1f/s", rate);
+	if (q->lang == LANG_FR)
+		*strchr(buf, '.') = ',';
+	strbuf_addstr(r, buf);
+	if (rate > 0 && left > 0)
+		i18n_duration(eta, q->lang, (double)left / rate);
 }
 
 static int load_counts(struct creq *q, long long id, long long k[K_N])
@@ -700,11 +720,13 @@ static void figures(struct creq *q, struct strbuf *sb, const struct campaign *c,
 	}
 	strbuf_addstr(sb, "</div>");
 	progress_bar(sb, k);
-	strbuf_addf(sb, "<p>%s <span id=\"c-rate\">%.1f</span>/s", T("Rate"), rate);
-	if (rate > 0 && left > 0) {
-		strbuf_addf(sb, " · %s <span id=\"c-eta\">", T("time left"));
-		i18n_duration(sb, q->lang, (double)left / rate);
-		strbuf_addstr(sb, "</span>");
+	{
+		struct strbuf r = STRBUF_INIT, eta = STRBUF_INIT;
+		rate_eta(q, rate, left, &r, &eta);
+		strbuf_addf(sb, "<p>%s <span id=\"c-rate\">%s</span> · %s <span id=\"c-eta\">%s</span>",
+			    T("Rate"), r.buf, T("time left"), eta.len ? eta.buf : "—");
+		strbuf_release(&r);
+		strbuf_release(&eta);
 	}
 	strbuf_addstr(sb, "</p></section>");
 }
@@ -824,11 +846,16 @@ static page_result campaign_status_json(struct creq *q, long long id)
 		add_int(q, &t, k[j]);
 		strbuf_addf(&sb, ",\"%s\":\"%s\"", ids[j], t.buf);
 	}
-	strbuf_addf(&sb, ",\"done\":%lld,\"rate\":\"%.1f\"", k[K_SENT] + k[K_FAILED] + k[K_UNKNOWN],
-		    rate);
-	strbuf_reset(&t);
-	if (rate > 0 && k[K_PENDING] + k[K_SENDING] > 0)
-		i18n_duration(&t, q->lang, (double)(k[K_PENDING] + k[K_SENDING]) / rate);
+	{
+		struct strbuf r = STRBUF_INIT;
+		strbuf_reset(&t);
+		rate_eta(q, rate, k[K_PENDING] + k[K_SENDING], &r, &t);
+		strbuf_addf(&sb, ",\"done\":%lld,\"rate\":\"%s\"", k[K_SENT] + k[K_FAILED] + k[K_UNKNOWN],
+			    r.buf);
+		if (!t.len)
+			strbuf_addstr(&t, "—");
+		strbuf_release(&r);
+	}
 	strbuf_addf(&sb, ",\"eta\":\"%s\"}", t.buf);
 	strbuf_release(&t);
 	campaign_release(&c);

@@ -42,6 +42,8 @@
           });
           var rate = document.getElementById("c-rate");
           if (rate) rate.textContent = s.rate;
+          var eta = document.getElementById("c-eta");
+          if (eta) eta.textContent = s.eta;
           var bar = live.querySelector("progress");
           var total = parseInt(String(s.total).replace(/\D/g, ""), 10);
           if (bar && total) bar.value = Math.round(100 * s.done / total);
