@@ -340,8 +340,8 @@ static page_result campaign_form(struct creq *q, unsigned code, const char *msg)
 	strbuf_addf(&sb, "<label>%s<textarea name=\"message\" id=\"f-message\" rows=\"5\" required"
 		    " data-counter=\"counter\">", T("Message"));
 	h(&sb, form_get(q, "message"));
-	strbuf_addf(&sb, "</textarea></label><p class=\"hint\">%s <span id=\"counter\""
-		    " data-gsm=\"%s\" data-ucs=\"%s\" data-units=\"%s\" data-chars=\"%s\"></span></p>",
+	strbuf_addf(&sb, "</textarea></label><p class=\"hint\">%s</p><p class=\"counter\" id=\"counter\""
+		    " data-gsm=\"%s\" data-ucs=\"%s\" data-units=\"%s\" data-chars=\"%s\"></p>",
 		    T("Use {{column}} for a column of the recipient file, {{phone}} for the number."),
 		    "GSM-7", "UCS-2", T("SMS units"), T("characters"));
 	input(&sb, T("Start (YYYY-MM-DD HH:MM, empty: when scheduled)"), "start", "text",

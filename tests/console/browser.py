@@ -9,6 +9,7 @@ report opens.  Screenshots go to SHOTS."""
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -99,7 +100,8 @@ for f in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-n
           "--disable-component-update", "--disable-sync", "--no-first-run",
           "--window-size=1280,900", "--lang=" + LANG):
     opts.add_argument(f)
-opts.add_argument("--user-data-dir=" + tempfile.mkdtemp(prefix="chrome-", dir=SHOTS))
+PROFILE = tempfile.mkdtemp(prefix="chrome-")
+opts.add_argument("--user-data-dir=" + PROFILE)
 opts.add_experimental_option("prefs", {"intl.accept_languages": LANG})
 opts.binary_location = "/usr/bin/chromium"
 d = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
@@ -225,3 +227,4 @@ wait_for("the report", lambda: NAME in d.page_source and "<svg" in d.page_source
 shot("06-report")
 ok("the report opens")
 d.quit()
+shutil.rmtree(PROFILE, ignore_errors=True)

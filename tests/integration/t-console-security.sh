@@ -31,3 +31,25 @@ $PY "$CONSOLE_PY/security.py" "$CONSOLE_ADDR" "$T_DB" || fail "security.py"
 ! grep -q 'operator-password-1\|admin-password-1\|viewer-password-1' "$T_TMP/console.log" ||
 	fail "a password is in the console's log"
 ok "no password in the log"
+
+# Every message of the console has its French text, and fr.h is fr.py's.
+$PY - "$GRIOT_TOP" <<'PY' || fail "French texts"
+import re, subprocess, sys
+top = sys.argv[1]
+sys.path.insert(0, top + "/console")
+from fr import FR
+import glob
+missing = set()
+for f in glob.glob(top + "/console/*.c"):
+    for m in re.finditer(r'\bT\("((?:[^"\\]|\\.)*)"\)', open(f, encoding="utf-8").read()):
+        if m.group(1) not in FR:
+            missing.add(m.group(1))
+if missing:
+    print("no French for: %r" % sorted(missing))
+    sys.exit(1)
+gen = subprocess.run([sys.executable, top + "/console/fr.py"], capture_output=True, text=True).stdout
+if gen != open(top + "/console/fr.h", encoding="utf-8").read():
+    print("console/fr.h is not what console/fr.py generates")
+    sys.exit(1)
+PY
+ok "every console message has its French text"
