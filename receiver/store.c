@@ -1,7 +1,6 @@
 #include "receiver/store.h"
 #include "core/db.h"
 #include "core/log.h"
-#include "core/status.h"
 #include "core/strbuf.h"
 #include "core/util.h"
 
@@ -75,22 +74,19 @@ int dr_store_batch(struct db *db, const struct dr_row *rows, size_t n,
 	r = NULL;
 	ret = 0;
 	/*
-	 * Reconciling 'unknown' messages sets resource_ids, so it runs like
-	 * the sender: in its own transaction, holding the lock exclusively,
-	 * after every concurrent batch has committed.  The receipts are safe
-	 * already: a failure here leaves them unmatched (and logged).
+	 * Settling 'unknown' messages (sql/057: only a unique inference) runs
+	 * in its own transaction, one statement, without the receipts lock:
+	 * the resource_id it sets takes that lock in the trigger like every
+	 * writer's.  The receipts are safe already: a failure here leaves
+	 * them unmatched (and logged).
 	 */
 	if (res->unmatched && *since) {
 		char buf[32];
 		const char *p[1] = { since };
 
-		if (db_exec(db, "BEGIN; SELECT pg_advisory_xact_lock(" LOCK_KEY_RECEIPTS_SQL ")") < 0 ||
-		    db_query_value(db, buf, sizeof(buf),
-				   "SELECT dr_reconcile_unknown($1::timestamptz)", 1, p) < 0 ||
-		    db_commit(db) < 0) {
+		if (db_query_value(db, buf, sizeof(buf),
+				   "SELECT dr_reconcile_unknown($1::timestamptz)", 1, p) < 0) {
 			warning("reconciling 'unknown' messages failed: %s", db_last_error(db));
-			if (db_ok(db))
-				db_rollback(db);
 			goto out;
 		}
 		res->reconciled = atoi(buf);

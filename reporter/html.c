@@ -425,6 +425,9 @@ static void states_table(struct strbuf *sb, const struct report *r)
 	}
 	strbuf_addstr(sb, "<tr><td class=t>Orphaned receipts (no message matched in 24 h)</td>");
 	td_int(sb, r->orphaned_receipts);
+	strbuf_addstr(sb, "<td></td></tr><tr><td class=t>Sent, settled by inference (outcome unknown,"
+		      " then the only receipt to that number)</td>");
+	td_int(sb, r->settled_by_inference);
 	strbuf_addstr(sb, "<td></td></tr></tbody></table></div>");
 }
 

@@ -351,6 +351,7 @@ int report_render_json(const struct report *r, bool pretty, struct strbuf *sb)
 	}
 	json_array_close(g);
 	json_kv_int(g, "orphaned_receipts", r->orphaned_receipts);
+	json_kv_int(g, "settled_by_inference", r->settled_by_inference);
 
 	json_key(g, "prices");
 	json_map_open(g);
@@ -516,6 +517,9 @@ void report_render_text(const struct report *r, struct strbuf *sb)
 	if (r->orphaned_receipts)
 		strbuf_addf(sb, "  %-36s %9lld\n", "Orphaned receipts (unmatched 24 h)",
 			    r->orphaned_receipts);
+	if (r->settled_by_inference)
+		strbuf_addf(sb, "  %-36s %9lld\n", "Unknown settled by a receipt (inferred)",
+			    r->settled_by_inference);
 
 	if (r->nr_campaigns) {
 		strbuf_addf(sb, "\nBy campaign:%15s %9s %9s %9s %8s\n", "messages", "accepted",

@@ -282,6 +282,11 @@ static int load_orphans(struct db *db, struct report *r, const char *const *p)
 			   3, q) < 0)
 		return error("report: the orphaned-receipt query failed");
 	r->orphaned_receipts = atoll(buf);
+	/* 'unknown' messages settled from a unique receipt to their number (sql/057). */
+	if (db_query_value(db, buf, sizeof(buf),
+			   "SELECT report_inferred($1, $2::timestamptz, $3::timestamptz, $4)", 4, p) < 0)
+		return error("report: the settled-by-inference query failed");
+	r->settled_by_inference = atoll(buf);
 	return 0;
 }
 

@@ -169,6 +169,7 @@ struct report {
 	struct report_hour *hours;
 	size_t nr_hours;
 	long long orphaned_receipts;      /* unmatched 24 h after arrival */
+	long long settled_by_inference;   /* 'unknown' settled from a receipt to the number */
 
 	bool have_prices, have_balance, have_usage;
 	struct report_price *prices;

@@ -438,6 +438,84 @@ static void test_unknown_reconcile(void)
 	CU_ASSERT(starts_with(ex, "unknown|-|"));
 }
 
+/* add_message() in campaign `name` (created when missing). */
+static long long add_message_in(const char *name, const char *msisdn, const char *rid,
+				const char *send_status, const char *sending_ago)
+{
+	char buf[32];
+	const char *p[5] = { name, msisdn, rid, send_status, sending_ago };
+
+	if (db_query_value(db, buf, sizeof(buf),
+			   "WITH c AS (INSERT INTO campaigns (name) VALUES ($1)"
+			   "  ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name RETURNING id)"
+			   " INSERT INTO messages (campaign_id, msisdn, country, resource_id,"
+			   " send_status, sending_at)"
+			   " SELECT c.id, $2, 'MLI', $3, $4, now() - $5::interval FROM c RETURNING id",
+			   5, p) != 1)
+		return -1;
+	return atoll(buf);
+}
+
+/*
+ * Finding 4: a receipt settles an 'unknown' message by number only when
+ * that is the one possible owner: not when another campaign's message to
+ * the number is in flight (its id not recorded yet) or also unknown.
+ * Settled ones are marked and counted by the report.
+ */
+static void test_unknown_settled_only_when_unique(void)
+{
+	double t = time_now();
+	char st[64], ex[128];
+	long long u, v, u2, u3;
+	struct dr_row r;
+
+	/* campaign B's message to the same number is in flight: its receipt
+	 * comes before its resource id is recorded */
+	u = add_message_in("x-a", "+22370000071", NULL, "unknown", "3 hours");
+	v = add_message_in("x-b", "+22370000071", NULL, "sending", "1 second");
+	r = row("rid-b71", "tel:+22370000071", "DeliveredToTerminal", t);
+	CU_ASSERT_EQUAL(store(&r, 1), 0);
+	msg_state(u, st, sizeof(st), ex, sizeof(ex));
+	CU_ASSERT(starts_with(ex, "unknown|-|"));
+	/* B's sender records it: B's message gets it, A's stays unknown */
+	CU_ASSERT_EQUAL(db_exec(db, "UPDATE messages SET resource_id = 'rid-b71', send_status = 'sent'"
+				" WHERE send_status = 'sending' AND msisdn = '+22370000071'"), 0);
+	msg_state(v, st, sizeof(st), NULL, 0);
+	CU_ASSERT_STRING_EQUAL(st, "DeliveredToTerminal");
+	msg_state(u, st, sizeof(st), ex, sizeof(ex));
+	CU_ASSERT(starts_with(ex, "unknown|-|"));
+	CU_ASSERT_STRING_EQUAL(st, "none");
+
+	/* two unknown messages to one number, one receipt: neither */
+	u2 = add_message_in("x-a", "+22370000072", NULL, "unknown", "2 hours");
+	u3 = add_message_in("x-b", "+22370000072", NULL, "unknown", "1 hour");
+	r = row("rid-72", "tel:+22370000072", "DeliveredToTerminal", t);
+	CU_ASSERT_EQUAL(store(&r, 1), 0);
+	msg_state(u2, st, sizeof(st), ex, sizeof(ex));
+	CU_ASSERT(starts_with(ex, "unknown|-|"));
+	msg_state(u3, st, sizeof(st), ex, sizeof(ex));
+	CU_ASSERT(starts_with(ex, "unknown|-|"));
+
+	/* two different unmatched ids to the number (another application's): neither */
+	u = add_message_in("x-a", "+22370000073", NULL, "unknown", "2 hours");
+	r = row("rid-73a", "tel:+22370000073", "MessageWaiting", t - 3600);
+	CU_ASSERT_EQUAL(store(&r, 1), 0);
+	msg_state(u, st, sizeof(st), ex, sizeof(ex));
+	CU_ASSERT(starts_with(ex, "sent|rid-73a|"));      /* unique so far: settled */
+	CU_ASSERT_EQUAL(count("SELECT count(*) FROM messages WHERE settled_by_inference"
+			      " AND msisdn = '+22370000073'"), 1);
+	CU_ASSERT_EQUAL(count("SELECT report_inferred('x-a', NULL, NULL, NULL)"), 1);
+	CU_ASSERT_EQUAL(count("SELECT report_inferred('x-b', NULL, NULL, NULL)"), 0);
+	u = add_message_in("x-b", "+22370000074", NULL, "unknown", "2 hours");
+	r = row("rid-74a", "tel:+22370000074", "DeliveredToTerminal", t - 60);
+	CU_ASSERT_EQUAL(db_exec(db, "INSERT INTO delivery_receipts (resource_id, address,"
+				" delivery_status, raw, received_at) VALUES ('rid-74b', 'tel:+22370000074',"
+				" 'DeliveredToTerminal', '{}', now() - interval '30 minutes')"), 0);
+	CU_ASSERT_EQUAL(store(&r, 1), 0);
+	msg_state(u, st, sizeof(st), ex, sizeof(ex));
+	CU_ASSERT(starts_with(ex, "unknown|-|"));
+}
+
 static void test_orphans(void)
 {
 	double t = time_now();
@@ -457,6 +535,7 @@ struct race {
 	const char *sql;            /* run on a second connection */
 	struct dr_row row;          /* or store this when sql is NULL */
 	int rc;
+	int done;                   /* set (atomically) when finished */
 };
 
 static void *race_thread(void *arg)
@@ -471,7 +550,57 @@ static void *race_thread(void *arg)
 	}
 	ra->rc = ra->sql ? db_exec(d, ra->sql) : dr_store_batch(d, &ra->row, 1, &res);
 	db_close(d);
+	__atomic_store_n(&ra->done, 1, __ATOMIC_SEQ_CST);
 	return NULL;
+}
+
+/*
+ * The settling step must not hold the receipts lock while it waits for a
+ * message's row lock: a transaction holding that row and then writing a
+ * resource id (which takes the lock in the trigger) would deadlock with it.
+ */
+static void test_settle_no_deadlock(void)
+{
+	struct race ra;
+	pthread_t th;
+	struct db *other;
+	char ex[128], st[64];
+	long long u = add_message_in("x-d", "+22370000081", NULL, "unknown", "1 hour");
+	long long w = add_message_in("x-d", "+22370000082", NULL, "sending", "1 second");
+	int i;
+
+	CU_ASSERT_EQUAL_FATAL(db_connect(test_db_conninfo(), &other), 0);
+	{
+		char q[160];
+		snprintf(q, sizeof(q), "BEGIN; SELECT 1 FROM messages WHERE id = %lld FOR UPDATE", u);
+		CU_ASSERT_EQUAL(db_exec(other, q), 0);
+	}
+	memset(&ra, 0, sizeof(ra));
+	ra.conninfo = test_db_conninfo();
+	ra.row = row("rid-81", "tel:+22370000081", "DeliveredToTerminal", time_now());
+	pthread_create(&th, NULL, race_thread, &ra);
+	/* the receiver's batch and settling step end without waiting for the row
+	 * (before: it waited, holding the receipts lock, for the row) */
+	for (i = 0; i < 500 && !__atomic_load_n(&ra.done, __ATOMIC_SEQ_CST); i++)
+		time_sleep(0.01);
+	CU_ASSERT(__atomic_load_n(&ra.done, __ATOMIC_SEQ_CST));
+	/* now the other transaction writes a resource id: takes the receipts lock */
+	{
+		char q[160];
+		snprintf(q, sizeof(q), "UPDATE messages SET resource_id = 'rid-82', send_status = 'sent'"
+			 " WHERE id = %lld", w);
+		CU_ASSERT_EQUAL(db_exec(other, q), 0);
+	}
+	CU_ASSERT_EQUAL(db_exec(other, "COMMIT"), 0);
+	pthread_join(th, NULL);
+	CU_ASSERT_EQUAL(ra.rc, 0);
+	db_close(other);
+	/* the message skipped while locked is settled by the next receipt for it */
+	msg_state(u, st, sizeof(st), ex, sizeof(ex));
+	CU_ASSERT(starts_with(ex, "unknown|-|"));
+	CU_ASSERT_EQUAL(count("SELECT dr_reconcile_unknown(now() - interval '1 hour')"), 1);
+	msg_state(u, st, sizeof(st), ex, sizeof(ex));
+	CU_ASSERT(starts_with(ex, "sent|rid-81|true|"));
 }
 
 static int lock_waiters(void)
@@ -571,6 +700,8 @@ static void reg(void)
 	TEST_ADD(s, test_commit_order);
 	TEST_ADD(s, test_late_match);
 	TEST_ADD(s, test_unknown_reconcile);
+	TEST_ADD(s, test_unknown_settled_only_when_unique);
+	TEST_ADD(s, test_settle_no_deadlock);
 	TEST_ADD(s, test_orphans);
 	TEST_ADD(s, test_race_with_sender);
 	TEST_ADD(s, test_store_escaping);
