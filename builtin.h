@@ -9,6 +9,7 @@
 #include "core/config.h"
 #include "core/db.h"
 #include "core/log.h"
+#include "core/status.h"
 #include "core/util.h"
 
 #define NEED_DB     (1 << 0)   /* connect and check the schema is current */
@@ -51,6 +52,9 @@ struct sender_opts;
 struct sender_stats;
 int builtin_run_sender(struct griot_ctx *ctx, struct sender_opts *so,
 		       struct sender_stats *st);
+
+/* The sysexits code of a library error kind: the one mapping (exit.c). */
+int builtin_exit_code(enum griot_err e);
 
 /* Open ctx->db if a command needs it only for some sub-actions. */
 int builtin_need_db(struct griot_ctx *ctx);

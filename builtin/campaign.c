@@ -297,13 +297,13 @@ static int cmd_schedule(int argc, char **argv, struct griot_ctx *ctx)
 	};
 	struct campaign c;
 	struct campaign_preview pv;
+	struct campaign_schedule_opts so;
 	struct orange_client *cl = NULL;
 	const char *start = NULL;
 	bool json = false, partial = false;
-	double start_at;
+	double start_at = 0;
 	char why[128] = "";
 	int ch, ret;
-	size_t i;
 
 	optind = 0; /* re-initialise getopt: main parsed with "+" */
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -319,81 +319,15 @@ static int cmd_schedule(int argc, char **argv, struct griot_ctx *ctx)
 		return usage_err();
 	if ((ret = load_or_fail(ctx, argv[optind], &c)))
 		return ret;
-	memset(&pv, 0, sizeof(pv));
-	if (strcmp(c.status, "draft")) {
-		error("campaign '%s' is %s: only a draft can be scheduled", c.name, c.status);
-		ret = EX_USAGE;
-		goto out;
-	}
-	if (!c.sender_address || !c.template) {
-		error("campaign '%s' has no sender or message yet: run 'griot campaign create %s "
-		      "--sender tel:+... --message ...' first", c.name, c.name);
-		ret = EX_USAGE;
-		goto out;
-	}
-	if (start) {
-		if (campaign_parse_time(ctx->db, start, c.tz, &start_at) < 0) {
-			ret = EX_USAGE;
-			goto out;
-		}
-	} else {
-		start_at = c.start_at > 0 ? c.start_at : window_now();
-	}
+	memset(&so, 0, sizeof(so));
 	cl = client_or_null(ctx, why, sizeof(why));
-	if (campaign_preview(ctx->db, &c, cl, true, 0, &pv) < 0) {
-		ret = EX_UNAVAILABLE;
+	so.start = start;
+	so.allow_partial = partial;
+	so.client = cl;
+	so.no_client_why = why;
+	ret = builtin_exit_code(campaign_schedule_checked(ctx->db, &c, &so, &pv, &start_at));
+	if (ret)
 		goto out;
-	}
-	if (!cl)
-		snprintf(pv.credit_error, sizeof(pv.credit_error), "credit not checked: %s", why);
-	if (pv.total == 0) {
-		error("campaign '%s' has no recipients: import a CSV first", c.name);
-		ret = EX_DATAERR;
-		goto out;
-	}
-	if (pv.missing) {
-		struct strbuf sb = STRBUF_INIT;
-		for (i = 0; i < pv.n_missing_lines; i++)
-			strbuf_addf(&sb, "%s%lld", i ? ", " : "", pv.missing_lines[i]);
-		if ((long long)pv.n_missing_lines < pv.missing)
-			strbuf_addstr(&sb, ", ...");
-		error("campaign '%s': %lld message(s) use template field '%s' (or another) that is "
-		      "missing or empty; lines %s; fix the CSV or the message, nothing was scheduled",
-		      c.name, pv.missing, pv.missing_field, sb.buf);
-		strbuf_release(&sb);
-		ret = EX_DATAERR;
-		goto out;
-	}
-	if (!pv.credit_checked) {
-		if (!partial) {
-			error("campaign '%s': %s; not scheduled (--allow-partial schedules anyway)",
-			      c.name, pv.credit_error);
-			ret = EX_UNAVAILABLE;
-			goto out;
-		}
-		warning("%s; scheduling anyway (--allow-partial)", pv.credit_error);
-	}
-	for (i = 0; i < pv.ncountries; i++) {
-		const struct campaign_country *cc = &pv.countries[i];
-		if (cc->short_credit && partial)
-			warning("%s: %lld units needed, %lld available; that country will be held "
-				"when it runs out", cc->country, cc->segments, cc->available);
-		else if (cc->short_credit)
-			error("%s: %lld units needed, %lld available", cc->country, cc->segments,
-			      cc->available);
-		if (cc->expires_first)
-			warning("%s: the contract expires (%s) before the estimated finish",
-				cc->country, cc->expires);
-	}
-	if (pv.credit_short && !partial) {
-		error("campaign '%s': not enough credit; buy units or use --allow-partial", c.name);
-		ret = EX_UNAVAILABLE;
-		goto out;
-	}
-	if (campaign_schedule(ctx->db, &c, start_at) < 0) {
-		ret = EX_UNAVAILABLE;
-		goto out;
-	}
 	if (json) {
 		struct json_gen *g = json_gen_new(true);
 		campaign_preview_json(g, &c, &pv);

@@ -790,17 +790,29 @@ static int set_status(struct db *db, struct campaign *c, const char *sql,
 	return 0;
 }
 
+/* A draft with a sender and a message: GRIOT_OK, else GRIOT_ERR_STATE after error(). */
+static enum griot_err schedule_ready(const struct campaign *c)
+{
+	if (strcmp(c->status, "draft")) {
+		error("campaign '%s' is %s: only a draft can be scheduled", c->name, c->status);
+		return GRIOT_ERR_STATE;
+	}
+	if (!c->sender_address || !c->template) {
+		error("campaign '%s' has no sender or message yet: run 'griot campaign "
+		      "create %s --sender tel:+... --message ...' first", c->name, c->name);
+		return GRIOT_ERR_STATE;
+	}
+	return GRIOT_OK;
+}
+
 int campaign_schedule(struct db *db, struct campaign *c, double start_at)
 {
 	char sbuf[32];
 	const char *extra[1] = { sbuf };
 	int rc;
 
-	if (strcmp(c->status, "draft"))
-		return error("campaign '%s' is %s: only a draft can be scheduled", c->name, c->status);
-	if (!c->sender_address || !c->template)
-		return error("campaign '%s' has no sender or message yet: run 'griot campaign "
-			     "create %s --sender tel:+... --message ...' first", c->name, c->name);
+	if (schedule_ready(c) != GRIOT_OK)
+		return -1;
 	snprintf(sbuf, sizeof(sbuf), "%.3f", start_at);
 	rc = set_status(db, c, "UPDATE campaigns SET status = 'scheduled',"
 			" start_at = to_timestamp($2::float8), paused_reason = NULL, updated_at = now()"
@@ -810,6 +822,90 @@ int campaign_schedule(struct db *db, struct campaign *c, double start_at)
 	if (rc == 0)
 		c->start_at = start_at;
 	return rc;
+}
+
+/* The lines a missing template field was found on, for the error. */
+static void missing_lines_text(const struct campaign_preview *pv, struct strbuf *sb)
+{
+	size_t i;
+
+	for (i = 0; i < pv->n_missing_lines; i++)
+		strbuf_addf(sb, "%s%lld", i ? ", " : "", pv->missing_lines[i]);
+	if ((long long)pv->n_missing_lines < pv->missing)
+		strbuf_addstr(sb, ", ...");
+}
+
+/* Credit per country for schedule: GRIOT_OK, or GRIOT_ERR_CREDIT after error(). */
+static enum griot_err schedule_credit(const struct campaign *c, const struct campaign_preview *pv,
+				      bool partial)
+{
+	size_t i;
+
+	if (!pv->credit_checked) {
+		if (!partial) {
+			error("campaign '%s': %s; not scheduled (--allow-partial schedules anyway)",
+			      c->name, pv->credit_error);
+			return GRIOT_ERR_CREDIT;
+		}
+		warning("%s; scheduling anyway (--allow-partial)", pv->credit_error);
+	}
+	for (i = 0; i < pv->ncountries; i++) {
+		const struct campaign_country *cc = &pv->countries[i];
+		if (cc->short_credit && partial)
+			warning("%s: %lld units needed, %lld available; that country will be held "
+				"when it runs out", cc->country, cc->segments, cc->available);
+		else if (cc->short_credit)
+			error("%s: %lld units needed, %lld available", cc->country, cc->segments,
+			      cc->available);
+		if (cc->expires_first)
+			warning("%s: the contract expires (%s) before the estimated finish",
+				cc->country, cc->expires);
+	}
+	if (pv->credit_short && !partial) {
+		error("campaign '%s': not enough credit; buy units or use --allow-partial", c->name);
+		return GRIOT_ERR_CREDIT;
+	}
+	return GRIOT_OK;
+}
+
+enum griot_err campaign_schedule_checked(struct db *db, struct campaign *c,
+					 const struct campaign_schedule_opts *o,
+					 struct campaign_preview *pv, double *start_at)
+{
+	enum griot_err e;
+
+	memset(pv, 0, sizeof(*pv));
+	if ((e = schedule_ready(c)) != GRIOT_OK)
+		return e;
+	if (o->start) {
+		if (campaign_parse_time(db, o->start, c->tz, start_at) < 0)
+			return GRIOT_ERR_USAGE;
+	} else {
+		*start_at = c->start_at > 0 ? c->start_at : window_now();
+	}
+	if (campaign_preview(db, c, o->client, true, 0, pv) < 0)
+		return GRIOT_ERR_DB;
+	if (!o->client)
+		snprintf(pv->credit_error, sizeof(pv->credit_error), "credit not checked: %s",
+			 o->no_client_why ? o->no_client_why : "no Orange client");
+	if (pv->total == 0) {
+		error("campaign '%s' has no recipients: import a CSV first", c->name);
+		return GRIOT_ERR_DATA;
+	}
+	if (pv->missing) {
+		struct strbuf sb = STRBUF_INIT;
+		missing_lines_text(pv, &sb);
+		error("campaign '%s': %lld message(s) use template field '%s' (or another) that is "
+		      "missing or empty; lines %s; fix the CSV or the message, nothing was scheduled",
+		      c->name, pv->missing, pv->missing_field, sb.buf);
+		strbuf_release(&sb);
+		return GRIOT_ERR_DATA;
+	}
+	if ((e = schedule_credit(c, pv, o->allow_partial)) != GRIOT_OK)
+		return e;
+	if (campaign_schedule(db, c, *start_at) < 0)
+		return GRIOT_ERR_DB;
+	return GRIOT_OK;
 }
 
 int campaign_pause(struct db *db, struct campaign *c, const char *reason)

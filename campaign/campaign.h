@@ -144,6 +144,24 @@ int campaign_work_left(struct db *db, const long long *ids, size_t n, struct cam
 /* Messages still to send in ids[0..n) (index-only count), or -1. */
 long long campaign_open_count(struct db *db, const long long *ids, size_t n);
 
+/*
+ * `griot campaign schedule`: check all a schedule needs (a draft with a
+ * sender and a message, recipients, every template field present, the
+ * credit per country unless allow_partial), render and store the bodies
+ * (pv gets the preview), then schedule from `start` (NULL: its start
+ * time, else now).  client NULL: credit not checked, no_client_why says
+ * why.  GRIOT_OK, or the kind of error after error() named it.
+ */
+struct campaign_schedule_opts {
+	const char *start;
+	bool allow_partial;
+	struct orange_client *client;
+	const char *no_client_why;
+};
+enum griot_err campaign_schedule_checked(struct db *db, struct campaign *c,
+					 const struct campaign_schedule_opts *o,
+					 struct campaign_preview *pv, double *start_at);
+
 /* Lifecycle: each checks the current status; -1 after error() naming it. */
 int campaign_schedule(struct db *db, struct campaign *c, double start_at);
 int campaign_pause(struct db *db, struct campaign *c, const char *reason);
