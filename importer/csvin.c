@@ -4,6 +4,7 @@
  * it starts on and its raw text (for the rejects file).
  */
 #include "importer/csvin.h"
+#include "importer/xlsx.h"
 #include "core/utf8.h"
 #include "core/log.h"
 #include "core/util.h"
@@ -27,6 +28,7 @@ const char *csvin_encoding_name(enum csvin_encoding enc)
 	case CSVIN_UTF16BE: return "UTF-16BE";
 	case CSVIN_CP1252: return "Windows-1252";
 	case CSVIN_LATIN1: return "ISO-8859-1";
+	case CSVIN_XLSX: return "XLSX";
 	}
 	return "?";
 }
@@ -159,6 +161,72 @@ static int open_iconv(struct csvin *in)
 	return 0;
 }
 
+static int write_all(int fd, const char *b, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, b, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		b += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/*
+ * A workbook on a pipe: copy it (in->in, then the rest) to an unlinked
+ * temporary file, hashing it on the way, and read that instead.
+ */
+static int spool(struct csvin *in, bool eof)
+{
+	const char *dir = getenv("TMPDIR");
+	char path[4096];
+	ssize_t n = 1;
+	int fd;
+
+	if (!dir || !*dir)
+		dir = "/tmp";
+	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		snprintf(path, sizeof(path), "%s/griot-xlsx-XXXXXX", dir);
+		fd = mkstemp(path);
+		if (fd >= 0)
+			unlink(path);
+	}
+	if (fd < 0) {
+		in->error_exit = EX_CANTCREAT;
+		return error("%s: cannot make a temporary copy of the workbook in %s: %s",
+			     in->name, dir, strerror(errno));
+	}
+	for (;;) {
+		if (in->in.len && write_all(fd, in->in.buf, in->in.len) < 0) {
+			in->error_exit = EX_IOERR;
+			close(fd);
+			return error("%s: cannot copy the workbook to %s: %s", in->name, dir,
+				     strerror(errno));
+		}
+		in->size = (off_t)(in->size < 0 ? 0 : in->size) + (off_t)in->in.len;
+		strbuf_reset(&in->in);
+		if (eof || n == 0)
+			break;
+		if (read_some(in, &in->in, &n) < 0) {
+			close(fd);
+			return -1;
+		}
+		sha256_update(&in->hash, in->in.buf, in->in.len);
+	}
+	sha256_hex(&in->hash, in->sha256);
+	if (in->fd > 0)
+		close(in->fd);
+	in->fd = fd;
+	in->seekable = true;
+	in->eof = false;
+	in->enc = CSVIN_XLSX;
+	return 0;
+}
+
 int csvin_open(struct csvin *in, const char *path, char delim)
 {
 	struct stat st;
@@ -195,8 +263,15 @@ int csvin_open(struct csvin *in, const char *path, char delim)
 		}
 	}
 	if (in->seekable) {
+		char magic[4];
+		bool zip = pread(in->fd, magic, sizeof(magic), 0) == (ssize_t)sizeof(magic) &&
+			xlsx_magic(magic, sizeof(magic));
 		if (prepass(in) < 0)
 			return -1;
+		if (zip) {
+			in->enc = CSVIN_XLSX;
+			in->lines = 0;
+		}
 	} else {
 		/* Standard input: sniff the first chunk, keep it for parsing. */
 		size_t complete, start;
@@ -207,6 +282,8 @@ int csvin_open(struct csvin *in, const char *path, char delim)
 			if (read_some(in, &in->in, &n) < 0)
 				return -1;
 		sha256_update(&in->hash, in->in.buf, in->in.len);
+		if (xlsx_magic(in->in.buf, in->in.len))
+			return spool(in, n == 0);
 		in->enc = sniff_bom((unsigned char *)in->in.buf, in->in.len);
 		start = in->enc == CSVIN_UTF8_BOM ? 3 : 0;
 		if (in->enc == CSVIN_UTF8 || in->enc == CSVIN_UTF8_BOM) {
@@ -495,6 +572,8 @@ int csvin_run(struct csvin *in, csvin_row_fn fn, void *data)
 
 	in->fn = fn;
 	in->fn_data = data;
+	if (in->enc == CSVIN_XLSX)
+		return xlsx_run(in, fn, data);
 	in->p = xcalloc(1, sizeof(*in->p));
 	if (csv_init(in->p, CSV_APPEND_NULL | CSV_STRICT) != 0)
 		die_oom();

@@ -13,6 +13,10 @@
  * (SHA-256) and to decide the encoding from all of its bytes, then to
  * parse it; standard input is read once, the encoding decided from its
  * first 256 KiB and the hash known only at the end.
+ *
+ * A file (or a pipe) that starts like a zip is read as an Excel workbook
+ * (.xlsx, first sheet); a pipe is first copied to an unlinked temporary
+ * file, since a zip is read from its end.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -26,6 +30,7 @@
 enum csvin_encoding {
 	CSVIN_UTF8, CSVIN_UTF8_BOM, CSVIN_UTF16LE, CSVIN_UTF16BE,
 	CSVIN_CP1252, CSVIN_LATIN1,
+	CSVIN_XLSX,     /* an Excel workbook: its first sheet (importer/xlsx.h) */
 };
 
 struct csvin_row {

@@ -1,8 +1,15 @@
 #ifndef IMPORTER_IMPORT_H
 #define IMPORTER_IMPORT_H
 /*
- * `griot import`: a recipient CSV into a campaign's messages, in one
- * transaction, through COPY.  See docs/import.md.
+ * `griot import`: a recipient CSV, or the first sheet of an Excel
+ * workbook (.xlsx), into a campaign's messages, in one transaction,
+ * through COPY.  See docs/import.md.
+ *
+ * import_opts.path may be a file, "-" or a pipe (/dev/fd/N): a workbook
+ * is recognised by its content (a zip), whatever its name, and a pipe
+ * holding one is copied to an unlinked temporary file first (a zip is
+ * read from its end).  Its rows get the same verdicts and rejects as a
+ * CSV's; a row's line is its sheet row number.
  */
 #include <signal.h>
 #include <stdbool.h>
