@@ -106,6 +106,26 @@ out:
 	return ret;
 }
 
+/* Parse one part with a fresh expat parser calling these handlers on ud. */
+static int parse_with(struct part_parse *pp, zip_t *z, const char *part, void *ud,
+		      XML_StartElementHandler start, XML_EndElementHandler end,
+		      XML_CharacterDataHandler text, bool counted, long long max)
+{
+	int ret;
+
+	pp->part = part;
+	pp->xp = XML_ParserCreateNS(NULL, NS_SEP);
+	if (!pp->xp)
+		die_oom();
+	XML_SetUserData(pp->xp, ud);
+	XML_SetElementHandler(pp->xp, start, end);
+	XML_SetCharacterDataHandler(pp->xp, text);
+	ret = parse_part(pp, z, counted, max);
+	XML_ParserFree(pp->xp);
+	pp->xp = NULL;
+	return ret;
+}
+
 static void stop(struct part_parse *pp, int ret)
 {
 	if (!pp->stopped) {
@@ -164,26 +184,14 @@ static void rels_start(void *data, const char *name, const char **atts)
 
 static int read_book(struct csvin *in, zip_t *z, struct book *b)
 {
-	int ret;
-
 	b->pp.in = in;
-	b->pp.part = "xl/workbook.xml";
-	b->pp.xp = XML_ParserCreateNS(NULL, NS_SEP);
-	XML_SetUserData(b->pp.xp, b);
-	XML_SetStartElementHandler(b->pp.xp, book_start);
-	ret = parse_part(&b->pp, z, false, XLSX_MAX_PART);
-	XML_ParserFree(b->pp.xp);
-	if (ret < 0)
+	if (parse_with(&b->pp, z, "xl/workbook.xml", b, book_start, NULL, NULL, false,
+		       XLSX_MAX_PART) < 0)
 		return -1;
 	if (!b->sheet_rid)
 		return error("%s: the workbook has no sheet", in->name);
-	b->pp.part = "xl/_rels/workbook.xml.rels";
-	b->pp.xp = XML_ParserCreateNS(NULL, NS_SEP);
-	XML_SetUserData(b->pp.xp, b);
-	XML_SetStartElementHandler(b->pp.xp, rels_start);
-	ret = parse_part(&b->pp, z, false, XLSX_MAX_PART);
-	XML_ParserFree(b->pp.xp);
-	if (ret < 0)
+	if (parse_with(&b->pp, z, "xl/_rels/workbook.xml.rels", b, rels_start, NULL, NULL,
+		       false, XLSX_MAX_PART) < 0)
 		return -1;
 	if (!b->sheet_part)
 		return error("%s: the first sheet (%s) is not in the workbook's relationships",
@@ -242,17 +250,9 @@ static void sst_text(void *data, const char *t, int len)
 
 static int read_shared(struct csvin *in, zip_t *z, const char *part, struct shared *s)
 {
-	int ret;
-
 	s->pp.in = in;
-	s->pp.part = part;
-	s->pp.xp = XML_ParserCreateNS(NULL, NS_SEP);
-	XML_SetUserData(s->pp.xp, s);
-	XML_SetElementHandler(s->pp.xp, sst_start, sst_end);
-	XML_SetCharacterDataHandler(s->pp.xp, sst_text);
-	ret = parse_part(&s->pp, z, false, XLSX_MAX_SHARED);
-	XML_ParserFree(s->pp.xp);
-	return ret;
+	return parse_with(&s->pp, z, part, s, sst_start, sst_end, sst_text, false,
+			  XLSX_MAX_SHARED);
 }
 
 /* ---- the sheet ---- */
@@ -560,13 +560,8 @@ int xlsx_run(struct csvin *in, csvin_row_fn fn, void *data)
 	sh.fn = fn;
 	sh.fn_data = data;
 	sh.pp.in = in;
-	sh.pp.part = b.sheet_part;
-	sh.pp.xp = XML_ParserCreateNS(NULL, NS_SEP);
-	XML_SetUserData(sh.pp.xp, &sh);
-	XML_SetElementHandler(sh.pp.xp, sheet_start, sheet_end);
-	XML_SetCharacterDataHandler(sh.pp.xp, sheet_text);
-	ret = parse_part(&sh.pp, z, true, 0);
-	XML_ParserFree(sh.pp.xp);
+	ret = parse_with(&sh.pp, z, b.sheet_part, &sh, sheet_start, sheet_end, sheet_text,
+			 true, 0);
 	if (ret == 0 && !in->started) {
 		error("%s: the first sheet is empty: a header row is required", in->name);
 		ret = -1;
