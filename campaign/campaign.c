@@ -957,6 +957,27 @@ long long campaign_retry_failed(struct db *db, const struct campaign *c, const c
 	return atoll(buf);
 }
 
+long long campaign_resend_unknown(struct db *db, const char *name)
+{
+	const char *p[1] = { name };
+	char buf[32];
+
+	/* Those with a receipt were accepted after all: never again. */
+	if (db_query_value(db, buf, sizeof(buf),
+			   "WITH r AS (UPDATE messages SET send_status = 'pending', claimed_by = NULL,"
+			   " next_attempt_at = NULL, sending_at = NULL,"
+			   " last_error = 'resent on request after: ' || coalesce(last_error, 'unknown'),"
+			   " updated_at = now()"
+			   " WHERE campaign_id = (SELECT id FROM campaigns WHERE name = $1)"
+			   " AND send_status = 'unknown' AND delivery_status IS NULL RETURNING 1),"
+			   " c AS (UPDATE campaigns SET status = 'running', finished_at = NULL,"
+			   " updated_at = now() WHERE name = $1 AND status = 'done'"
+			   " AND EXISTS (SELECT 1 FROM r))"
+			   " SELECT count(*) FROM r", 1, p) < 0)
+		return -1;
+	return atoll(buf);
+}
+
 int campaign_resume(struct db *db, struct campaign *c, int *holds_cleared)
 {
 	char idbuf[32];

@@ -182,6 +182,13 @@ int campaign_pause_systemic(struct db *db, long long id, const char *reason,
  * Returns how many, or -1 after error().
  */
 long long campaign_retry_failed(struct db *db, const struct campaign *c, const char *match);
+/*
+ * Put the 'unknown' messages of campaign `name` (Orange may or may not
+ * have them; none with a receipt) back to pending; a done campaign runs
+ * again.  For `griot send --resend-unknown` and the console's admins.
+ * Returns how many, or -1 after error().
+ */
+long long campaign_resend_unknown(struct db *db, const char *name);
 int campaign_resume(struct db *db, struct campaign *c, int *holds_cleared);
 int campaign_cancel(struct db *db, struct campaign *c);
 /* scheduled -> running when due and inside its window at time now. */

@@ -913,26 +913,15 @@ static void finish_campaigns(struct sender *s)
 
 static int resend_unknown(struct sender *s)
 {
-	const char *p[1] = { s->opts->campaign };
-	int n;
+	long long n;
 
 	if (!s->opts->campaign)
 		return error("--resend-unknown needs --campaign");
-	n = db_query(s->db, NULL,
-		     "UPDATE messages SET send_status = 'pending', claimed_by = NULL,"
-		     " next_attempt_at = NULL, sending_at = NULL,"
-		     " last_error = 'resent on request after: ' || coalesce(last_error, 'unknown'),"
-		     " updated_at = now()"
-		     " WHERE campaign_id = (SELECT id FROM campaigns WHERE name = $1)"
-		     " AND send_status = 'unknown' AND delivery_status IS NULL", 1, p);
+	n = campaign_resend_unknown(s->db, s->opts->campaign);
 	if (n < 0)
 		return -1;
-	if (n > 0) {
-		if (db_query(s->db, NULL, "UPDATE campaigns SET status = 'running', finished_at = NULL,"
-			     " updated_at = now() WHERE name = $1 AND status = 'done'", 1, p) < 0)
-			return -1;
-		info("%d unknown message(s) will be sent again (--resend-unknown)", n);
-	}
+	if (n > 0)
+		info("%lld unknown message(s) will be sent again (--resend-unknown)", n);
 	s->st->resent_unknown = n;
 	return 0;
 }

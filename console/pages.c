@@ -738,6 +738,36 @@ static void action_button(struct creq *q, struct strbuf *sb, long long id, const
 		    action, id, action, label);
 }
 
+/* The first unknown messages, with their numbers (admins only). */
+static void unknown_list(struct creq *q, struct strbuf *sb, long long id)
+{
+	struct db_result *r;
+	char ids[32];
+	const char *p[1] = { ids };
+	int n, i;
+
+	snprintf(ids, sizeof(ids), "%lld", id);
+	n = db_query(q->cs->db, &r, "SELECT msisdn, country, coalesce(last_error, ''),"
+		     " extract(epoch FROM coalesce(sending_at, updated_at)) FROM messages"
+		     " WHERE campaign_id = $1 AND send_status = 'unknown' ORDER BY id LIMIT 100", 1, p);
+	if (n <= 0)
+		return;
+	strbuf_addf(sb, "<table class=\"list\" id=\"unknown\"><thead><tr><th>%s</th><th>%s</th>"
+		    "<th>%s</th><th>%s</th></tr></thead><tbody>", T("Number"), T("Country"), T("When"),
+		    T("Detail"));
+	for (i = 0; i < n; i++) {
+		strbuf_addstr(sb, "<tr><td>");
+		h(sb, db_result_get(r, i, 0));
+		strbuf_addf(sb, "</td><td>%s</td><td>", db_result_get(r, i, 1));
+		i18n_time(sb, q->lang, db_result_double(r, i, 3), "UTC");
+		strbuf_addstr(sb, "</td><td>");
+		h(sb, db_result_get(r, i, 2));
+		strbuf_addstr(sb, "</td></tr>");
+	}
+	strbuf_addstr(sb, "</tbody></table>");
+	db_result_free(r);
+}
+
 static page_result campaign_page(struct creq *q, long long id)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -814,8 +844,9 @@ static page_result campaign_page(struct creq *q, long long id)
 	if (k[K_UNKNOWN] > 0 && role_at_least(q, ROLE_ADMIN)) {
 		strbuf_addf(&sb, "<section class=\"card\"><h2>%s</h2><p>", T("Messages with an unknown fate"));
 		add_int(q, &sb, k[K_UNKNOWN]);
-		strbuf_addf(&sb, " %s</p><form method=\"post\" action=\"/campaigns/%lld/resend-unknown\">",
-			    T("messages may or may not have been sent; Orange did not answer."), id);
+		strbuf_addf(&sb, " %s</p>", T("messages may or may not have been sent; Orange did not answer."));
+		unknown_list(q, &sb, id);
+		strbuf_addf(&sb, "<form method=\"post\" action=\"/campaigns/%lld/resend-unknown\">", id);
 		form_csrf_field(q, &sb);
 		strbuf_addf(&sb, "<button type=\"submit\" class=\"danger\">%s</button></form></section>",
 			    T("Send them again"));
@@ -956,20 +987,16 @@ static page_result lifecycle(struct creq *q, struct campaign *c, const char *act
 
 static page_result resend_unknown(struct creq *q, struct campaign *c)
 {
-	char ids[32], loc[64];
-	const char *p[1] = { ids };
-	int n;
+	char loc[64];
+	long long n;
 
 	if (!role_at_least(q, ROLE_ADMIN))
 		return respond_error(q, MHD_HTTP_FORBIDDEN, T("Only an admin may resend messages."));
-	snprintf(ids, sizeof(ids), "%lld", c->id);
-	n = db_query(q->cs->db, NULL, "UPDATE messages SET send_status = 'pending', claimed_by = NULL,"
-		     " next_attempt_at = NULL, updated_at = now()"
-		     " WHERE campaign_id = $1 AND send_status = 'unknown'", 1, p);
+	n = campaign_resend_unknown(q->cs->db, c->name);
 	if (n < 0)
 		return respond_error(q, MHD_HTTP_SERVICE_UNAVAILABLE,
 				     T("The database is unreachable; try again in a moment."));
-	snprintf(loc, sizeof(loc), "%d", n);
+	snprintf(loc, sizeof(loc), "%lld", n);
 	audit(q, "campaign-resend-unknown", c->name, loc);
 	snprintf(loc, sizeof(loc), "/campaigns/%lld", c->id);
 	return redirect(q, loc);

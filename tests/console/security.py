@@ -245,3 +245,23 @@ r = op.post_file("/campaigns/%s/upload" % uid, {"csrf": ot}, "small.csv", small)
 expect(r.status == 303, "small file: %d %s" % (r.status, r.text[-300:]))
 expect(sql("SELECT count(*) FROM messages WHERE campaign_id = %s" % uid) == "1000", "small file rows")
 ok("a file within the limit is imported")
+
+# ---- unknown messages: listed for admins only, resent by an admin ----
+sql("UPDATE campaigns SET status = 'done' WHERE id = %s;"
+    " UPDATE messages SET send_status = 'unknown', last_error = 'no answer (timeout)'"
+    " WHERE id IN (SELECT id FROM messages WHERE campaign_id = %s ORDER BY id LIMIT 3)" % (uid, uid))
+page = admin.get("/campaigns/%s" % uid).text
+expect('id="unknown"' in page and "+22376000000" in page and "no answer (timeout)" in page,
+       "unknown list for the admin")
+page = op.get("/campaigns/%s" % uid).text
+expect('id="unknown"' not in page and "resend-unknown" not in page, "unknown list shown to an operator")
+r = op.post("/campaigns/%s/resend-unknown" % uid, {"csrf": op.csrf()})
+expect(r.status == 403, "an operator resent unknown messages: %d" % r.status)
+r = admin.post("/campaigns/%s/resend-unknown" % uid, {"csrf": admin.csrf()})
+expect(r.status == 303, "admin resend: %d" % r.status)
+expect(sql("SELECT count(*) FILTER (WHERE send_status = 'unknown') || '/' ||"
+           " count(*) FILTER (WHERE last_error LIKE 'resent on request%%') || '/' ||"
+           " (SELECT status FROM campaigns WHERE id = %s) FROM messages WHERE campaign_id = %s"
+           % (uid, uid)) == "0/3/running", "resend did not put them back to pending")
+expect("campaign-resend-unknown" in admin.get("/audit").text, "resend not audited")
+ok("unknown messages listed for admins only; an admin's resend puts them back (audited)")
