@@ -10,6 +10,7 @@
 #include "campaign/window.h"
 #include "core/config.h"
 #include "core/db.h"
+#include "core/status.h"
 #include "core/log.h"
 #include "core/util.h"
 #include "importer/csvin.h"
@@ -562,19 +563,17 @@ static void preview_section(struct creq *q, struct strbuf *sb, const struct camp
 	}
 }
 
-/* Why a previewed draft may not be scheduled now, or NULL. */
-static const char *schedule_refusal(struct creq *q, const struct campaign *c,
-				    const struct campaign_preview *pv, bool partial)
+/* What stands in the way of scheduling, as the preview shows it (the
+ * rule itself is campaign_schedule_checked()'s); NULL when nothing. */
+static const char *schedule_warning(struct creq *q, const struct campaign_preview *pv)
 {
-	if (!c->sender_address || !c->template)
-		return T("The campaign has no sender or message.");
 	if (pv->total == 0)
 		return T("The campaign has no recipients: upload a file first.");
 	if (pv->missing)
 		return T("Some messages use a template field that is missing or empty in the file.");
-	if (!pv->credit_checked && !partial)
+	if (!pv->credit_checked)
 		return T("The balance could not be checked with Orange.");
-	if (pv->credit_short && !partial)
+	if (pv->credit_short)
 		return T("Not enough credit for every country: buy units, or an admin may allow a partial send.");
 	return NULL;
 }
@@ -619,7 +618,7 @@ static void check_section(struct creq *q, struct strbuf *sb, const struct campai
 	samples(q, sb, c);
 	if (campaign_preview(q->cs->db, c, cl, false, 0, &pv) == 0) {
 		preview_section(q, sb, c, &pv);
-		why = schedule_refusal(q, c, &pv, false);
+		why = schedule_warning(q, &pv);
 		if (why)
 			strbuf_addf(sb, "<p class=\"error\" id=\"refusal\">%s</p>", why);
 		if (role_at_least(q, ROLE_OPERATOR) && pv.total > 0) {
@@ -895,43 +894,38 @@ static page_result campaign_status_json(struct creq *q, long long id)
 
 static page_result campaign_schedule_post(struct creq *q, struct campaign *c)
 {
+	struct campaign_schedule_opts so;
 	struct campaign_preview pv;
-	struct orange_client *cl;
-	bool partial = form_get(q, "allow_partial") != NULL;
-	const char *why;
+	struct strbuf why = STRBUF_INIT;
+	enum griot_err e;
 	char err[600], loc[64];
 	double start;
 	page_result ret;
 
-	if (partial && !role_at_least(q, ROLE_ADMIN))
+	memset(&so, 0, sizeof(so));
+	memset(&pv, 0, sizeof(pv));
+	so.allow_partial = form_get(q, "allow_partial") != NULL;
+	if (so.allow_partial && !role_at_least(q, ROLE_ADMIN))
 		return respond_error(q, MHD_HTTP_FORBIDDEN, T("Only an admin may allow a partial send."));
-	if (strcmp(c->status, "draft"))
-		return respond_error(q, MHD_HTTP_CONFLICT, T("Only a draft can be scheduled."));
-	cl = orange_or_null(q);
+	so.client = orange_or_null(q);
+	so.no_client_why = "no Orange credentials configured";
 	log_capture(err, sizeof(err));
-	if (campaign_preview(q->cs->db, c, cl, true, 0, &pv) < 0) {
-		log_capture(NULL, 0);
-		orange_client_free(cl);
-		return respond_error(q, MHD_HTTP_SERVICE_UNAVAILABLE, err);
-	}
-	why = schedule_refusal(q, c, &pv, partial);
-	if (why) {
-		audit(q, "campaign-schedule-refused", c->name, why);
-		ret = respond_error(q, MHD_HTTP_CONFLICT, why);
+	e = campaign_schedule_checked(q->cs->db, c, &so, &pv, &start);
+	log_capture(NULL, 0);
+	if (e != GRIOT_OK) {
+		strbuf_addf(&why, "%s %s", T("The campaign was not scheduled:"), err);
+		audit(q, "campaign-schedule-refused", c->name, err);
+		ret = respond_error(q, e == GRIOT_ERR_DB ? MHD_HTTP_SERVICE_UNAVAILABLE : MHD_HTTP_CONFLICT,
+				    why.buf);
 		goto out;
 	}
-	start = c->start_at > 0 ? c->start_at : window_now();
-	if (campaign_schedule(q->cs->db, c, start) < 0) {
-		ret = respond_error(q, MHD_HTTP_CONFLICT, err);
-		goto out;
-	}
-	audit(q, "campaign-schedule", c->name, partial ? "partial allowed" : NULL);
+	audit(q, "campaign-schedule", c->name, so.allow_partial ? "partial allowed" : NULL);
 	snprintf(loc, sizeof(loc), "/campaigns/%lld", c->id);
 	ret = redirect(q, loc);
 out:
-	log_capture(NULL, 0);
+	strbuf_release(&why);
 	campaign_preview_release(&pv);
-	orange_client_free(cl);
+	orange_client_free(so.client);
 	return ret;
 }
 

@@ -265,3 +265,13 @@ expect(sql("SELECT count(*) FILTER (WHERE send_status = 'unknown') || '/' ||"
            % (uid, uid)) == "0/3/running", "resend did not put them back to pending")
 expect("campaign-resend-unknown" in admin.get("/audit").text, "resend not audited")
 ok("unknown messages listed for admins only; an admin's resend puts them back (audited)")
+
+# ---- scheduling: refused with the reason, unless an admin allows a partial send ----
+r = op.post("/campaigns/%s/schedule" % cid, {"csrf": op.csrf()})
+expect(r.status == 409 and "credit not checked" in r.text, "schedule without Orange: %d %s"
+       % (r.status, r.text[-300:]))
+expect(sql("SELECT status FROM campaigns WHERE id = %s" % cid) == "draft", "scheduled anyway")
+r = admin.post("/campaigns/%s/schedule" % cid, {"csrf": admin.csrf(), "allow_partial": "1"})
+expect(r.status == 303, "admin partial schedule: %d %s" % (r.status, r.text[-300:]))
+expect(sql("SELECT status FROM campaigns WHERE id = %s" % cid) == "scheduled", "not scheduled")
+ok("schedule refused with its reason; an admin may allow a partial send")
