@@ -141,11 +141,10 @@ static int latest(struct db *db, char *id, size_t idsize)
 static int do_subscribe(struct griot_ctx *ctx, struct orange_client *c,
 			const struct dr_opts *o, const char *url)
 {
-	struct strbuf notify = STRBUF_INIT;
-	struct orange_subscription s;
+	struct strbuf notify = STRBUF_INIT, masked = STRBUF_INIT, orange_masked = STRBUF_INIT;
+	struct orange_subscription s = { 0 };
 	struct orange_error err;
 	const char *sender = pick_sender(ctx, o);
-	char masked[1024], orange_masked[1024];
 	const char *params[4];
 	int ret = 0;
 
@@ -158,9 +157,9 @@ static int do_subscribe(struct griot_ctx *ctx, struct orange_client *c,
 	}
 	build_notify_url(&notify, url, ctx->cfg->dr_secret);
 	if (!orange_notify_url_ok(notify.buf, o->allow_http)) {
-		orange_mask_url(notify.buf, masked, sizeof(masked));
+		orange_mask_url(notify.buf, &masked);
 		error("notify URL '%s' must start with https:// (Orange delivers receipts "
-		      "over HTTPS only); --allow-http is for local testing", masked);
+		      "over HTTPS only); --allow-http is for local testing", masked.buf);
 		ret = EX_USAGE;
 		goto out;
 	}
@@ -174,12 +173,12 @@ static int do_subscribe(struct griot_ctx *ctx, struct orange_client *c,
 		ret = orange_err_report(&err);
 		goto out;
 	}
-	orange_mask_url(notify.buf, masked, sizeof(masked));
-	orange_mask_url(s.notify_url, orange_masked, sizeof(orange_masked));
+	orange_mask_url(notify.buf, &masked);
+	orange_mask_url(s.notify_url, &orange_masked);
 	params[0] = s.id;
 	params[1] = sender;
-	params[2] = masked;
-	params[3] = s.resource_url[0] ? s.resource_url : NULL;
+	params[2] = masked.buf;
+	params[3] = s.resource_url;
 	/* Orange keeps one URL per account: a new subscription replaces
 	 * the old ones. */
 	if (db_begin(ctx->db) < 0 ||
@@ -193,7 +192,7 @@ static int do_subscribe(struct griot_ctx *ctx, struct orange_client *c,
 		db_rollback(ctx->db);
 		error("Orange subscribed %s as %s but griot could not record it; "
 		      "run 'griot dr unsubscribe %s --sender %s' or subscribe again",
-		      masked, s.id, s.id, sender);
+		      masked.buf, s.id, s.id, sender);
 		ret = EX_UNAVAILABLE;
 		goto out;
 	}
@@ -202,34 +201,38 @@ static int do_subscribe(struct griot_ctx *ctx, struct orange_client *c,
 		json_map_open(g);
 		json_kv_str(g, "id", s.id);
 		json_kv_str(g, "sender", sender);
-		json_kv_str(g, "notify_url", orange_masked);
+		json_kv_str(g, "notify_url", orange_masked.buf);
 		json_kv_str(g, "resource_url", s.resource_url);
 		json_map_close(g);
 		json_gen_finish(g, stdout);
 	} else {
 		printf("subscribed   %s\n", s.id);
 		printf("sender       %s\n", sender);
-		printf("notify URL   %s\n", orange_masked);
+		printf("notify URL   %s\n", orange_masked.buf);
 	}
 	if (!same_url(s.notify_url, notify.buf))
 		warning("Orange echoed a different notify URL (%s) than the one sent (%s)",
-			orange_masked, masked);
+			orange_masked.buf, masked.buf);
 out:
+	orange_subscription_release(&s);
 	secure_zero(notify.buf, notify.len);
 	strbuf_release(&notify);
+	strbuf_release(&masked);
+	strbuf_release(&orange_masked);
 	return ret;
 }
 
 static int do_show(struct griot_ctx *ctx, struct orange_client *c,
 		   const struct dr_opts *o, const char *id_arg)
 {
-	struct orange_subscription s;
+	struct orange_subscription s = { 0 };
 	struct orange_error err;
 	struct db_result *res = NULL;
 	struct strbuf expect = STRBUF_INIT, conf = STRBUF_INIT;
+	struct strbuf m_orange = STRBUF_INIT, m_stored = STRBUF_INIT, m_conf = STRBUF_INIT;
 	const char *params[1];
 	const char *stored = NULL, *sender = NULL, *configured;
-	char id[256], m_orange[1024], m_stored[1024], m_conf[1024];
+	char id[256];
 	bool matches = true, conf_matches = true;
 	int ret = 0, r;
 
@@ -264,26 +267,26 @@ static int do_show(struct griot_ctx *ctx, struct orange_client *c,
 		ret = orange_err_exit_code(&err);
 		goto out;
 	}
-	orange_mask_url(s.notify_url, m_orange, sizeof(m_orange));
+	orange_mask_url(s.notify_url, &m_orange);
 	if (stored) {
 		unmask(&expect, stored, ctx->cfg->dr_secret);
 		matches = same_url(s.notify_url, expect.buf);
-		orange_mask_url(stored, m_stored, sizeof(m_stored));
+		orange_mask_url(stored, &m_stored);
 	}
 	configured = config_get(ctx->cfg, "dr_notify_url");
 	if (configured && *configured) {
 		build_notify_url(&conf, configured, ctx->cfg->dr_secret);
 		conf_matches = same_url(s.notify_url, conf.buf);
-		orange_mask_url(conf.buf, m_conf, sizeof(m_conf));
+		orange_mask_url(conf.buf, &m_conf);
 	}
 	if (o->json) {
 		struct json_gen *g = json_gen_new(true);
 		json_map_open(g);
 		json_kv_str(g, "id", s.id);
 		json_kv_str(g, "sender", sender);
-		json_kv_str(g, "orange_notify_url", m_orange);
-		json_kv_str(g, "stored_notify_url", stored ? m_stored : NULL);
-		json_kv_str(g, "configured_notify_url", configured && *configured ? m_conf : NULL);
+		json_kv_str(g, "orange_notify_url", m_orange.buf);
+		json_kv_str(g, "stored_notify_url", stored ? m_stored.buf : NULL);
+		json_kv_str(g, "configured_notify_url", configured && *configured ? m_conf.buf : NULL);
 		json_kv_bool(g, "recorded", stored != NULL);
 		json_kv_bool(g, "matches", matches && conf_matches);
 		json_kv_str(g, "resource_url", s.resource_url);
@@ -292,29 +295,33 @@ static int do_show(struct griot_ctx *ctx, struct orange_client *c,
 	} else {
 		printf("subscription   %s\n", s.id);
 		printf("sender         %s\n", sender ? sender : "(not recorded here)");
-		printf("Orange URL     %s\n", m_orange);
+		printf("Orange URL     %s\n", m_orange.buf);
 		if (stored)
-			printf("stored URL     %s\n", m_stored);
+			printf("stored URL     %s\n", m_stored.buf);
 		if (configured && *configured)
-			printf("configured URL %s\n", m_conf);
+			printf("configured URL %s\n", m_conf.buf);
 		printf("matches        %s\n", matches && conf_matches ? "yes" : "NO");
 	}
 	if (!stored)
 		warning("subscription %s is not recorded in this database", id);
 	if (!matches || !conf_matches) {
-		bool secret_only = (stored && !matches && !strcmp(m_orange, m_stored)) ||
-				   (!conf_matches && configured && !strcmp(m_orange, m_conf));
-		error("Orange delivers receipts to %s, not to the %s URL%s", m_orange,
+		bool secret_only = (stored && !matches && !strcmp(m_orange.buf, m_stored.buf)) ||
+				   (!conf_matches && configured && !strcmp(m_orange.buf, m_conf.buf));
+		error("Orange delivers receipts to %s, not to the %s URL%s", m_orange.buf,
 		      !matches ? "stored" : "configured",
 		      secret_only ? " (they differ in the secret path: was dr_secret changed? "
 				    "run 'griot dr subscribe' again)" : "");
 		ret = EX_DATAERR;
 	}
 out:
+	orange_subscription_release(&s);
 	secure_zero(expect.buf, expect.len);
 	secure_zero(conf.buf, conf.len);
 	strbuf_release(&expect);
 	strbuf_release(&conf);
+	strbuf_release(&m_orange);
+	strbuf_release(&m_stored);
+	strbuf_release(&m_conf);
 	db_result_free(res);
 	return ret;
 }

@@ -58,7 +58,7 @@ static void fmt_time(double t, char *buf, size_t size)
 
 static int cmd_token(struct orange_client *c, const struct opts *o)
 {
-	struct orange_token t;
+	struct orange_token t = { 0 };
 	struct orange_error err;
 	char when[40], masked[64];
 	size_t len;
@@ -87,7 +87,7 @@ static int cmd_token(struct orange_client *c, const struct opts *o)
 		printf("expires:  %s (in %.0f s)\n", when, left);
 		printf("token:    %s\n", o->show ? t.access_token : masked);
 	}
-	secure_zero(&t, sizeof(t));
+	orange_token_release(&t);
 	return 0;
 }
 

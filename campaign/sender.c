@@ -1002,18 +1002,16 @@ int sender_run(struct db *db, struct orange_client *client, const struct sender_
 		goto out;
 	{
 		/* A token now, so the first request leaves right at its slot. */
-		struct orange_token tok;
 		struct orange_error err;
 
 		memset(&err, 0, sizeof(err));
-		if (orange_token(client, false, &tok, &err) < 0) {
+		if (orange_token(client, false, NULL, &err) < 0) {
 			if (err.kind == ORANGE_ERR_CREDENTIALS || err.kind == ORANGE_ERR_CONFIG) {
 				error("Orange refused griot's credentials: %s", err.message);
 				goto out;
 			}
 			warning("cannot get an Orange token yet (%s); will retry", err.message);
 		}
-		secure_zero(&tok, sizeof(tok));
 	}
 	debug("sender %s: rate %.3f/s, spacing %.4f s, batch %d, %d parallel", s->id,
 	      s->rate, s->spacing, s->batch, s->max_parallel);

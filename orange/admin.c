@@ -110,7 +110,7 @@ out:
 
 static bool id_ok(const char *id)
 {
-	return id && *id && strlen(id) < 128 && !strpbrk(id, "/?#\r\n ");
+	return id && *id && !strpbrk(id, "/?#\r\n ");
 }
 
 int orange_dr_subscribe(struct orange_client *c, const char *sender, const char *notify_url,
@@ -118,7 +118,8 @@ int orange_dr_subscribe(struct orange_client *c, const char *sender, const char 
 {
 	struct strbuf url = STRBUF_INIT;
 	struct orange_resp r;
-	char *body = NULL, masked[1024];
+	struct strbuf masked = STRBUF_INIT;
+	char *body = NULL;
 	size_t len;
 	int ret = -1;
 
@@ -130,10 +131,10 @@ int orange_dr_subscribe(struct orange_client *c, const char *sender, const char 
 		goto out;
 	}
 	if (!orange_notify_url_ok(notify_url, allow_http)) {
-		orange_mask_url(notify_url, masked, sizeof(masked));
+		orange_mask_url(notify_url, &masked);
 		orange_fail(err, ORANGE_ERR_INVALID, false,
 			    "notify URL '%s' must start with https:// (Orange delivers receipts "
-			    "over HTTPS only; --allow-http is for local testing)", masked);
+			    "over HTTPS only; --allow-http is for local testing)", masked.buf);
 		goto out;
 	}
 	if (orange_dr_body(notify_url, &body, &len) < 0) {
@@ -147,20 +148,24 @@ int orange_dr_subscribe(struct orange_client *c, const char *sender, const char 
 		goto out;
 	if (orange_parse_subscription(r.body.buf, r.body.len, out) < 0) {
 		/* subscribed, but no resourceURL: fall back on Location */
-		char *slash = strrchr(r.location, '/');
+		char *slash = strrchr(r.location.buf, '/');
 		if (!slash || !id_ok(slash + 1)) {
 			orange_fail(err, ORANGE_ERR_PROTOCOL, true,
 				    "Orange accepted the subscription (HTTP %ld) but gave no id",
 				    r.status);
 			goto out;
 		}
-		strlcpy_(out->id, slash + 1, sizeof(out->id));
-		strlcpy_(out->resource_url, r.location, sizeof(out->resource_url));
+		out->id = xstrdup(slash + 1);
+		out->resource_url = xstrdup(r.location.buf);
 	}
-	if (!out->notify_url[0])
-		strlcpy_(out->notify_url, notify_url, sizeof(out->notify_url));
+	if (!out->notify_url)
+		out->notify_url = xstrdup(notify_url);
 	ret = 0;
 out:
+	if (ret < 0)
+		orange_subscription_release(out);
+	secure_zero(masked.buf, masked.len);
+	strbuf_release(&masked);
 	free(body);
 	orange_resp_release(&r);
 	strbuf_release(&url);

@@ -161,8 +161,6 @@ struct orange_client *orange_client_new(const struct orange_client_opts *opts)
 	return c;
 }
 
-void orange_send_abort_all(struct orange_client *c); /* send.c */
-
 void orange_client_free(struct orange_client *c)
 {
 	if (!c)
@@ -175,7 +173,7 @@ void orange_client_free(struct orange_client *c)
 	free(c->auth_header);
 	free(c->api_base);
 	free(c->token_cache);
-	secure_zero(&c->tok, sizeof(c->tok));
+	orange_tokens_release(&c->tokens);
 	free(c);
 }
 
@@ -213,18 +211,20 @@ void orange_resp_init(struct orange_resp *r)
 {
 	memset(r, 0, sizeof(*r));
 	strbuf_init(&r->body, 0);
+	strbuf_init(&r->location, 0);
 }
 
 void orange_resp_release(struct orange_resp *r)
 {
 	strbuf_release(&r->body);
+	strbuf_release(&r->location);
 }
 
 static void resp_reset(struct orange_resp *r)
 {
 	r->status = 0;
 	strbuf_reset(&r->body);
-	r->location[0] = '\0';
+	strbuf_reset(&r->location);
 	r->retry_after = 0;
 	r->errbuf[0] = '\0';
 	r->no_resend = false;
@@ -257,12 +257,12 @@ static size_t on_header(char *p, size_t size, size_t nmemb, void *arg)
 {
 	struct orange_resp *r = arg;
 	size_t n = size * nmemb, k;
-	char val[1024];
+	struct strbuf val = STRBUF_INIT;
 	const char *v;
 
 	if (n >= 5 && !strncmp(p, "HTTP/", 5)) {
 		/* a new response (after 100 Continue): forget the old one */
-		r->location[0] = '\0';
+		strbuf_reset(&r->location);
 		r->retry_after = 0;
 		return n;
 	}
@@ -272,20 +272,22 @@ static size_t on_header(char *p, size_t size, size_t nmemb, void *arg)
 	k = (size_t)(v - p);
 	for (v++; v < p + n && (*v == ' ' || *v == '\t'); v++)
 		;
-	snprintf(val, sizeof(val), "%.*s", (int)(p + n - v), v);
-	val[strcspn(val, "\r\n")] = '\0';
+	strbuf_add(&val, v, (size_t)(p + n - v));
+	strbuf_setlen(&val, strcspn(val.buf, "\r\n"));
 	if (k == 8 && !strncasecmp(p, "location", 8)) {
-		strlcpy_(r->location, val, sizeof(r->location));
+		strbuf_reset(&r->location);
+		strbuf_add(&r->location, val.buf, val.len);
 	} else if (k == 11 && !strncasecmp(p, "retry-after", 11)) {
 		double d;
-		if (parse_double(val, &d) == 0 && d >= 0) {
+		if (parse_double(val.buf, &d) == 0 && d >= 0) {
 			r->retry_after = d;
 		} else {
-			time_t t = curl_getdate(val, NULL);
+			time_t t = curl_getdate(val.buf, NULL);
 			if (t > 0)
 				r->retry_after = t > time(NULL) ? (double)(t - time(NULL)) : 0;
 		}
 	}
+	strbuf_release(&val);
 	return n;
 }
 
@@ -404,14 +406,15 @@ int orange_classify(CURLcode rc, CURL *e, const struct orange_resp *r,
 	return -1;
 }
 
-struct curl_slist *orange_bearer_headers(const struct orange_client *c,
+struct curl_slist *orange_bearer_headers(const struct orange_token *tok,
 					 const char *content_type)
 {
 	struct strbuf sb = STRBUF_INIT;
 	struct curl_slist *h = NULL;
 
 	strbuf_addf(&sb, "Authorization: %s %s",
-		    c->tok.token_type[0] ? c->tok.token_type : "Bearer", c->tok.access_token);
+		    tok->token_type && *tok->token_type ? tok->token_type : ORANGE_TOKEN_TYPE,
+		    tok->access_token);
 	h = curl_slist_append(h, sb.buf);
 	secure_zero(sb.buf, sb.len);
 	strbuf_release(&sb);
@@ -436,58 +439,75 @@ void orange_headers_free(struct curl_slist *h)
 	curl_slist_free_all(h);
 }
 
+int orange_transfer(struct orange_client *c, const char *method, const char *url,
+		    struct curl_slist *h, const char *body, size_t body_len,
+		    bool token_call, struct orange_resp *r, struct orange_error *err)
+{
+	CURLcode rc;
+	int ret;
+
+	curl_easy_reset(c->easy);
+	orange_easy_setup(c, c->easy, r);
+	curl_easy_setopt(c->easy, CURLOPT_URL, url);
+	curl_easy_setopt(c->easy, CURLOPT_HTTPHEADER, h);
+	if (body) {
+		curl_easy_setopt(c->easy, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(c->easy, CURLOPT_POSTFIELDSIZE, (long)body_len);
+		/* POSTs act: never repeat one blindly (the token request
+		 * only hands out a token, curl may repeat it) */
+		r->no_resend = !token_call;
+	}
+	if (strcmp(method, "GET") && strcmp(method, "POST"))
+		curl_easy_setopt(c->easy, CURLOPT_CUSTOMREQUEST, method);
+	rc = curl_easy_perform(c->easy);
+	orange_easy_collect(c, c->easy, r);
+	curl_easy_setopt(c->easy, CURLOPT_HTTPHEADER, NULL);
+	ret = orange_classify(rc, c->easy, r, token_call, err);
+	return ret;
+}
+
 int orange_call(struct orange_client *c, const char *method, const char *url,
 		const char *body, size_t body_len, struct orange_resp *r,
 		struct orange_error *err)
 {
 	struct orange_error tmp;
-	char rejected[sizeof(c->tok.access_token)] = "";
-	int attempt;
+	char *rejected = NULL;
+	int attempt, ret = -1;
 
 	if (!err)
 		err = &tmp;
 	for (attempt = 0; attempt < 2; attempt++) {
+		const struct orange_token *tok = orange_token_get(c, rejected, err);
 		struct curl_slist *h;
-		struct orange_token tok;
-		CURLcode rc;
+		int rc;
 
-		if (orange_token_get(c, attempt ? rejected : NULL, &tok, err) < 0) {
+		if (!tok) {
 			/* whatever happened to the token request, this one
 			 * never left: surely not accepted */
 			if (err->maybe_accepted)
 				orange_err_prefix(err, "not sent, no token: ");
 			err->maybe_accepted = false;
-			secure_zero(rejected, sizeof(rejected));
-			return -1;
+			goto out;
 		}
-		secure_zero(&tok, sizeof(tok));
-		curl_easy_reset(c->easy);
-		orange_easy_setup(c, c->easy, r);
-		curl_easy_setopt(c->easy, CURLOPT_URL, url);
-		h = orange_bearer_headers(c, body ? "application/json" : NULL);
-		curl_easy_setopt(c->easy, CURLOPT_HTTPHEADER, h);
-		if (body) {
-			curl_easy_setopt(c->easy, CURLOPT_POSTFIELDS, body);
-			curl_easy_setopt(c->easy, CURLOPT_POSTFIELDSIZE, (long)body_len);
-			r->no_resend = true; /* POSTs act: never repeat one blindly */
-		}
-		if (strcmp(method, "GET") && strcmp(method, "POST"))
-			curl_easy_setopt(c->easy, CURLOPT_CUSTOMREQUEST, method);
+		h = orange_bearer_headers(tok, body ? "application/json" : NULL);
 		c->stats.requests++;
-		rc = curl_easy_perform(c->easy);
-		orange_easy_collect(c, c->easy, r);
+		rc = orange_transfer(c, method, url, h, body, body_len, false, r, err);
 		orange_headers_free(h);
-		curl_easy_setopt(c->easy, CURLOPT_HTTPHEADER, NULL);
-		if (orange_classify(rc, c->easy, r, false, err) == 0)
-			return 0;
+		if (rc == 0) {
+			ret = 0;
+			goto out;
+		}
 		if (attempt || !orange_err_wants_renewal(err))
-			return -1;
+			goto out;
 		/* Expired or revoked: renew once, unless another request or
 		 * process already did, and try again. */
-		strlcpy_(rejected, c->tok.access_token, sizeof(rejected));
+		rejected = xstrdup(tok->access_token);
 		c->stats.renewals_on_401++;
 		debug("orange: token refused (code %s), renewing", err->code);
 	}
-	secure_zero(rejected, sizeof(rejected));
-	return -1;
+out:
+	if (rejected)
+		secure_zero(rejected, strlen(rejected));
+	free(rejected);
+	return ret;
 }

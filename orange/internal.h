@@ -9,6 +9,14 @@
 struct orange_job;
 struct orange_slot;
 
+/* token.c's state: the current token and how often it changed. */
+struct orange_tokens {
+	struct orange_token cur;  /* access_token NULL: none yet */
+	double obtained;          /* when cur was obtained (epoch s) */
+	unsigned gen;             /* counts the tokens adopted */
+	bool cache_warned;
+};
+
 struct orange_client {
 	char *api_base;           /* without a trailing '/' */
 	char *auth_header;        /* secret */
@@ -17,11 +25,7 @@ struct orange_client {
 	double connect_timeout, timeout, renew_margin;
 	int max_parallel;
 
-	struct orange_token tok;  /* in-memory copy; tok_gen counts renewals */
-	double tok_obtained;
-	bool have_tok;
-	unsigned tok_gen;
-	bool cache_warned;
+	struct orange_tokens tokens;  /* owned by token.c */
 
 	CURL *easy;               /* blocking calls: one keep-alive handle */
 
@@ -40,7 +44,7 @@ struct orange_client {
 struct orange_resp {
 	long status;              /* 0: none */
 	struct strbuf body;
-	char location[1024];
+	struct strbuf location;   /* Location header, "" if none */
 	double retry_after;
 	char errbuf[CURL_ERROR_SIZE];
 	/*
@@ -55,6 +59,8 @@ struct orange_resp {
 
 /* Limit on a response body: Orange's answers are small. */
 #define ORANGE_MAX_BODY (4 * 1024 * 1024)
+/* Limit on the shared token cache file. */
+#define ORANGE_TOKEN_CACHE_MAX (1 << 20)
 
 void orange_resp_init(struct orange_resp *r);
 void orange_resp_release(struct orange_resp *r);
@@ -84,10 +90,21 @@ void orange_err_prefix(struct orange_error *err, const char *prefix);
 /* 401 with Orange's code 41/42: the bearer token should be renewed. */
 bool orange_err_wants_renewal(const struct orange_error *err);
 
-/* "Authorization: Bearer ..." header list; zeroed and freed by _free. */
-struct curl_slist *orange_bearer_headers(const struct orange_client *c,
+/* "Authorization: <type> <token>" header list for tok; zeroed and freed
+ * by orange_headers_free. */
+struct curl_slist *orange_bearer_headers(const struct orange_token *tok,
 					 const char *content_type);
 void orange_headers_free(struct curl_slist *h);
+
+/*
+ * One blocking transfer on the client's keep-alive handle: method to url
+ * with headers h and body (NULL: none).  A POST that is not the token
+ * request is never repeated by curl on a dead reused connection.
+ * Returns orange_classify()'s verdict; *r holds the answer either way.
+ */
+int orange_transfer(struct orange_client *c, const char *method, const char *url,
+		    struct curl_slist *h, const char *body, size_t body_len,
+		    bool token_call, struct orange_resp *r, struct orange_error *err);
 
 /*
  * Blocking request with the bearer token; renews the token once on a
@@ -101,10 +118,20 @@ int orange_call(struct orange_client *c, const char *method, const char *url,
  * The bearer token, fresh: from memory, else from the shared cache file,
  * else from Orange (under the cache's lock, so that processes renew it
  * once).  rejected: a token Orange just refused (401 code 41/42): never
- * hand it out again.
+ * hand it out again.  The token belongs to the client and stays valid
+ * until the next call of orange_token_get/orange_token; NULL and *err
+ * when there is none.
  */
-int orange_token_get(struct orange_client *c, const char *rejected,
-		     struct orange_token *out, struct orange_error *err);
+const struct orange_token *orange_token_get(struct orange_client *c, const char *rejected,
+					    struct orange_error *err);
+/* Counts the tokens the client adopted: headers built for an older
+ * generation carry an older token. */
+unsigned orange_token_gen(const struct orange_client *c);
+/* Free the client's token state. */
+void orange_tokens_release(struct orange_tokens *ts);
+
+/* send.c: fail every request in flight or queued (client being freed). */
+void orange_send_abort_all(struct orange_client *c);
 
 /* api_base + path (path starts with '/'). */
 void orange_url(const struct orange_client *c, struct strbuf *sb, const char *path);

@@ -87,19 +87,26 @@ int orange_err_exit_code(const struct orange_error *err);
 int orange_err_report(const struct orange_error *err);
 
 /*
- * Added: copy url with the receiver's path secret hidden: everything
- * after "/orange/dr/" up to the next '/', '?' or '#' becomes "***".
+ * Added: append url to out with the receiver's path secret hidden:
+ * everything after "/orange/dr/" up to the next '/', '?' or '#' becomes
+ * "***".  url NULL: nothing.
  */
-void orange_mask_url(const char *url, char *out, size_t size);
+struct strbuf;
+void orange_mask_url(const char *url, struct strbuf *out);
 
 /* ---- token ---- */
+/* The type used when Orange does not name one. */
+#define ORANGE_TOKEN_TYPE "Bearer"
 struct orange_token {
-	char access_token[512];   /* secret */
-	char token_type[32];
+	char *access_token;       /* secret, any length (the live API: a JWT) */
+	char *token_type;
 	double expires_at;        /* epoch seconds */
 };
+/* Zero the secret and free the strings; t may be NULL or empty. */
+void orange_token_release(struct orange_token *t);
 /* Current token (cached in memory and in the shared cache file, renewed
- * ahead of expiry); force = renew now. */
+ * ahead of expiry); force = renew now.  *out (may be NULL) receives a
+ * copy: orange_token_release() it. */
 int orange_token(struct orange_client *c, bool force, struct orange_token *out,
 		 struct orange_error *err);
 
@@ -116,13 +123,14 @@ struct orange_sms {
 	const char *callback_data;/* optional */
 };
 /*
- * Blocking send; resource_id receives Orange's id on success.
+ * Blocking send; *resource_id receives Orange's id on success (malloc'ed,
+ * free() it).
  * A send is never repeated behind the caller's back: when a kept-alive
  * connection dies after the request left, curl's automatic retry is
  * refused and the error says maybe_accepted (the caller decides).
  */
 int orange_send(struct orange_client *c, const struct orange_sms *sms,
-		char *resource_id, size_t rid_size, struct orange_error *err);
+		char **resource_id, struct orange_error *err);
 
 /*
  * Asynchronous sends over a pool of keep-alive connections (curl multi):
@@ -150,12 +158,14 @@ int orange_send_in_flight(const struct orange_client *c);
 /* Build the documented send body with the JSON generator; for tests. */
 int orange_send_body(const struct orange_sms *sms, char **out, size_t *len);
 /* The resource id from a 201 answer: resourceURL, else the Location
- * header; address may be echoed as a string or an array. 0 or -1. */
+ * header; address may be echoed as a string or an array.  0 with
+ * *resource_id malloc'ed, or -1 (*resource_id NULL). */
 int orange_parse_send_answer(const char *body, size_t len, const char *location,
-			     char *resource_id, size_t rid_size);
+			     char **resource_id);
 
 /* Added: the token answer; expires_in may be a number or a string.
- * expires_at = now + expires_in.  0 or -1 (missing/invalid fields). */
+ * expires_at = now + expires_in.  0 (release *out), or -1 (missing or
+ * invalid fields; *out left empty). */
 int orange_parse_token(const char *body, size_t len, double now,
 		       struct orange_token *out);
 
@@ -211,10 +221,11 @@ long long orange_units_from_description(const char *desc);
 
 /* ---- delivery-receipt subscriptions ---- */
 struct orange_subscription {
-	char id[128];
-	char notify_url[1024];
-	char resource_url[1024];
+	char *id;
+	char *notify_url;         /* may hold the path secret */
+	char *resource_url;       /* NULL if Orange gave none */
 };
+void orange_subscription_release(struct orange_subscription *s);
 /* notify_url must be https:// unless allow_http. */
 int orange_dr_subscribe(struct orange_client *c, const char *sender, const char *notify_url,
 			bool allow_http, struct orange_subscription *out, struct orange_error *err);

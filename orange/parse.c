@@ -89,8 +89,9 @@ int orange_send_body(const struct orange_sms *sms, char **out, size_t *len)
 	return 0;
 }
 
-/* Last path segment of a URL (query and fragment dropped). */
-static int last_segment(const char *url, char *out, size_t size)
+/* Last path segment of a URL (query and fragment dropped), malloc'ed
+ * into *out; -1 when there is none. */
+static int last_segment(const char *url, char **out)
 {
 	const char *end, *start;
 
@@ -102,29 +103,29 @@ static int last_segment(const char *url, char *out, size_t size)
 	start = end;
 	while (start > url && start[-1] != '/')
 		start--;
-	if (end == start || (size_t)(end - start) >= size)
+	if (end == start)
 		return -1;
-	memcpy(out, start, (size_t)(end - start));
-	out[end - start] = '\0';
+	*out = xstrndup(start, (size_t)(end - start));
 	return 0;
 }
 
 int orange_parse_send_answer(const char *body, size_t len, const char *location,
-			     char *resource_id, size_t rid_size)
+			     char **resource_id)
 {
 	json_value *v = NULL;
 	const char *url = NULL;
 	char err[128];
 	int ret = -1;
 
+	*resource_id = NULL;
 	if (body && len)
 		v = json_parse(body, len, 32, err, sizeof(err));
 	/* address may be echoed as a string or an array: it is not needed
 	 * here, so its shape never makes an accepted send look failed. */
 	url = json_string(json_path(v, "outboundSMSMessageRequest", "resourceURL", NULL));
-	if (url && last_segment(url, resource_id, rid_size) == 0)
+	if (url && last_segment(url, resource_id) == 0)
 		ret = 0;
-	else if (location && last_segment(location, resource_id, rid_size) == 0)
+	else if (location && last_segment(location, resource_id) == 0)
 		ret = 0;
 	json_free(v);
 	return ret;
@@ -145,12 +146,13 @@ int orange_parse_token(const char *body, size_t len, double now,
 		return -1;
 	tok = json_string(json_get(v, "access_token"));
 	type = json_string(json_get(v, "token_type"));
-	/* Documented as a string ("3600"), sometimes a number. */
-	if (!tok || !*tok || strlen(tok) >= sizeof(out->access_token) ||
+	/* Documented as a string ("3600"), a number in the live API. */
+	if (!tok || !*tok || strpbrk(tok, "\r\n") ||
 	    json_as_double(json_get(v, "expires_in"), true, &exp) < 0 || exp <= 0)
 		goto out;
-	strlcpy_(out->access_token, tok, sizeof(out->access_token));
-	strlcpy_(out->token_type, type && *type ? type : "Bearer", sizeof(out->token_type));
+	out->access_token = xstrdup(tok);
+	out->token_type = xstrdup(type && *type && !strpbrk(type, "\r\n") ? type
+								     : ORANGE_TOKEN_TYPE);
 	out->expires_at = now + exp;
 	ret = 0;
 out:
@@ -168,6 +170,17 @@ static void clean_copy(char *dst, size_t size, const char *src)
 	for (; src && *src && i + 1 < size; src++)
 		dst[i++] = (unsigned char)*src < 0x20 ? ' ' : *src;
 	dst[i] = '\0';
+}
+
+/* A malloc'ed copy of Orange's text, control characters made spaces. */
+static char *clean_dup(const char *src)
+{
+	char *d = xstrdup(src ? src : ""), *p;
+
+	for (p = d; *p; p++)
+		if ((unsigned char)*p < 0x20)
+			*p = ' ';
+	return d;
 }
 
 /* "Policy error: %1" with variables → "Policy error: No more SMS ..." */
@@ -707,6 +720,18 @@ int orange_dr_body(const char *notify_url, char **out, size_t *len)
 	return ret;
 }
 
+void orange_subscription_release(struct orange_subscription *s)
+{
+	if (!s)
+		return;
+	if (s->notify_url)
+		secure_zero(s->notify_url, strlen(s->notify_url));
+	free(s->id);
+	free(s->notify_url);
+	free(s->resource_url);
+	memset(s, 0, sizeof(*s));
+}
+
 int orange_parse_subscription(const char *json, size_t len, struct orange_subscription *out)
 {
 	char err[128];
@@ -720,10 +745,10 @@ int orange_parse_subscription(const char *json, size_t len, struct orange_subscr
 	s = json_get(v, "deliveryReceiptSubscription");
 	url = json_string(json_path(s, "callbackReference", "notifyURL", NULL));
 	res = json_string(json_get(s, "resourceURL"));
-	if (!res || last_segment(res, out->id, sizeof(out->id)) < 0)
+	if (!res || last_segment(res, &out->id) < 0)
 		goto out;
-	clean_copy(out->resource_url, sizeof(out->resource_url), res);
-	clean_copy(out->notify_url, sizeof(out->notify_url), url);
+	out->resource_url = clean_dup(res);
+	out->notify_url = url ? clean_dup(url) : NULL;
 	ret = 0;
 out:
 	json_free(v);
@@ -732,28 +757,31 @@ out:
 
 /* ---- masking ---- */
 
-void orange_mask_into(const char *in, char *out, size_t size)
+void orange_mask_url(const char *in, struct strbuf *out)
 {
 	static const char mark[] = "/orange/dr/";
-	struct strbuf sb = STRBUF_INIT;
 	const char *p = in, *m;
 
+	if (!in)
+		return;
 	while ((m = strstr(p, mark))) {
 		size_t seg;
 		m += strlen(mark);
-		strbuf_add(&sb, p, (size_t)(m - p));
+		strbuf_add(out, p, (size_t)(m - p));
 		seg = strcspn(m, "/?#\" ");
 		if (seg)
-			strbuf_addstr(&sb, "***");
+			strbuf_addstr(out, "***");
 		p = m + seg;
 	}
-	strbuf_addstr(&sb, p);
+	strbuf_addstr(out, p);
+}
+
+void orange_mask_into(const char *in, char *out, size_t size)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	orange_mask_url(in, &sb);
 	strlcpy_(out, sb.buf, size);
 	secure_zero(sb.buf, sb.len);
 	strbuf_release(&sb);
-}
-
-void orange_mask_url(const char *url, char *out, size_t size)
-{
-	orange_mask_into(url ? url : "", out, size);
 }

@@ -14,7 +14,8 @@
 struct orange_slot {
 	CURL *easy;
 	struct curl_slist *hdrs;
-	unsigned hdr_gen;         /* c->tok_gen the headers were built for */
+	char *bearer;             /* the token in hdrs (secret) */
+	unsigned hdr_gen;         /* orange_token_gen() the headers were built for */
 	struct orange_job *job;   /* NULL when idle */
 };
 
@@ -42,10 +43,9 @@ static void send_url(const struct orange_client *c, struct strbuf *sb, const cha
 
 /* The resource id of a 2xx answer, else a typed error: the message was
  * accepted (2xx) but we cannot say under which id. */
-static int finish_answer(const struct orange_resp *r, char *rid, size_t size,
-			 struct orange_error *err)
+static int finish_answer(const struct orange_resp *r, char **rid, struct orange_error *err)
 {
-	if (orange_parse_send_answer(r->body.buf, r->body.len, r->location, rid, size) == 0)
+	if (orange_parse_send_answer(r->body.buf, r->body.len, r->location.buf, rid) == 0)
 		return 0;
 	orange_fail(err, ORANGE_ERR_PROTOCOL, true,
 		    "Orange accepted the message (HTTP %ld) but gave no resource id", r->status);
@@ -55,7 +55,7 @@ static int finish_answer(const struct orange_resp *r, char *rid, size_t size,
 }
 
 int orange_send(struct orange_client *c, const struct orange_sms *sms,
-		char *resource_id, size_t rid_size, struct orange_error *err)
+		char **resource_id, struct orange_error *err)
 {
 	struct strbuf url = STRBUF_INIT;
 	struct orange_resp r;
@@ -71,7 +71,7 @@ int orange_send(struct orange_client *c, const struct orange_sms *sms,
 	send_url(c, &url, sms->sender);
 	if (orange_call(c, "POST", url.buf, body, len, &r, err) < 0)
 		goto out;
-	ret = finish_answer(&r, resource_id, rid_size, err);
+	ret = finish_answer(&r, resource_id, err);
 out:
 	free(body);
 	strbuf_release(&url);
@@ -170,13 +170,23 @@ int orange_send_in_flight(const struct orange_client *c)
 	return c->n_active + c->n_queued;
 }
 
+static void slot_forget_bearer(struct orange_slot *s)
+{
+	if (s->bearer)
+		secure_zero(s->bearer, strlen(s->bearer));
+	free(s->bearer);
+	s->bearer = NULL;
+}
+
 static void complete(struct orange_job *j, const char *rid, const struct orange_error *err)
 {
 	j->done(j->arg, rid, err);
 	job_free(j);
 }
 
-static void slot_setup(struct orange_client *c, struct orange_slot *s, struct orange_job *j)
+/* Put job j on slot s, with headers for tok (generation gen). */
+static void slot_setup(struct orange_slot *s, struct orange_client *c, struct orange_job *j,
+		       const struct orange_token *tok, unsigned gen)
 {
 	if (!s->easy) {
 		s->easy = curl_easy_init();
@@ -186,10 +196,12 @@ static void slot_setup(struct orange_client *c, struct orange_slot *s, struct or
 	} else {
 		orange_easy_bind(s->easy, &j->resp);
 	}
-	if (!s->hdrs || s->hdr_gen != c->tok_gen) {
+	if (!s->hdrs || s->hdr_gen != gen) {
 		orange_headers_free(s->hdrs);
-		s->hdrs = orange_bearer_headers(c, "application/json");
-		s->hdr_gen = c->tok_gen;
+		slot_forget_bearer(s);
+		s->hdrs = orange_bearer_headers(tok, "application/json");
+		s->bearer = xstrdup(tok->access_token);
+		s->hdr_gen = gen;
 	}
 	j->resp.no_resend = true;
 	curl_easy_setopt(s->easy, CURLOPT_URL, j->url);
@@ -220,6 +232,7 @@ static int activate(struct orange_client *c)
 	int completed = 0;
 
 	while (c->n_free_slots > 0 && (j = queue_pop(c))) {
+		const struct orange_token *tok;
 		struct orange_slot *s;
 		int idx;
 
@@ -229,7 +242,8 @@ static int activate(struct orange_client *c)
 			completed++;
 			continue;
 		}
-		if (orange_token_get(c, NULL, NULL, &err) < 0) {
+		tok = orange_token_get(c, NULL, &err);
+		if (!tok) {
 			/* no token, no send: surely not accepted */
 			err.maybe_accepted = false;
 			orange_err_prefix(&err, "not sent, no token: ");
@@ -239,9 +253,9 @@ static int activate(struct orange_client *c)
 		}
 		idx = c->free_slots[--c->n_free_slots];
 		s = &c->slots[idx];
-		slot_setup(c, s, j);
+		j->tok_gen = orange_token_gen(c);
+		slot_setup(s, c, j, tok, j->tok_gen);
 		j->slot = idx;
-		j->tok_gen = c->tok_gen;
 		s->job = j;
 		if (curl_multi_add_handle(c->multi, s->easy) != CURLM_OK) {
 			s->job = NULL;
@@ -273,36 +287,39 @@ static int finish(struct orange_client *c, CURL *e, CURLcode rc)
 {
 	struct orange_job *j = NULL;
 	struct orange_error err;
-	char rid[128];
+	char *rid = NULL;
 
 	curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&j);
 	orange_easy_collect(c, e, &j->resp);
 	/* classify while the handle still describes this transfer */
 	if (orange_classify(rc, e, &j->resp, false, &err) == 0) {
 		release_slot(c, j);
-		if (finish_answer(&j->resp, rid, sizeof(rid), &err) == 0)
+		if (finish_answer(&j->resp, &rid, &err) == 0)
 			complete(j, rid, NULL);
 		else
 			complete(j, NULL, &err);
+		free(rid);
 		return 1;
 	}
-	release_slot(c, j);
 	if (j->attempt == 0 && orange_err_wants_renewal(&err)) {
 		/* Renew once per generation: requests that used the same old
 		 * token just retry with the new one. */
-		if (j->tok_gen == c->tok_gen) {
-			char rejected[sizeof(c->tok.access_token)];
-			int r;
+		if (j->tok_gen == orange_token_gen(c)) {
+			char *rejected = xstrdup(c->slots[j->slot].bearer);
+			const struct orange_token *t;
 
-			strlcpy_(rejected, c->tok.access_token, sizeof(rejected));
+			release_slot(c, j);
 			c->stats.renewals_on_401++;
-			r = orange_token_get(c, rejected, NULL, &err);
-			secure_zero(rejected, sizeof(rejected));
-			if (r < 0) {
+			t = orange_token_get(c, rejected, &err);
+			secure_zero(rejected, strlen(rejected));
+			free(rejected);
+			if (!t) {
 				err.maybe_accepted = false; /* 401: Orange refused it */
 				complete(j, NULL, &err);
 				return 1;
 			}
+		} else {
+			release_slot(c, j);
 		}
 		j->attempt = 1;
 		orange_resp_release(&j->resp);
@@ -310,6 +327,7 @@ static int finish(struct orange_client *c, CURL *e, CURLcode rc)
 		queue_push(c, j, true);
 		return 0;
 	}
+	release_slot(c, j);
 	complete(j, NULL, &err);
 	return 1;
 }
@@ -378,6 +396,7 @@ void orange_send_abort_all(struct orange_client *c)
 		if (c->slots[i].easy)
 			curl_easy_cleanup(c->slots[i].easy);
 		orange_headers_free(c->slots[i].hdrs);
+		slot_forget_bearer(&c->slots[i]);
 	}
 	free(c->slots);
 	free(c->free_slots);

@@ -28,28 +28,64 @@ struct cached {
 	double obtained_at;
 };
 
+static void cached_release(struct cached *k)
+{
+	orange_token_release(&k->t);
+	k->obtained_at = 0;
+}
+
+void orange_token_release(struct orange_token *t)
+{
+	if (!t)
+		return;
+	if (t->access_token)
+		secure_zero(t->access_token, strlen(t->access_token));
+	free(t->access_token);
+	free(t->token_type);
+	memset(t, 0, sizeof(*t));
+}
+
+/* A deep copy of src into dst (dst is overwritten, not released). */
+static void token_copy(struct orange_token *dst, const struct orange_token *src)
+{
+	dst->access_token = xstrdup(src->access_token);
+	dst->token_type = xstrdup(src->token_type ? src->token_type : ORANGE_TOKEN_TYPE);
+	dst->expires_at = src->expires_at;
+}
+
+void orange_tokens_release(struct orange_tokens *ts)
+{
+	orange_token_release(&ts->cur);
+	ts->obtained = 0;
+}
+
+unsigned orange_token_gen(const struct orange_client *c)
+{
+	return c->tokens.gen;
+}
+
 /* Renew ahead of expiry: the configured margin, else the smaller of 60 s
  * and a tenth of the lifetime (short test lifetimes stay usable). */
-static bool fresh(const struct orange_client *c, const struct cached *k, double now)
+static bool fresh(const struct orange_client *c, const struct orange_token *t,
+		  double obtained_at, double now)
 {
-	double life = k->t.expires_at - k->obtained_at, margin;
+	double life = t->expires_at - obtained_at, margin;
 
-	if (!k->t.access_token[0])
+	if (!t->access_token || !t->access_token[0])
 		return false;
 	margin = c->renew_margin > 0 ? c->renew_margin : life > 0 ? life / 10 : 0;
 	if (c->renew_margin <= 0 && margin > 60)
 		margin = 60;
-	return now < k->t.expires_at - margin;
+	return now < t->expires_at - margin;
 }
 
 static void cache_warn(struct orange_client *c, const char *fmt, const char *path, int e)
 {
-	if (c->cache_warned)
+	if (c->tokens.cache_warned)
 		return;
-	c->cache_warned = true;
+	c->tokens.cache_warned = true;
 	warning(fmt, path, strerror(e));
 }
-
 /* mkdir -p of the cache file's directory, 0700. */
 static void make_parent(const char *path)
 {
@@ -98,7 +134,34 @@ static void unlock_cache(int fd)
 		close(fd); /* releases the flock */
 }
 
-/* The whole cache file parsed, or NULL (missing, unsafe or unreadable). */
+/* Read all of fd into sb (at most max bytes).  0, or -1 with errno. */
+static int read_fd(int fd, struct strbuf *sb, size_t max)
+{
+	for (;;) {
+		ssize_t n;
+
+		strbuf_grow(sb, 8192);
+		n = read(fd, sb->buf + sb->len, sb->alloc - sb->len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			return 0;
+		strbuf_setlen(sb, sb->len + (size_t)n);
+		if (sb->len > max) {
+			errno = EFBIG;
+			return -1;
+		}
+	}
+}
+
+/*
+ * The whole cache file parsed, or NULL (missing, unsafe or unreadable).
+ * It is checked and read through one descriptor, opened without
+ * following a symbolic link: a file swapped after the check is never
+ * the one read.
+ */
 static json_value *read_cache_file(struct orange_client *c)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -119,7 +182,7 @@ static json_value *read_cache_file(struct orange_client *c)
 		close(fd);
 		return NULL;
 	}
-	if (strbuf_read_file(&sb, c->token_cache, 1 << 20) == 0)
+	if (read_fd(fd, &sb, ORANGE_TOKEN_CACHE_MAX) == 0)
 		v = json_parse(sb.buf, sb.len, 8, err, sizeof(err));
 	close(fd);
 	secure_zero(sb.buf, sb.len);
@@ -133,13 +196,13 @@ static int entry_to_cached(const json_value *e, struct cached *out)
 	const char *type = json_string(json_get(e, "token_type"));
 
 	memset(out, 0, sizeof(*out));
-	if (!tok || strlen(tok) >= sizeof(out->t.access_token) ||
+	if (!tok || !*tok ||
 	    json_as_double(json_get(e, "expires_at"), false, &out->t.expires_at) < 0)
 		return -1;
 	if (json_as_double(json_get(e, "obtained_at"), false, &out->obtained_at) < 0)
 		out->obtained_at = out->t.expires_at;
-	strlcpy_(out->t.access_token, tok, sizeof(out->t.access_token));
-	strlcpy_(out->t.token_type, type ? type : "Bearer", sizeof(out->t.token_type));
+	out->t.access_token = xstrdup(tok);
+	out->t.token_type = xstrdup(type && *type ? type : ORANGE_TOKEN_TYPE);
 	return 0;
 }
 
@@ -148,6 +211,7 @@ static int read_cache(struct orange_client *c, struct cached *out)
 	json_value *v = read_cache_file(c);
 	int ret;
 
+	memset(out, 0, sizeof(*out));
 	if (!v)
 		return -1;
 	ret = entry_to_cached(json_path(v, "tokens", c->cache_key, NULL), out);
@@ -185,11 +249,14 @@ static void write_cache(struct orange_client *c, const struct cached *mine)
 		const char *key = json_object_key(tokens, i);
 		struct cached k;
 		if (!strcmp(key, c->cache_key) || strlen(key) != 64 ||
-		    entry_to_cached(json_object_at(tokens, i), &k) < 0 ||
-		    k.t.expires_at <= now)
+		    entry_to_cached(json_object_at(tokens, i), &k) < 0)
 			continue;
+		if (k.t.expires_at <= now) {
+			cached_release(&k);
+			continue;
+		}
 		gen_entry(g, key, &k);
-		secure_zero(&k, sizeof(k));
+		cached_release(&k);
 	}
 	gen_entry(g, c->cache_key, mine);
 	json_map_close(g);
@@ -232,7 +299,6 @@ static int request_token(struct orange_client *c, struct cached *out,
 	struct strbuf url = STRBUF_INIT, auth = STRBUF_INIT;
 	struct curl_slist *h = NULL;
 	struct orange_resp r;
-	CURLcode rc;
 	int ret = -1;
 
 	orange_resp_init(&r);
@@ -246,18 +312,8 @@ static int request_token(struct orange_client *c, struct cached *out,
 	h = curl_slist_append(h, "Expect:");
 	if (!h)
 		die_oom();
-	curl_easy_reset(c->easy);
-	orange_easy_setup(c, c->easy, &r);
-	curl_easy_setopt(c->easy, CURLOPT_URL, url.buf);
-	curl_easy_setopt(c->easy, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(c->easy, CURLOPT_POSTFIELDS, form);
-	curl_easy_setopt(c->easy, CURLOPT_POSTFIELDSIZE, (long)(sizeof(form) - 1));
 	c->stats.token_requests++;
-	rc = curl_easy_perform(c->easy);
-	orange_easy_collect(c, c->easy, &r);
-	curl_easy_setopt(c->easy, CURLOPT_HTTPHEADER, NULL);
-	orange_headers_free(h);
-	if (orange_classify(rc, c->easy, &r, true, err) < 0) {
+	if (orange_transfer(c, "POST", url.buf, h, form, sizeof(form) - 1, true, &r, err) < 0) {
 		if (err && err->kind == ORANGE_ERR_CREDENTIALS)
 			orange_err_prefix(err, "Orange refused the authorization header: ");
 		goto out;
@@ -269,74 +325,82 @@ static int request_token(struct orange_client *c, struct cached *out,
 			    "Orange's token answer has no access_token/expires_in");
 		goto out;
 	}
-	debug("orange: new %s token, valid %.0f s", out->t.token_type,
-	      out->t.expires_at - out->obtained_at);
+	debug("orange: new %s token (%zu characters), valid %.0f s", out->t.token_type,
+	      strlen(out->t.access_token), out->t.expires_at - out->obtained_at);
 	ret = 0;
 out:
+	orange_headers_free(h);
 	secure_zero(r.body.buf, r.body.len);
 	orange_resp_release(&r);
 	strbuf_release(&url);
 	return ret;
 }
 
-static void adopt(struct orange_client *c, const struct cached *k)
+/* Make k the client's token (k is moved: emptied). */
+static void adopt(struct orange_client *c, struct cached *k)
 {
-	c->tok = k->t;
-	c->tok_obtained = k->obtained_at;
-	c->have_tok = true;
-	c->tok_gen++;
+	orange_token_release(&c->tokens.cur);
+	c->tokens.cur = k->t;
+	c->tokens.obtained = k->obtained_at;
+	c->tokens.gen++;
+	memset(k, 0, sizeof(*k));
 }
 
-static int obtain(struct orange_client *c, const char *rejected, bool force,
-		  struct orange_token *out, struct orange_error *err)
+static bool is_rejected(const struct orange_token *t, const char *rejected)
 {
-	struct cached mem, k;
+	return rejected && t->access_token && !strcmp(rejected, t->access_token);
+}
+
+static const struct orange_token *obtain(struct orange_client *c, const char *rejected,
+					 bool force, struct orange_error *err)
+{
+	struct orange_tokens *ts = &c->tokens;
+	struct cached k;
 	double now = time_now();
-	int lock, ret = -1;
+	int lock;
 
-	mem.t = c->tok;
-	mem.obtained_at = c->tok_obtained;
-	if (!force && c->have_tok && fresh(c, &mem, now) &&
-	    (!rejected || strcmp(rejected, c->tok.access_token)))
-		goto have; /* the common case: no file, no lock */
+	if (!force && fresh(c, &ts->cur, ts->obtained, now) && !is_rejected(&ts->cur, rejected))
+		return &ts->cur; /* the common case: no file, no lock */
 
+	memset(&k, 0, sizeof(k));
 	lock = lock_cache(c);
-	if (!force && read_cache(c, &k) == 0 && fresh(c, &k, now) &&
-	    (!rejected || strcmp(rejected, k.t.access_token))) {
+	if (!force && read_cache(c, &k) == 0 && fresh(c, &k.t, k.obtained_at, now) &&
+	    !is_rejected(&k.t, rejected)) {
 		/* another process renewed it already */
-		if (!c->have_tok || strcmp(c->tok.access_token, k.t.access_token))
+		if (!ts->cur.access_token || strcmp(ts->cur.access_token, k.t.access_token))
 			adopt(c, &k);
+		cached_release(&k);
 		c->stats.token_from_cache++;
-		secure_zero(&k, sizeof(k));
 		unlock_cache(lock);
-		goto have;
+		return &ts->cur;
 	}
+	cached_release(&k);
 	if (request_token(c, &k, err) < 0) {
+		cached_release(&k);
 		unlock_cache(lock);
-		goto out;
+		return NULL;
 	}
-	adopt(c, &k);
 	if (c->token_cache)
 		write_cache(c, &k);
-	secure_zero(&k, sizeof(k));
+	adopt(c, &k);
 	unlock_cache(lock);
-have:
-	if (out)
-		*out = c->tok;
-	ret = 0;
-out:
-	secure_zero(&mem, sizeof(mem));
-	return ret;
+	return &ts->cur;
 }
 
-int orange_token_get(struct orange_client *c, const char *rejected,
-		     struct orange_token *out, struct orange_error *err)
+const struct orange_token *orange_token_get(struct orange_client *c, const char *rejected,
+					    struct orange_error *err)
 {
-	return obtain(c, rejected, false, out, err);
+	return obtain(c, rejected, false, err);
 }
 
 int orange_token(struct orange_client *c, bool force, struct orange_token *out,
 		 struct orange_error *err)
 {
-	return obtain(c, NULL, force, out, err);
+	const struct orange_token *t = obtain(c, NULL, force, err);
+
+	if (!t)
+		return -1;
+	if (out)
+		token_copy(out, t);
+	return 0;
 }

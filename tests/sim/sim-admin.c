@@ -1,19 +1,33 @@
 /*
  * orange-sim account endpoints (contracts, statistics, purchase orders)
- * in the documented nested shape or the newer top-level array shape, and
- * the /_sim/state counters.  Callers hold sim.lock.
+ * in the live API's shapes (top-level arrays, the fields of recorded
+ * answers) or the documented nested shapes of the portal page, and the
+ * /_sim/state counters.  Callers hold sim.lock.
  */
 #include "tests/sim/sim.h"
 #include "core/json.h"
 #include "core/strbuf.h"
 #include "core/util.h"
 
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 static bool wanted(int i, int country, bool all)
 {
 	return all || i == country;
+}
+
+/* The application id; "null" (--app-id null) is JSON null, as the live
+ * API answers for some accounts. */
+static void app_id_kv(struct json_gen *g, const char *key)
+{
+	json_key(g, key);
+	if (!strcmp(sim.o.app_id, "null"))
+		json_null(g);
+	else
+		json_str(g, sim.o.app_id);
 }
 
 static void contract_desc(char *buf, size_t n, int i, const struct sim_contract *k)
@@ -38,25 +52,29 @@ void sim_admin_contracts(struct strbuf *out, int country, bool all)
 	int i;
 
 	if (sim.o.admin_array) {
+		char created[32];
+
 		json_array_open(g);
 		for (i = 0; i < SIM_NCOUNTRIES; i++) {
 			const struct sim_contract *k = &sim.contracts[i];
 			if (!k->exists || !wanted(i, country, all))
 				continue;
-			sim_fmt_time(k->expires, exp, sizeof(exp));
-			contract_desc(desc, sizeof(desc), i, k);
+			sim_fmt_time_live(k->expires, exp, sizeof(exp));
 			json_map_open(g);
-			json_kv_str(g, "contractId", k->id);
-			json_kv_str(g, "service", "SMS_OCB");
+			json_kv_str(g, "id", k->id);
+			json_kv_str(g, "type", "SELFSERVICE");
+			json_kv_str(g, "developerId", sim.o.partner_id);
+			app_id_kv(g, "applicationId");
 			json_kv_str(g, "country", sim_countries[i].iso3);
+			json_kv_str(g, "offerName", "SMS_OCB");
 			json_kv_int(g, "availableUnits", k->available);
-			json_kv_int(g, "units", k->bought);
-			json_kv_str(g, "expirationDate", exp);
+			json_kv_int(g, "requestedUnits", k->requested);
 			json_kv_str(g, "status", k->expires > now ? "ACTIVE" : "EXPIRED");
-			json_kv_double(g, "price", k->price);
-			json_kv_str(g, "currency", k->currency);
-			json_kv_str(g, "bundleDescription", desc);
-			json_kv_str(g, "partnerId", sim.o.partner_id);
+			json_kv_str(g, "expirationDate", exp);
+			sim_fmt_time_live(k->created, created, sizeof(created));
+			json_kv_str(g, "creationDate", created);
+			sim_fmt_time_live(k->updated, created, sizeof(created));
+			json_kv_str(g, "lastUpdateDate", created);
 			json_map_close(g);
 		}
 		json_array_close(g);
@@ -101,13 +119,13 @@ done:
 void sim_admin_statistics(struct strbuf *out, int country, bool all, const char *appid)
 {
 	struct json_gen *g = json_gen_new(false);
-	bool app_ok = !appid || !strcmp(appid, sim.o.app_id);
+	bool app_ok = !appid || (strcmp(sim.o.app_id, "null") && !strcmp(appid, sim.o.app_id));
 	int i;
 
 	json_map_open(g);
 	json_key(g, "partnerStatistics");
 	json_map_open(g);
-	json_kv_str(g, "partnerId", sim.o.partner_id);
+	json_kv_str(g, sim.o.documented ? "partnerId" : "developerId", sim.o.partner_id);
 	json_key(g, "statistics");
 	json_array_open(g);
 	json_map_open(g);
@@ -123,8 +141,14 @@ void sim_admin_statistics(struct strbuf *out, int country, bool all, const char 
 		json_key(g, "countryStatistics");
 		json_array_open(g);
 		json_map_open(g);
-		json_kv_str(g, "applicationId", sim.o.app_id);
-		json_kv_int(g, "usage", k->used);
+		if (sim.o.documented) {
+			json_kv_str(g, "applicationId", sim.o.app_id);
+			json_kv_int(g, "usage", k->used);
+		} else {
+			app_id_kv(g, "appid");
+			json_kv_int(g, "usage", k->used);
+			json_kv_int(g, "nbEnforcements", k->messages);
+		}
 		json_map_close(g);
 		json_array_close(g);
 		json_map_close(g);
@@ -146,18 +170,81 @@ static void input(struct json_gen *g, const char *type, const char *value)
 	json_map_close(g);
 }
 
+/* One purchase order as the live API lists it. */
+static void order_live(struct json_gen *g, const struct sim_order *o)
+{
+	const struct sim_contract *k = &sim.contracts[o->country];
+	char date[32], desc[256], ext[40];
+
+	order_desc(desc, sizeof(desc), o);
+	json_map_open(g);
+	json_kv_str(g, "id", o->id);
+	json_kv_str(g, "developerId", sim.o.partner_id);
+	json_kv_str(g, "contractId", k->id);
+	json_kv_str(g, "country", sim_countries[o->country].iso3);
+	json_kv_str(g, "offerName", "SMS_OCB");
+	json_kv_str(g, "bundleId", o->bundle_id);
+	json_kv_str(g, "bundleDescription", desc);
+	json_kv_int(g, "price", (long long)llround(o->amount));
+	json_kv_str(g, "currency", o->currency);
+	sim_fmt_time_live(o->date, date, sizeof(date));
+	json_kv_str(g, "purchaseDate", date);
+	json_kv_str(g, "paymentMode", "OrangeMoney");
+	snprintf(ext, sizeof(ext), "MP%s.%04d", o->id, (int)(o->date % 10000));
+	json_kv_str(g, "paymentProviderOrderId", ext);
+	json_kv_str(g, "payerId", sim_countries[o->country].cc);
+	json_kv_str(g, "type", "BUNDLE_PURCHASE");
+	json_kv_int(g, "oldAvailableUnits", o->old_units);
+	json_kv_int(g, "newAvailableUnits", o->new_units);
+	json_key(g, "oldExpirationDate");
+	if (o->old_expires) {
+		sim_fmt_time_live(o->old_expires, date, sizeof(date));
+		json_str(g, date);
+	} else {
+		json_null(g);
+	}
+	sim_fmt_time_live(o->new_expires, date, sizeof(date));
+	json_kv_str(g, "newExpirationDate", date);
+	json_kv_str(g, "externalId", o->bundle_id);
+	json_key(g, "comment");
+	json_null(g);
+	json_map_close(g);
+}
+
+/* Newest first, then the later order first (the live API's order). */
+static int order_newest_first(const void *a, const void *b)
+{
+	const struct sim_order *x = *(const struct sim_order *const *)a;
+	const struct sim_order *y = *(const struct sim_order *const *)b;
+
+	if (x->date != y->date)
+		return x->date < y->date ? 1 : -1;
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
 void sim_admin_orders(struct strbuf *out, int country, bool all)
 {
 	struct json_gen *g = json_gen_new(false);
 	char date[32], exp[32], desc[256], msisdn[32];
-	size_t i;
+	const struct sim_order **list = NULL;
+	size_t i, n = 0;
 
 	if (!sim.o.admin_array) {
 		json_map_open(g);
 		json_key(g, "purchaseOrders");
 	}
 	json_array_open(g);
-	for (i = 0; i < sim.norders; i++) {
+	if (sim.o.admin_array) {
+		list = xcalloc(sim.norders + 1, sizeof(*list));
+		for (i = 0; i < sim.norders; i++)
+			if (wanted(sim.orders[i].country, country, all))
+				list[n++] = &sim.orders[i];
+		qsort(list, n, sizeof(*list), order_newest_first);
+		for (i = 0; i < n; i++)
+			order_live(g, list[i]);
+		free(list);
+	}
+	for (i = 0; !sim.o.admin_array && i < sim.norders; i++) {
 		const struct sim_order *o = &sim.orders[i];
 		const struct sim_contract *k = &sim.contracts[o->country];
 		const char *iso3 = sim_countries[o->country].iso3;
@@ -172,19 +259,6 @@ void sim_admin_orders(struct strbuf *out, int country, bool all)
 		json_kv_str(g, "bundleId", o->bundle_id);
 		json_kv_str(g, "bundleDescription", desc);
 		json_kv_str(g, "partnerId", sim.o.partner_id);
-		if (sim.o.admin_array) {
-			json_kv_str(g, "contractId", k->id);
-			json_kv_str(g, "service", "SMS_OCB");
-			json_kv_str(g, "country", iso3);
-			json_kv_int(g, "units", o->units);
-			json_kv_int(g, "availableUnits", k->available);
-			json_kv_double(g, "price", o->amount);
-			json_kv_str(g, "currency", o->currency);
-			json_kv_str(g, "date", date);
-			json_kv_str(g, "expirationDate", exp);
-			json_map_close(g);
-			continue;
-		}
 		json_kv_str(g, "mode", "OCB");
 		json_key(g, "inputs");
 		json_array_open(g);

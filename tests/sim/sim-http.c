@@ -210,6 +210,8 @@ static void latency(void)
 		usleep((useconds_t)ms * 1000);
 }
 
+static enum MHD_Result reply_429(struct MHD_Connection *c, int retry_after);
+
 /* ---- tokens ---- */
 
 static unsigned token_hash(const char *s)
@@ -258,6 +260,11 @@ static enum MHD_Result reply_auth(struct MHD_Connection *c, int code)
 			  www);
 }
 
+/* The live API's refusal of the application's credentials. */
+static const struct hdr basic_realm[] = {
+	{ "WWW-Authenticate", "Basic realm=\"Authorization Required\"" }, { NULL, NULL }
+};
+
 static enum MHD_Result oauth_error(struct MHD_Connection *c, unsigned status,
 				   const char *err, const char *desc)
 {
@@ -267,26 +274,107 @@ static enum MHD_Result oauth_error(struct MHD_Connection *c, unsigned status,
 	json_kv_str(g, "error", err);
 	json_kv_str(g, "error_description", desc);
 	json_map_close(g);
-	return reply_gen(c, status, g, NULL);
+	return reply_gen(c, status, g, status == 401 ? basic_realm : NULL);
+}
+
+/* True when s is base64 of something holding "id:secret". */
+static bool basic_decodable(const char *s)
+{
+	static const char al[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	unsigned bits = 0, acc = 0;
+	size_t n = strlen(s), i;
+	bool colon = false;
+
+	while (n > 0 && s[n - 1] == '=')
+		n--;
+	if (n == 0 || n % 4 == 1)
+		return false;
+	for (i = 0; i < n; i++) {
+		const char *p = s[i] ? strchr(al, s[i]) : NULL;
+		if (!p)
+			return false;
+		acc = (acc << 6) | (unsigned)(p - al);
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			if (((acc >> bits) & 0xff) == ':')
+				colon = true;
+		}
+	}
+	return colon;
+}
+
+/*
+ * A new access_token of sim.o.token_length characters: below 200 an
+ * opaque alphanumeric string (older accounts), else shaped like the live
+ * API's ES384 JWT (header.payload.signature, base64url).  Lock held.
+ */
+static char *new_token_value(void)
+{
+	static const char al[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	static const char head[] = "eyJhbGciOiJFUzM4NCIsInR5cCI6IkpXVCJ9"; /* {"alg":"ES384","typ":"JWT"} */
+	enum { SIG = 128, JWT_MIN = 200 };
+	size_t n = (size_t)sim.o.token_length, i, dot2 = n - SIG - 1;
+	char *v = xmalloc(n + 1);
+	bool jwt = n >= JWT_MIN;
+
+	for (i = 0; i < n; i++)
+		v[i] = al[sim_rand64() % (jwt ? 64 : 62)];
+	if (jwt) {
+		memcpy(v, head, sizeof(head) - 1);
+		v[sizeof(head) - 1] = '.';
+		v[dot2] = '.';
+	}
+	v[n] = '\0';
+	return v;
+}
+
+/* Token requests in the last minute; false when over the limit (lock held).
+ * *retry: seconds until the oldest leaves the window. */
+static bool token_rate_ok(int *retry)
+{
+	int64_t now = sim_now_us();
+	struct sim_rate *rt = &sim.token_rate;
+
+	if (rt->count == rt->cap && now - rt->ts[rt->head] < 60000000) {
+		*retry = (int)ceil((double)(rt->ts[rt->head] + 60000000 - now) / 1e6);
+		return false;
+	}
+	if (rt->count < rt->cap) {
+		rt->ts[(rt->head + rt->count) % rt->cap] = now;
+		rt->count++;
+	} else {
+		rt->ts[rt->head] = now;
+		rt->head = (rt->head + 1) % rt->cap;
+	}
+	return true;
 }
 
 static enum MHD_Result handle_token(struct MHD_Connection *c, const char *method,
 				    struct req *rq)
 {
 	const char *auth = header(c, "Authorization");
-	struct strbuf grant = STRBUF_INIT, key = STRBUF_INIT;
+	const char *cred = NULL;
+	struct strbuf grant = STRBUF_INIT, key = STRBUF_INIT, body = STRBUF_INIT;
 	struct json_gen *g;
 	struct sim_token *t;
 	char ttl[32];
 	const char *p, *end;
-	bool have_grant = false, dup = false;
+	bool have_grant = false, dup = false, limited;
+	int retry = 1;
 	unsigned h;
 	enum MHD_Result ret;
 
 	if (strcmp(method, "POST"))
 		return bad_method(c);
 	latency();
-	if (!auth || strcmp(auth, sim.o.auth_header))
+	/* The scheme is case-insensitive ("basic" works); the credentials not. */
+	if (auth && !strncasecmp(auth, "Basic ", 6))
+		for (cred = auth + 6; *cred == ' '; cred++)
+			;
+	if (cred && !basic_decodable(cred))
+		return oauth_error(c, 401, "invalid_client", "Unable to decode Basic authorization.");
+	if (!cred || strcmp(cred, sim.o.auth_header + 6) || strncasecmp(sim.o.auth_header, "Basic ", 6))
 		return oauth_error(c, 401, "invalid_client",
 				   "The requested service needs credentials, but the ones provided were invalid.");
 	if (!content_type_is(c, "application/x-www-form-urlencoded"))
@@ -321,15 +409,15 @@ static enum MHD_Result handle_token(struct MHD_Connection *c, const char *method
 	}
 	strbuf_release(&grant);
 
-	t = xcalloc(1, sizeof(*t));
 	pthread_mutex_lock(&sim.lock);
-	{
-		static const char al[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-		size_t i;
-		for (i = 0; i < 28; i++)
-			t->value[i] = al[sim_rand64() % (sizeof(al) - 1)];
-		t->value[28] = '\0';
+	limited = !token_rate_ok(&retry);
+	if (limited) {
+		sim.token_refused++;
+		pthread_mutex_unlock(&sim.lock);
+		return reply_429(c, retry);
 	}
+	t = xcalloc(1, sizeof(*t));
+	t->value = new_token_value();
 	t->expires = time_now() + sim.o.token_ttl;
 	t->revoke_gen = sim.revoke_gen;
 	h = token_hash(t->value);
@@ -337,17 +425,25 @@ static enum MHD_Result handle_token(struct MHD_Connection *c, const char *method
 	sim.tokens[h] = t;
 	sim.ntokens++;
 	snprintf(ttl, sizeof(ttl), "%d", sim.o.token_ttl);
-	g = json_gen_new(false);
+	/* Live: pretty-printed, surrounded by white space, expires_in a number. */
+	g = json_gen_new(!sim.o.documented);
 	json_map_open(g);
 	json_kv_str(g, "token_type", "Bearer");
 	json_kv_str(g, "access_token", t->value);
-	if (sim.o.expires_in_number)
+	if (sim.o.expires_in_number || !sim.o.documented)
 		json_kv_int(g, "expires_in", sim.o.token_ttl);
 	else
 		json_kv_str(g, "expires_in", ttl);
 	json_map_close(g);
 	pthread_mutex_unlock(&sim.lock);
-	ret = reply_gen(c, 200, g, NULL);
+	if (!sim.o.documented)
+		strbuf_addstr(&body, "\n  ");
+	json_gen_to_strbuf(g, &body);
+	json_gen_free(g);
+	if (!sim.o.documented)
+		strbuf_addstr(&body, "\n");
+	ret = reply(c, 200, &body, NULL);
+	strbuf_release(&body);
 	return ret;
 }
 
@@ -403,7 +499,9 @@ static enum MHD_Result reply_policy(struct MHD_Connection *c, unsigned status, c
 	struct strbuf sb = STRBUF_INIT;
 	enum MHD_Result ret;
 
-	request_error(&sb, "policyException", "POL0001", "Policy error: %1", var);
+	request_error(&sb, "policyException", "POL0001",
+		      sim.o.documented ? "Policy error: %1" : "A policy error occurred. Error code is %1",
+		      var);
 	ret = reply(c, status, &sb, NULL);
 	strbuf_release(&sb);
 	return ret;
@@ -595,9 +693,12 @@ static enum MHD_Result handle_send(struct MHD_Connection *c, const char *sender,
 	case V_NO_CREDIT:
 	case V_EXPIRED: {
 		char var[96];
-		snprintf(var, sizeof(var), "%s for country %s",
-			 v == V_EXPIRED ? "Expired contract" : "No more SMS available",
-			 sim_countries[country].iso3);
+		if (v == V_EXPIRED && !sim.o.documented)
+			snprintf(var, sizeof(var), "Expired contract"); /* as recorded */
+		else
+			snprintf(var, sizeof(var), "%s for country %s",
+				 v == V_EXPIRED ? "Expired contract" : "No more SMS available",
+				 sim_countries[country].iso3);
 		note_reject(403, var, address, 0);
 		ret = reply_policy(c, 403, var);
 		goto out;

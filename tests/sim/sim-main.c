@@ -31,6 +31,13 @@ static const char usage_text[] =
 "  --rate N                accepted sends per second per application (sliding\n"
 "                          one-second window; default 5); beyond it 429\n"
 "  --token-ttl S           token lifetime in seconds (default 3600)\n"
+"  --shapes SHAPES         live (default): the shapes the live API answers with\n"
+"                          today; documented: those of the portal page (token\n"
+"                          expires_in a string, 28-character tokens, nested\n"
+"                          admin answers, address echoed as a string)\n"
+"  --token-length N        characters of an access_token (default 600 live,\n"
+"                          a JWT; 28 documented)\n"
+"  --token-rate N          token requests per minute before 429 (default 50)\n"
 "  --expires-in-number     send expires_in as a JSON number, not a string\n"
 "  --credits SPEC          units per country: MLI:500,CIV:1000; an expiry may\n"
 "                          follow: MLI:500@2027-01-01T00:00:00, SEN:10@-1d\n"
@@ -38,8 +45,8 @@ static const char usage_text[] =
 "  --sender-names A,B      senderName whitelist (none: no whitelist)\n"
 "  --app-id ID             application id in statistics (default sim-app)\n"
 "  --partner-id ID         partner id (default partner@example.com)\n"
-"  --admin-shape SHAPE     documented (default) or array\n"
-"  --echo-address MODE     address in the 201 body: string (default), array, none\n"
+"  --admin-shape SHAPE     admin answers only: documented or array (live)\n"
+"  --echo-address MODE     address in the 201 body: string, array (live), none\n"
 "delivery receipts:\n"
 "  --dr-url URL            deliver receipts there even without a subscription\n"
 "  --dr-delay MS           delay before a receipt is sent (default 100)\n"
@@ -74,6 +81,7 @@ enum {
 	OPT_DRURL, OPT_DRDELAY, OPT_DRMIX, OPT_DRDUP, OPT_DRREORDER, OPT_DRWAIT,
 	OPT_DRRETRY, OPT_DRTRIES, OPT_DRTHREADS, OPT_HTTPNOTIFY, OPT_F5XX, OPT_FDROP, OPT_FLAT, OPT_F429,
 	OPT_FBURST, OPT_SEEDRAND, OPT_THREADS, OPT_DRCA, OPT_DRINSECURE, OPT_FREVOKE,
+	OPT_SHAPES, OPT_TOKLEN, OPT_TOKRATE,
 };
 
 static const struct option longopts[] = {
@@ -84,6 +92,9 @@ static const struct option longopts[] = {
 	{ "rate", required_argument, NULL, OPT_RATE },
 	{ "token-ttl", required_argument, NULL, OPT_TTL },
 	{ "expires-in-number", no_argument, NULL, OPT_EXPNUM },
+	{ "shapes", required_argument, NULL, OPT_SHAPES },
+	{ "token-length", required_argument, NULL, OPT_TOKLEN },
+	{ "token-rate", required_argument, NULL, OPT_TOKRATE },
 	{ "credits", required_argument, NULL, OPT_CREDITS },
 	{ "seed", required_argument, NULL, OPT_SEED },
 	{ "sender-names", required_argument, NULL, OPT_NAMES },
@@ -185,7 +196,7 @@ static int parse_listen(const char *v)
 
 int main(int argc, char **argv)
 {
-	const char *credits = NULL, *seed = NULL;
+	const char *credits = NULL, *seed = NULL, *admin_shape = NULL, *echo = NULL;
 	char *auth_owned = NULL;
 	sigset_t sigs;
 	int c, sig, ret = EX_SOFTWARE;
@@ -198,7 +209,7 @@ int main(int argc, char **argv)
 	sim.o.token_ttl = 3600;
 	sim.o.app_id = "sim-app";
 	sim.o.partner_id = "partner@example.com";
-	sim.o.echo_address = "string";
+	sim.o.token_rate = 50;
 	sim.o.dr_delay_ms = 100;
 	sim.o.dr_weights[DR_DELIVERED_TO_TERMINAL] = 100;
 	sim.o.dr_retry_base_ms = 250;
@@ -225,16 +236,23 @@ int main(int argc, char **argv)
 		case OPT_NAMES: sim.o.sender_names = optarg; break;
 		case OPT_APPID: sim.o.app_id = optarg; break;
 		case OPT_PARTNER: sim.o.partner_id = optarg; break;
+		case OPT_SHAPES:
+			if (!strcmp(optarg, "documented"))
+				sim.o.documented = true;
+			else if (strcmp(optarg, "live"))
+				r = error("--shapes: expected live or documented");
+			break;
+		case OPT_TOKLEN: r = opt_int("token-length", optarg, 8, 65536, &sim.o.token_length); break;
+		case OPT_TOKRATE: r = opt_int("token-rate", optarg, 1, 1000000, &sim.o.token_rate); break;
 		case OPT_SHAPE:
-			if (!strcmp(optarg, "array"))
-				sim.o.admin_array = true;
-			else if (strcmp(optarg, "documented"))
+			if (strcmp(optarg, "array") && strcmp(optarg, "documented"))
 				r = error("--admin-shape: expected documented or array");
+			admin_shape = optarg;
 			break;
 		case OPT_ECHO:
 			if (strcmp(optarg, "string") && strcmp(optarg, "array") && strcmp(optarg, "none"))
 				r = error("--echo-address: expected string, array or none");
-			sim.o.echo_address = optarg;
+			echo = optarg;
 			break;
 		case OPT_DRURL: sim.o.dr_url = optarg; break;
 		case OPT_DRDELAY: r = opt_int("dr-delay", optarg, 0, 86400000, &sim.o.dr_delay_ms); break;
@@ -291,6 +309,11 @@ int main(int argc, char **argv)
 		fputs(usage_text, stderr);
 		return EX_USAGE;
 	}
+	/* The shapes set the defaults; the finer options override them. */
+	sim.o.admin_array = admin_shape ? !strcmp(admin_shape, "array") : !sim.o.documented;
+	sim.o.echo_address = echo ? echo : sim.o.documented ? "string" : "array";
+	if (!sim.o.token_length)
+		sim.o.token_length = sim.o.documented ? SIM_TOKEN_LEN_DOCUMENTED : SIM_TOKEN_LEN_LIVE;
 	if (sim_state_init() < 0)
 		return EX_USAGE;
 	if (credits && sim_parse_credits(credits) < 0)

@@ -133,6 +133,15 @@ void sim_fmt_time(int64_t t, char *buf, size_t n)
 	strftime(buf, n, "%Y-%m-%dT%H:%M:%S", &tm);
 }
 
+void sim_fmt_time_live(int64_t t, char *buf, size_t n)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	strftime(buf, n, "%Y-%m-%dT%H:%M:%S.000Z", &tm);
+}
+
 /* "2027-01-01T00:00:00" (UTC, optional Z), or relative "+30d", "-1d",
  * "-2h", "+90s", "-10m". */
 int sim_parse_time(const char *s, int64_t *out)
@@ -210,13 +219,22 @@ int sim_add_order(int c, long long units, double amount, const char *currency,
 		k->exists = true;
 		sim_uuid4(k->id);
 		k->expires = expires;
+		k->created = date;
 	} else if (k->expires <= now) {
 		/* A new bundle on an expired contract: the old units are lost. */
+		o->old_expires = k->expires;
 		k->available = 0;
 		k->expires = expires;
-	} else if (expires > k->expires) {
-		k->expires = expires;
+	} else {
+		o->old_expires = k->expires;
+		if (expires > k->expires)
+			k->expires = expires;
 	}
+	o->old_units = k->available;
+	o->new_units = k->available + units;
+	o->new_expires = k->expires;
+	k->updated = date > k->updated ? date : k->updated;
+	k->requested += units;
 	k->available += units;
 	k->bought += units;
 	k->price += amount;
@@ -337,17 +355,31 @@ out:
 	return ret;
 }
 
-/* ---- rate window: a ring of the last `rate` accept times ---- */
+/* ---- rate windows: a ring of the last `cap` accept times ---- */
+static void ring_init(struct sim_rate *rt, int cap)
+{
+	free(rt->ts);
+	rt->ts = xcalloc((size_t)cap, sizeof(int64_t));
+	rt->cap = cap;
+	rt->head = 0;
+	rt->count = 0;
+}
+
 int sim_rate_set(int rate)
 {
 	if (rate < 1)
 		return -1;
-	free(sim.rate.ts);
-	sim.rate.ts = xcalloc((size_t)rate, sizeof(int64_t));
-	sim.rate.cap = rate;
-	sim.rate.head = 0;
-	sim.rate.count = 0;
+	ring_init(&sim.rate, rate);
 	sim.o.rate = rate;
+	return 0;
+}
+
+int sim_token_rate_set(int per_minute)
+{
+	if (per_minute < 1)
+		return -1;
+	ring_init(&sim.token_rate, per_minute);
+	sim.o.token_rate = per_minute;
 	return 0;
 }
 
@@ -486,6 +518,8 @@ int sim_state_init(void)
 	sim.next_order = 24031977;
 	if (sim_rate_set(sim.o.rate) < 0)
 		return error("--rate must be at least 1");
+	if (sim_token_rate_set(sim.o.token_rate) < 0)
+		return error("--token-rate must be at least 1");
 	if (sim.o.sender_names && *sim.o.sender_names) {
 		char *copy = xstrdup(sim.o.sender_names), *save = NULL, *tok;
 		for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
@@ -505,6 +539,7 @@ void sim_state_release(void)
 		struct sim_token *t = sim.tokens[i], *next;
 		for (; t; t = next) {
 			next = t->next;
+			free(t->value);
 			free(t);
 		}
 		sim.tokens[i] = NULL;
@@ -514,6 +549,7 @@ void sim_state_release(void)
 	free(sim.names);
 	free(sim.orders);
 	free(sim.rate.ts);
+	free(sim.token_rate.ts);
 	free(sim.sub_url);
 	free(sim.sub_callback_data);
 	if (sim.ledger)

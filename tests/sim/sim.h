@@ -19,6 +19,8 @@ struct strbuf;
 #define SIM_ADDR_MAX 24          /* "tel:+" and at most 15 digits */
 #define SIM_ID_LEN 37            /* UUID text and NUL */
 #define SIM_DR_MAX_THREADS 64    /* --dr-threads bound */
+#define SIM_TOKEN_LEN_LIVE 600   /* the live API's ES384 JWT */
+#define SIM_TOKEN_LEN_DOCUMENTED 28
 
 enum sim_dr_status {
 	DR_DELIVERED_TO_TERMINAL = 0,
@@ -52,6 +54,10 @@ struct sim_order {
 	char currency[8];
 	int64_t date;            /* epoch seconds */
 	int64_t expires;         /* epoch seconds */
+	/* the contract before and after (live purchase-order fields) */
+	long long old_units, new_units;
+	int64_t old_expires;     /* 0: none (the first order) */
+	int64_t new_expires;
 };
 
 /* Per-country contract: what is left and until when. */
@@ -63,13 +69,15 @@ struct sim_contract {
 	long long used;          /* units consumed by accepted messages */
 	long long messages;      /* accepted messages */
 	int64_t expires;
+	int64_t created, updated;
+	long long requested;     /* units of every order */
 	double price;            /* sum of order amounts */
 	char currency[8];
 };
 
 struct sim_token {
 	struct sim_token *next;
-	char value[48];
+	char *value;             /* JWT-like text, token_length characters */
 	double expires;          /* epoch seconds */
 	unsigned revoke_gen;
 };
@@ -89,6 +97,9 @@ struct sim_opts {
 	const char *public_base;  /* overrides http://host:port in URLs */
 	int rate;
 	int token_ttl;
+	int token_length;        /* characters of access_token */
+	int token_rate;          /* token requests per minute; beyond it 429 */
+	bool documented;         /* --shapes documented: the portal page's shapes */
 	bool expires_in_number;
 	const char *sender_names; /* comma list or NULL */
 	const char *app_id;
@@ -134,6 +145,8 @@ struct sim {
 	long ntokens;
 	/* rate */
 	struct sim_rate rate;
+	struct sim_rate token_rate;  /* token requests of the last minute */
+	long token_refused;          /* token requests answered 429 */
 	long burst_accepted;     /* accepts since the last burst */
 	long revoke_accepted;    /* accepts since the last revocation */
 	int burst_left;          /* requests still to refuse */
@@ -168,6 +181,7 @@ int64_t sim_now_us(void);
  * finished JSON map (its braces are dropped); flushed.  lock held. */
 void sim_ledger_write(const char *ev, int64_t ts_us, const char *fields, size_t len);
 void sim_fmt_time(int64_t t, char *buf, size_t n);  /* 2015-05-01T14:38:14 */
+void sim_fmt_time_live(int64_t t, char *buf, size_t n); /* 2023-09-25T23:59:59.000Z */
 int sim_parse_time(const char *s, int64_t *out);    /* ISO or relative */
 /* Add a purchase order; lock held.  expires 0 = one year from date. */
 int sim_add_order(int country, long long units, double amount, const char *currency,
@@ -175,6 +189,7 @@ int sim_add_order(int country, long long units, double amount, const char *curre
 int sim_parse_credits(const char *spec);
 int sim_load_seed(const char *path);
 int sim_rate_set(int rate);           /* lock held */
+int sim_token_rate_set(int per_minute); /* lock held */
 /* Segments of a UTF-8 message (GSM-7 or UCS-2), -1 if not valid UTF-8. */
 int sim_segments(const char *msg, size_t len, bool *ucs2);
 bool sim_name_allowed(const char *name);

@@ -35,6 +35,47 @@ static char *fixture(const char *name, size_t *len)
 	return strbuf_detach(&sb, NULL);
 }
 
+/* orange_token into *t, releasing what t held (start from { 0 }). */
+static int get_token(struct orange_client *c, bool force, struct orange_token *t,
+		     struct orange_error *err)
+{
+	orange_token_release(t);
+	return orange_token(c, force, t, err);
+}
+
+/* orange_send into a fixed buffer (tests only: rid is a UUID). */
+static int send_one(struct orange_client *c, const struct orange_sms *sms, char *rid,
+		    size_t size, struct orange_error *err)
+{
+	char *r = NULL;
+	int ret = orange_send(c, sms, &r, err);
+
+	strlcpy_(rid, r ? r : "", size);
+	CU_ASSERT((ret == 0) == (r != NULL));
+	free(r);
+	return ret;
+}
+
+static int parse_answer(const char *body, size_t len, const char *location, char *rid,
+			size_t size)
+{
+	char *r = NULL;
+	int ret = orange_parse_send_answer(body, len, location, &r);
+
+	strlcpy_(rid, r ? r : "", size);
+	free(r);
+	return ret;
+}
+
+static void mask(const char *url, char *out, size_t size)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	orange_mask_url(url, &sb);
+	strlcpy_(out, sb.buf, size);
+	strbuf_release(&sb);
+}
+
 /* ---- fixtures: builders and parsers ---- */
 
 static void test_send_body(void)
@@ -80,28 +121,28 @@ static void test_send_answer(void)
 	size_t len;
 
 	b = fixture("orange-send-answer.json", &len);
-	CU_ASSERT_EQUAL(orange_parse_send_answer(b, len, NULL, rid, sizeof(rid)), 0);
+	CU_ASSERT_EQUAL(parse_answer(b, len, NULL, rid, sizeof(rid)), 0);
 	CU_ASSERT_STRING_EQUAL(rid, "9e4e0a4c-5b2b-4f6e-8a6a-2d1b8f0e1c11");
 	free(b);
 	/* address echoed as an array */
 	b = fixture("orange-send-answer-array.json", &len);
-	CU_ASSERT_EQUAL(orange_parse_send_answer(b, len, NULL, rid, sizeof(rid)), 0);
+	CU_ASSERT_EQUAL(parse_answer(b, len, NULL, rid, sizeof(rid)), 0);
 	CU_ASSERT_STRING_EQUAL(rid, "1f0b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d");
 	free(b);
 	/* no resourceURL: the Location header */
 	b = fixture("orange-send-answer-noresource.json", &len);
-	CU_ASSERT_EQUAL(orange_parse_send_answer(b, len,
+	CU_ASSERT_EQUAL(parse_answer(b, len,
 		"https://api.orange.com/smsmessaging/v1/outbound/tel:+2230000/requests/abc-123",
 		rid, sizeof(rid)), 0);
 	CU_ASSERT_STRING_EQUAL(rid, "abc-123");
-	CU_ASSERT_EQUAL(orange_parse_send_answer(b, len, NULL, rid, sizeof(rid)), -1);
+	CU_ASSERT_EQUAL(parse_answer(b, len, NULL, rid, sizeof(rid)), -1);
 	free(b);
-	CU_ASSERT_EQUAL(orange_parse_send_answer("", 0, "", rid, sizeof(rid)), -1);
+	CU_ASSERT_EQUAL(parse_answer("", 0, "", rid, sizeof(rid)), -1);
 }
 
 static void test_token_parse(void)
 {
-	struct orange_token t;
+	struct orange_token t = { 0 };
 	char *b;
 	size_t len;
 
@@ -110,6 +151,7 @@ static void test_token_parse(void)
 	CU_ASSERT_STRING_EQUAL(t.access_token, "i6m2iIcY0SodWSe...L3ojAXXrH");
 	CU_ASSERT_STRING_EQUAL(t.token_type, "Bearer");
 	CU_ASSERT_DOUBLE_EQUAL(t.expires_at, 4600, 0.001);
+	orange_token_release(&t);
 	free(b);
 	b = fixture("orange-token-number.json", &len);
 	CU_ASSERT_EQUAL(orange_parse_token(b, len, 0, &t), 0);
@@ -311,11 +353,11 @@ static void test_subscription_parse(void)
 	CU_ASSERT_FALSE(orange_notify_url_ok("ftp://x", true));
 	CU_ASSERT_FALSE(orange_notify_url_ok("https://a b", false));
 
-	orange_mask_url("https://h.example/orange/dr/S3CRET", m, sizeof(m));
+	mask("https://h.example/orange/dr/S3CRET", m, sizeof(m));
 	CU_ASSERT_STRING_EQUAL(m, "https://h.example/orange/dr/***");
-	orange_mask_url("https://h.example:443/base/orange/dr/S3CRET/x?y=1", m, sizeof(m));
+	mask("https://h.example:443/base/orange/dr/S3CRET/x?y=1", m, sizeof(m));
 	CU_ASSERT_STRING_EQUAL(m, "https://h.example:443/base/orange/dr/***/x?y=1");
-	orange_mask_url("https://h.example/plain", m, sizeof(m));
+	mask("https://h.example/plain", m, sizeof(m));
 	CU_ASSERT_STRING_EQUAL(m, "https://h.example/plain");
 }
 
@@ -392,7 +434,7 @@ static void test_sim_token_cache_shared(void)
 	static const char *const args[] = { NULL };
 	struct test_sim sim;
 	struct orange_client *a, *b, *other;
-	struct orange_token ta, tb, tc;
+	struct orange_token ta = { 0 }, tb = { 0 }, tc = { 0 };
 	struct orange_error err;
 	struct orange_stats st;
 	struct stat sb;
@@ -402,7 +444,7 @@ static void test_sim_token_cache_shared(void)
 	strlcpy_(cache, cache_path("token-shared"), sizeof(cache));
 	a = client(&sim, NULL, cache, 0);
 	b = client(&sim, NULL, cache, 0);
-	CU_ASSERT_EQUAL_FATAL(orange_token(a, false, &ta, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(get_token(a, false, &ta, &err), 0);
 	CU_ASSERT_STRING_EQUAL(ta.token_type, "Bearer");
 	CU_ASSERT(ta.expires_at > time_now() + 3000);
 	/* the file: 0600, holds no authorization header */
@@ -416,20 +458,20 @@ static void test_sim_token_cache_shared(void)
 		strbuf_release(&f);
 	}
 	/* the second instance reads the cache: no new token at the sim */
-	CU_ASSERT_EQUAL(orange_token(b, false, &tb, &err), 0);
+	CU_ASSERT_EQUAL(get_token(b, false, &tb, &err), 0);
 	CU_ASSERT_STRING_EQUAL(tb.access_token, ta.access_token);
 	orange_client_stats(b, &st);
 	CU_ASSERT_EQUAL(st.token_requests, 0);
 	CU_ASSERT_EQUAL(st.token_from_cache, 1);
 	CU_ASSERT_EQUAL(sim_state(&sim, "tokens"), 1);
 	/* and then keeps it in memory: asking again reads nothing */
-	CU_ASSERT_EQUAL(orange_token(b, false, &tb, &err), 0);
+	CU_ASSERT_EQUAL(get_token(b, false, &tb, &err), 0);
 	orange_client_stats(b, &st);
 	CU_ASSERT_EQUAL(st.token_from_cache, 1);
 
 	/* another account on the same file never gets this token */
 	other = client(&sim, "Basic b3RoZXI6YWNjb3VudA==", cache, 0);
-	CU_ASSERT_EQUAL(orange_token(other, false, &tc, &err), -1);
+	CU_ASSERT_EQUAL(get_token(other, false, &tc, &err), -1);
 	CU_ASSERT_EQUAL(err.kind, ORANGE_ERR_CREDENTIALS);
 	CU_ASSERT_EQUAL(err.http_status, 401);
 	CU_ASSERT_FALSE(err.maybe_accepted);
@@ -437,23 +479,42 @@ static void test_sim_token_cache_shared(void)
 	CU_ASSERT(strstr(err.message, "dGVzdDp0ZXN0") == NULL);
 
 	/* forcing a renewal gives a new token, which b then adopts on a 401 */
-	CU_ASSERT_EQUAL(orange_token(a, true, &tc, &err), 0);
+	CU_ASSERT_EQUAL(get_token(a, true, &tc, &err), 0);
 	CU_ASSERT_STRING_NOT_EQUAL(tc.access_token, ta.access_token);
 	CU_ASSERT_EQUAL(sim_state(&sim, "tokens"), 2);
 
+	orange_token_release(&ta);
+	orange_token_release(&tb);
+	orange_token_release(&tc);
 	orange_client_free(a);
 	orange_client_free(b);
 	orange_client_free(other);
 	test_sim_stop(&sim);
 }
 
-/* Several processes at once with a cold cache: one asks Orange. */
+/* Read a pipe to its end into a string (at most size - 1 bytes). */
+static void read_all(int fd, char *buf, size_t size)
+{
+	size_t n = 0;
+	ssize_t r;
+
+	while (n + 1 < size && (r = read(fd, buf + n, size - 1 - n)) > 0)
+		n += (size_t)r;
+	buf[n] = '\0';
+}
+
+/*
+ * Several processes at once with a cold cache: one asks Orange, all use
+ * its token, also when it is a 4,000-character JWT (the live API's are
+ * about 600; griot once kept them in 512 bytes).
+ */
 static void test_sim_token_cache_concurrent(void)
 {
-	static const char *const args[] = { "--fault-latency", "200", NULL };
-	enum { N = 4 };
+	static const char *const args[] = { "--fault-latency", "200", "--token-length", "4000", NULL };
+	enum { N = 4, TOKMAX = 8192 };
 	struct test_sim sim;
-	char cache[512], toks[N][512];
+	char cache[512];
+	static char toks[N][TOKMAX];
 	int fds[N][2], i, st;
 	pid_t pids[N];
 
@@ -464,11 +525,11 @@ static void test_sim_token_cache_concurrent(void)
 		pids[i] = fork();
 		if (pids[i] == 0) {
 			struct orange_client *c = client(&sim, NULL, cache, 0);
-			struct orange_token t;
+			struct orange_token t = { 0 };
 			struct orange_error err;
 			int ok;
 			close(fds[i][0]);
-			ok = c && orange_token(c, false, &t, &err) == 0;
+			ok = c && get_token(c, false, &t, &err) == 0;
 			if (ok && write(fds[i][1], t.access_token, strlen(t.access_token)) < 0)
 				ok = 0;
 			_exit(ok ? 0 : 1);
@@ -476,16 +537,60 @@ static void test_sim_token_cache_concurrent(void)
 		close(fds[i][1]);
 	}
 	for (i = 0; i < N; i++) {
-		ssize_t r = read(fds[i][0], toks[i], sizeof(toks[i]) - 1);
-		toks[i][r > 0 ? r : 0] = '\0';
+		read_all(fds[i][0], toks[i], sizeof(toks[i]));
 		close(fds[i][0]);
 		CU_ASSERT_EQUAL(waitpid(pids[i], &st, 0), pids[i]);
 		CU_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	}
+	CU_ASSERT_EQUAL(strlen(toks[0]), 4000);
 	for (i = 1; i < N; i++)
 		CU_ASSERT_STRING_EQUAL(toks[i], toks[0]);
 	CU_ASSERT_EQUAL(sim_state(&sim, "tokens"), 1);
 	test_sim_stop(&sim);
+}
+
+/* A JWT-sized token (600 and 4,000 characters) is obtained, used for a
+ * send and an admin call, renewed on a revocation, and cached. */
+static void test_sim_token_long(void)
+{
+	static const char *const lens[] = { "600", "4000" };
+	struct orange_sms sms = { "tel:+2230000", "tel:+22370123456", "long token", NULL, NULL };
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(lens); i++) {
+		const char *args[] = { "--credits", "MLI:10", "--token-length", lens[i], NULL };
+		struct orange_contract *k = NULL;
+		struct orange_token t = { 0 }, t2 = { 0 };
+		struct orange_client *c, *c2;
+		struct orange_error err;
+		struct test_sim sim;
+		char rid[128], cache[512];
+		size_t n = 0;
+
+		CU_ASSERT_EQUAL_FATAL(test_sim_start(&sim, args), 0);
+		snprintf(cache, sizeof(cache), "%s/token-long-%s", test_tmpdir(), lens[i]);
+		c = client(&sim, NULL, cache, 0);
+		CU_ASSERT_EQUAL_FATAL(get_token(c, false, &t, &err), 0);
+		CU_ASSERT_EQUAL(strlen(t.access_token), (size_t)atoi(lens[i]));
+		CU_ASSERT_EQUAL(send_one(c, &sms, rid, sizeof(rid), &err), 0);
+		CU_ASSERT_EQUAL(orange_contracts(c, NULL, &k, &n, &err), 0);
+		CU_ASSERT_EQUAL(n, 1);
+		free(k);
+		CU_ASSERT_EQUAL_FATAL(sim_ctl(&sim, "revoke", "", NULL), 0);
+		CU_ASSERT_EQUAL(send_one(c, &sms, rid, sizeof(rid), &err), 0);
+		/* a second process takes the renewed token from the cache */
+		c2 = client(&sim, NULL, cache, 0);
+		CU_ASSERT_EQUAL(get_token(c2, false, &t2, &err), 0);
+		CU_ASSERT_EQUAL(get_token(c, false, &t, &err), 0);
+		CU_ASSERT_STRING_EQUAL(t2.access_token, t.access_token);
+		CU_ASSERT_EQUAL(sim_state(&sim, "tokens"), 2);
+		CU_ASSERT_EQUAL(test_ledger_count(&sim, "\"sms\""), 2);
+		orange_token_release(&t);
+		orange_token_release(&t2);
+		orange_client_free(c);
+		orange_client_free(c2);
+		test_sim_stop(&sim);
+	}
 }
 
 static void test_sim_token_renewal(void)
@@ -495,25 +600,25 @@ static void test_sim_token_renewal(void)
 	struct orange_client_opts o = { 0 };
 	struct test_sim sim;
 	struct orange_client *c;
-	struct orange_token t1, t2;
+	struct orange_token t1 = { 0 }, t2 = { 0 };
 	struct orange_error err;
 	struct orange_stats st;
 	char rid[128];
 
 	CU_ASSERT_EQUAL_FATAL(test_sim_start(&sim, args), 0);
 	c = client(&sim, NULL, NULL, 0);
-	CU_ASSERT_EQUAL_FATAL(orange_token(c, false, &t1, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(get_token(c, false, &t1, &err), 0);
 	/* expires_in as a number */
 	CU_ASSERT(t1.expires_at > time_now() + 3500 && t1.expires_at < time_now() + 3700);
-	CU_ASSERT_EQUAL(orange_send(c, &sms, rid, sizeof(rid), &err), 0);
+	CU_ASSERT_EQUAL(send_one(c, &sms, rid, sizeof(rid), &err), 0);
 
 	/* revoked behind our back: one 401 code 42, one renewal, success */
 	CU_ASSERT_EQUAL_FATAL(sim_ctl(&sim, "revoke", "", NULL), 0);
-	CU_ASSERT_EQUAL(orange_send(c, &sms, rid, sizeof(rid), &err), 0);
+	CU_ASSERT_EQUAL(send_one(c, &sms, rid, sizeof(rid), &err), 0);
 	orange_client_stats(c, &st);
 	CU_ASSERT_EQUAL(st.renewals_on_401, 1);
 	CU_ASSERT_EQUAL(st.token_requests, 2);
-	CU_ASSERT_EQUAL(orange_token(c, false, &t2, &err), 0);
+	CU_ASSERT_EQUAL(get_token(c, false, &t2, &err), 0);
 	CU_ASSERT_STRING_NOT_EQUAL(t2.access_token, t1.access_token);
 	CU_ASSERT_EQUAL(test_ledger_count(&sim, "\"sms\""), 2);
 	orange_client_free(c);
@@ -525,15 +630,15 @@ static void test_sim_token_renewal(void)
 	o.auth_header = SIM_AUTH;
 	o.renew_margin = 40;
 	c = orange_client_new(&o);
-	CU_ASSERT_EQUAL(orange_token(c, false, &t1, &err), 0);
-	CU_ASSERT_EQUAL(orange_token(c, false, &t2, &err), 0);
+	CU_ASSERT_EQUAL(get_token(c, false, &t1, &err), 0);
+	CU_ASSERT_EQUAL(get_token(c, false, &t2, &err), 0);
 	CU_ASSERT_STRING_NOT_EQUAL(t1.access_token, t2.access_token);
 	orange_client_stats(c, &st);
 	CU_ASSERT_EQUAL(st.token_requests, 2);
 	orange_client_free(c);
 	c = client(&sim, NULL, NULL, 0); /* default margin: 10% of 30 s */
-	CU_ASSERT_EQUAL(orange_token(c, false, &t1, &err), 0);
-	CU_ASSERT_EQUAL(orange_token(c, false, &t2, &err), 0);
+	CU_ASSERT_EQUAL(get_token(c, false, &t1, &err), 0);
+	CU_ASSERT_EQUAL(get_token(c, false, &t2, &err), 0);
 	CU_ASSERT_STRING_EQUAL(t1.access_token, t2.access_token);
 	orange_client_stats(c, &st);
 	CU_ASSERT_EQUAL(st.token_requests, 1);
@@ -554,14 +659,14 @@ static void test_sim_send_and_errors(void)
 	c = client(&sim, NULL, NULL, 0);
 
 	/* accepted: 201, id from resourceURL, address echoed as an array */
-	CU_ASSERT_EQUAL_FATAL(orange_send(c, &sms, rid, sizeof(rid), &err), 0);
+	CU_ASSERT_EQUAL_FATAL(send_one(c, &sms, rid, sizeof(rid), &err), 0);
 	CU_ASSERT_EQUAL(strlen(rid), 36);
 	snprintf(needle, sizeof(needle), "\"resource_id\":\"%s\"", rid);
 	CU_ASSERT_EQUAL(test_ledger_count(&sim, needle), 1);
 
 	/* invalid request: an address of no Orange country */
 	sms.address = "tel:+99912345678";
-	CU_ASSERT_EQUAL(orange_send(c, &sms, rid, sizeof(rid), &err), -1);
+	CU_ASSERT_EQUAL(send_one(c, &sms, rid, sizeof(rid), &err), -1);
 	CU_ASSERT_EQUAL(err.kind, ORANGE_ERR_INVALID);
 	CU_ASSERT_EQUAL(err.http_status, 400);
 	CU_ASSERT_STRING_EQUAL(err.code, "SVC0004");
@@ -570,14 +675,14 @@ static void test_sim_send_and_errors(void)
 	CU_ASSERT_FALSE(orange_err_retryable(&err));
 	/* and refused before sending when it is not tel:+digits */
 	sms.address = "+22370123456";
-	CU_ASSERT_EQUAL(orange_send(c, &sms, rid, sizeof(rid), &err), -1);
+	CU_ASSERT_EQUAL(send_one(c, &sms, rid, sizeof(rid), &err), -1);
 	CU_ASSERT_EQUAL(err.kind, ORANGE_ERR_INVALID);
 	CU_ASSERT_EQUAL(err.http_status, 0);
 	sms.address = "tel:+22370123456";
 
 	/* rate limited: 429 with Retry-After, surely not accepted */
 	CU_ASSERT_EQUAL_FATAL(sim_ctl(&sim, "config", "{\"fault_429\":1}", NULL), 0);
-	CU_ASSERT_EQUAL(orange_send(c, &sms, rid, sizeof(rid), &err), -1);
+	CU_ASSERT_EQUAL(send_one(c, &sms, rid, sizeof(rid), &err), -1);
 	CU_ASSERT_EQUAL(err.kind, ORANGE_ERR_RATE_LIMITED);
 	CU_ASSERT_EQUAL(err.http_status, 429);
 	CU_ASSERT(err.retry_after >= 1);
@@ -586,14 +691,14 @@ static void test_sim_send_and_errors(void)
 
 	/* 5xx: maybe accepted */
 	CU_ASSERT_EQUAL_FATAL(sim_ctl(&sim, "config", "{\"fault_429\":0,\"fault_5xx\":1}", NULL), 0);
-	CU_ASSERT_EQUAL(orange_send(c, &sms, rid, sizeof(rid), &err), -1);
+	CU_ASSERT_EQUAL(send_one(c, &sms, rid, sizeof(rid), &err), -1);
 	CU_ASSERT_EQUAL(err.kind, ORANGE_ERR_SERVER);
 	CU_ASSERT(err.http_status == 500 || err.http_status == 503);
 	CU_ASSERT(err.maybe_accepted);
 
 	/* dropped after the request was read: accepted, we cannot know */
 	CU_ASSERT_EQUAL_FATAL(sim_ctl(&sim, "config", "{\"fault_5xx\":0,\"fault_drop\":1}", NULL), 0);
-	CU_ASSERT_EQUAL(orange_send(c, &sms, rid, sizeof(rid), &err), -1);
+	CU_ASSERT_EQUAL(send_one(c, &sms, rid, sizeof(rid), &err), -1);
 	CU_ASSERT_EQUAL(err.kind, ORANGE_ERR_NETWORK);
 	CU_ASSERT_EQUAL(err.http_status, 0);
 	CU_ASSERT(err.maybe_accepted);
@@ -601,7 +706,7 @@ static void test_sim_send_and_errors(void)
 
 	/* no credit left (2 units bought, 2 used): policy error */
 	CU_ASSERT_EQUAL_FATAL(sim_ctl(&sim, "config", "{\"fault_drop\":0}", NULL), 0);
-	CU_ASSERT_EQUAL(orange_send(c, &sms, rid, sizeof(rid), &err), -1);
+	CU_ASSERT_EQUAL(send_one(c, &sms, rid, sizeof(rid), &err), -1);
 	CU_ASSERT_EQUAL(err.kind, ORANGE_ERR_POLICY);
 	CU_ASSERT_EQUAL(err.http_status, 403);
 	CU_ASSERT_STRING_EQUAL(err.code, "POL0001");
@@ -610,7 +715,7 @@ static void test_sim_send_and_errors(void)
 
 	/* bad credentials */
 	bad = client(&sim, "Basic bm9wZTpub3Bl", NULL, 0);
-	CU_ASSERT_EQUAL(orange_send(bad, &sms, rid, sizeof(rid), &err), -1);
+	CU_ASSERT_EQUAL(send_one(bad, &sms, rid, sizeof(rid), &err), -1);
 	CU_ASSERT_EQUAL(err.kind, ORANGE_ERR_CREDENTIALS);
 	CU_ASSERT_STRING_EQUAL(err.code, "invalid_client");
 	CU_ASSERT_FALSE(err.maybe_accepted);
@@ -627,15 +732,15 @@ static void test_sim_timeout_after_send(void)
 	struct orange_sms sms = { "tel:+2230000", "tel:+22370123456", "slow", NULL, NULL };
 	struct test_sim sim;
 	struct orange_client *c;
-	struct orange_token t;
+	struct orange_token t = { 0 };
 	struct orange_error err;
 	char rid[128];
 
 	CU_ASSERT_EQUAL_FATAL(test_sim_start(&sim, args), 0);
 	c = client(&sim, NULL, NULL, 0.5);
-	CU_ASSERT_EQUAL_FATAL(orange_token(c, false, &t, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(get_token(c, false, &t, &err), 0);
 	CU_ASSERT_EQUAL_FATAL(sim_ctl(&sim, "config", "{\"fault_latency_ms\":1500}", NULL), 0);
-	CU_ASSERT_EQUAL(orange_send(c, &sms, rid, sizeof(rid), &err), -1);
+	CU_ASSERT_EQUAL(send_one(c, &sms, rid, sizeof(rid), &err), -1);
 	CU_ASSERT_EQUAL(err.kind, ORANGE_ERR_NETWORK);
 	CU_ASSERT(err.maybe_accepted);
 	CU_ASSERT(strstr(err.message, "after the request was sent") != NULL);
@@ -664,7 +769,7 @@ static void test_connection_refused(void)
 	o.api_base = base;
 	o.auth_header = SIM_AUTH;
 	c = orange_client_new(&o);
-	CU_ASSERT_EQUAL(orange_send(c, &sms, rid, sizeof(rid), &err), -1);
+	CU_ASSERT_EQUAL(send_one(c, &sms, rid, sizeof(rid), &err), -1);
 	CU_ASSERT_EQUAL(err.kind, ORANGE_ERR_NETWORK);
 	CU_ASSERT_FALSE(err.maybe_accepted);
 	CU_ASSERT(orange_err_retryable(&err));
@@ -688,7 +793,7 @@ static void check_admin(const char *shape)
 
 	CU_ASSERT_EQUAL_FATAL(test_sim_start(&sim, args), 0);
 	c = client(&sim, NULL, NULL, 0);
-	CU_ASSERT_EQUAL_FATAL(orange_send(c, &sms, rid, sizeof(rid), &err), 0);
+	CU_ASSERT_EQUAL_FATAL(send_one(c, &sms, rid, sizeof(rid), &err), 0);
 
 	CU_ASSERT_EQUAL_FATAL(orange_contracts(c, NULL, &k, &n, &err), 0);
 	CU_ASSERT_EQUAL(n, 2);
@@ -992,10 +1097,10 @@ static void test_wire_format(void)
 	c = orange_client_new(&o);
 
 	/* 201 with the id only in Location, address echoed as an array */
-	CU_ASSERT_EQUAL(orange_send(c, &sms, rid, sizeof(rid), &err), 0);
+	CU_ASSERT_EQUAL(send_one(c, &sms, rid, sizeof(rid), &err), 0);
 	CU_ASSERT_STRING_EQUAL(rid, "loc-id-42");
 	/* 201 without any id: accepted, so maybe_accepted */
-	CU_ASSERT_EQUAL(orange_send(c, &sms, rid, sizeof(rid), &err), -1);
+	CU_ASSERT_EQUAL(send_one(c, &sms, rid, sizeof(rid), &err), -1);
 	CU_ASSERT_EQUAL(err.kind, ORANGE_ERR_PROTOCOL);
 	CU_ASSERT_EQUAL(err.http_status, 201);
 	CU_ASSERT(err.maybe_accepted);
@@ -1053,7 +1158,7 @@ static void test_token_failure_not_sent(void)
 	o.api_base = base;
 	o.auth_header = SIM_AUTH;
 	c = orange_client_new(&o);
-	CU_ASSERT_EQUAL(orange_send(c, &sms, rid, sizeof(rid), &err), -1);
+	CU_ASSERT_EQUAL(send_one(c, &sms, rid, sizeof(rid), &err), -1);
 	CU_ASSERT_EQUAL(err.kind, ORANGE_ERR_SERVER);
 	CU_ASSERT_EQUAL(err.http_status, 503);
 	CU_ASSERT_FALSE(err.maybe_accepted);
@@ -1085,6 +1190,7 @@ static void reg(void)
 	s = CU_add_suite("orange-sim", NULL, NULL);
 	TEST_ADD(s, test_sim_token_cache_shared);
 	TEST_ADD(s, test_sim_token_cache_concurrent);
+	TEST_ADD(s, test_sim_token_long);
 	TEST_ADD(s, test_sim_token_renewal);
 	TEST_ADD(s, test_sim_send_and_errors);
 	TEST_ADD(s, test_sim_timeout_after_send);
