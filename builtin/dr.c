@@ -10,6 +10,7 @@
  */
 #include "builtin.h"
 #include "core/json.h"
+#include "core/sha256.h"
 #include "core/strbuf.h"
 #include "orange/orange.h"
 
@@ -111,6 +112,18 @@ static bool same_url(const char *a, const char *b)
 	return same;
 }
 
+/* SHA-256 (hex) of the normalised URL: what is stored to compare with
+ * later without keeping the path secret. */
+static void url_digest(const char *url, char hex[65])
+{
+	struct strbuf n = STRBUF_INIT;
+
+	normalize(&n, url);
+	sha256_hex_of(n.buf, n.len, hex);
+	secure_zero(n.buf, n.len);
+	strbuf_release(&n);
+}
+
 /* Same rule as griot receive: 16-128 of [A-Za-z0-9._~-]. */
 static bool secret_ok(const char *s)
 {
@@ -145,7 +158,8 @@ static int do_subscribe(struct griot_ctx *ctx, struct orange_client *c,
 	struct orange_subscription s = { 0 };
 	struct orange_error err;
 	const char *sender = pick_sender(ctx, o);
-	const char *params[4];
+	const char *params[5];
+	char digest[65];
 	int ret = 0;
 
 	if (!sender)
@@ -179,15 +193,18 @@ static int do_subscribe(struct griot_ctx *ctx, struct orange_client *c,
 	params[1] = sender;
 	params[2] = masked.buf;
 	params[3] = s.resource_url;
+	url_digest(notify.buf, digest);
+	params[4] = digest;
 	/* Orange keeps one URL per account: a new subscription replaces
 	 * the old ones. */
 	if (db_begin(ctx->db) < 0 ||
 	    db_query(ctx->db, NULL, "UPDATE dr_subscriptions SET deleted_at = now() "
 		     "WHERE deleted_at IS NULL AND id <> $1", 1, params) < 0 ||
 	    db_query(ctx->db, NULL, "INSERT INTO dr_subscriptions (id, sender_address, notify_url, "
-		     "resource_url) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO UPDATE SET "
-		     "sender_address = $2, notify_url = $3, resource_url = $4, deleted_at = NULL, "
-		     "created_at = now()", 4, params) < 0 ||
+		     "resource_url, notify_url_sha256) VALUES ($1, $2, $3, $4, $5) "
+		     "ON CONFLICT (id) DO UPDATE SET sender_address = $2, notify_url = $3, "
+		     "resource_url = $4, notify_url_sha256 = $5, deleted_at = NULL, "
+		     "created_at = now()", 5, params) < 0 ||
 	    db_commit(ctx->db) < 0) {
 		db_rollback(ctx->db);
 		error("Orange subscribed %s as %s but griot could not record it; "
@@ -231,8 +248,8 @@ static int do_show(struct griot_ctx *ctx, struct orange_client *c,
 	struct strbuf expect = STRBUF_INIT, conf = STRBUF_INIT;
 	struct strbuf m_orange = STRBUF_INIT, m_stored = STRBUF_INIT, m_conf = STRBUF_INIT;
 	const char *params[1];
-	const char *stored = NULL, *sender = NULL, *configured;
-	char id[256];
+	const char *stored = NULL, *sender = NULL, *configured, *digest = NULL;
+	char id[256], orange_digest[65];
 	bool matches = true, conf_matches = true;
 	int ret = 0, r;
 
@@ -251,12 +268,14 @@ static int do_show(struct griot_ctx *ctx, struct orange_client *c,
 		}
 	}
 	params[0] = id;
-	if (db_query(ctx->db, &res, "SELECT notify_url, sender_address, created_at, deleted_at "
-		     "FROM dr_subscriptions WHERE id = $1", 1, params) < 0)
+	if (db_query(ctx->db, &res, "SELECT notify_url, sender_address, created_at, deleted_at, "
+		     "notify_url_sha256 FROM dr_subscriptions WHERE id = $1", 1, params) < 0)
 		return EX_UNAVAILABLE;
 	if (db_result_rows(res) > 0) {
 		stored = db_result_get(res, 0, 0);
 		sender = db_result_get(res, 0, 1);
+		if (!db_result_isnull(res, 0, 4))
+			digest = db_result_get(res, 0, 4);
 	}
 	if (orange_dr_check(c, id, &s, &err) < 0) {
 		if (err.kind == ORANGE_ERR_NOT_FOUND)
@@ -269,8 +288,17 @@ static int do_show(struct griot_ctx *ctx, struct orange_client *c,
 	}
 	orange_mask_url(s.notify_url, &m_orange);
 	if (stored) {
-		unmask(&expect, stored, ctx->cfg->dr_secret);
-		matches = same_url(s.notify_url, expect.buf);
+		/* Orange holds what was subscribed (its digest; the secret
+		 * may have come inside the URL), and, when a dr_secret is
+		 * configured, the path 'griot receive' now expects. */
+		if (digest) {
+			url_digest(s.notify_url, orange_digest);
+			matches = !strcmp(digest, orange_digest);
+		}
+		if (!digest || (ctx->cfg->dr_secret && *ctx->cfg->dr_secret)) {
+			unmask(&expect, stored, ctx->cfg->dr_secret);
+			matches = matches && same_url(s.notify_url, expect.buf);
+		}
 		orange_mask_url(stored, &m_stored);
 	}
 	configured = config_get(ctx->cfg, "dr_notify_url");

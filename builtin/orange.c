@@ -91,6 +91,14 @@ static int cmd_token(struct orange_client *c, const struct opts *o)
 	return 0;
 }
 
+/* Expired: Orange says so, or its date has passed (units left or not). */
+static bool is_expired(const struct orange_contract *k, double now)
+{
+	return k->available_units > 0 ? !orange_contract_spendable(k, now)
+				      : (!strcasecmp(k->status, "EXPIRED") ||
+					 (k->expires_at > 0 && k->expires_at <= now));
+}
+
 static int cmd_balance(struct orange_client *c, const struct opts *o)
 {
 	struct orange_contract *k = NULL;
@@ -102,8 +110,7 @@ static int cmd_balance(struct orange_client *c, const struct opts *o)
 	if (orange_contracts(c, o->country, &k, &n, &err) < 0)
 		return orange_err_report(&err);
 	for (i = 0; i < n; i++)
-		if (!k[i].expires_at || k[i].expires_at > now)
-			total += k[i].available_units;
+		total += orange_contract_spendable(&k[i], now);
 	if (o->json) {
 		struct json_gen *g = json_gen_new(true);
 		json_map_open(g);
@@ -111,31 +118,27 @@ static int cmd_balance(struct orange_client *c, const struct opts *o)
 		json_array_open(g);
 		for (i = 0; i < n; i++) {
 			json_map_open(g);
-			json_kv_str(g, "country", k[i].country);
-			json_kv_int(g, "available_units", k[i].available_units);
-			json_kv_str(g, "expires", k[i].expires);
-			json_kv_bool(g, "expired", k[i].expires_at && k[i].expires_at <= now);
-			json_kv_str(g, "contract_id", k[i].contract_id);
-			json_kv_str(g, "service", k[i].service);
-			json_kv_str(g, "description", k[i].description);
+			orange_contract_kv(g, &k[i]);
+			json_kv_bool(g, "expired", is_expired(&k[i], now));
+			json_kv_int(g, "spendable_units", orange_contract_spendable(&k[i], now));
 			json_map_close(g);
 		}
 		json_array_close(g);
-		json_kv_int(g, "total_available_units", total);
+		json_kv_int(g, "total_available_units", total); /* spendable ones */
 		json_map_close(g);
 		json_gen_finish(g, stdout);
 	} else if (!n) {
 		printf("no contract%s%s: buy an SMS bundle on the Orange Developer portal\n",
 		       o->country ? " for " : "", o->country ? o->country : "");
 	} else {
-		printf("%-7s %10s  %-21s %s\n", "COUNTRY", "UNITS", "EXPIRES", "CONTRACT");
+		printf("%-7s %10s  %-24s %s\n", "COUNTRY", "UNITS", "EXPIRES", "CONTRACT");
 		for (i = 0; i < n; i++)
-			printf("%-7s %10lld  %-21s %s%s\n", k[i].country, k[i].available_units,
+			printf("%-7s %10lld  %-24s %s%s\n", k[i].country, k[i].available_units,
 			       k[i].expires[0] ? k[i].expires : "-", k[i].contract_id,
-			       k[i].expires_at && k[i].expires_at <= now ? "  (expired)" : "");
+			       is_expired(&k[i], now) ? "  (expired: cannot be spent)" : "");
 		printf("%-7s %10lld  (units of contracts not expired)\n", "total", total);
 	}
-	free(k);
+	orange_contracts_free(k, n);
 	return 0;
 }
 
@@ -157,9 +160,7 @@ static int cmd_usage(struct orange_client *c, const struct opts *o)
 		json_array_open(g);
 		for (i = 0; i < n; i++) {
 			json_map_open(g);
-			json_kv_str(g, "country", u[i].country);
-			json_kv_str(g, "application_id", u[i].app_id);
-			json_kv_int(g, "usage", u[i].usage);
+			orange_usage_kv(g, &u[i]);
 			json_map_close(g);
 		}
 		json_array_close(g);
@@ -169,10 +170,11 @@ static int cmd_usage(struct orange_client *c, const struct opts *o)
 	} else {
 		printf("%-7s %-40s %10s\n", "COUNTRY", "APPLICATION", "SMS");
 		for (i = 0; i < n; i++)
-			printf("%-7s %-40s %10lld\n", u[i].country, u[i].app_id, u[i].usage);
+			printf("%-7s %-40s %10lld\n", u[i].country,
+			       *u[i].app_id ? u[i].app_id : "-", u[i].usage);
 		printf("%-7s %-40s %10lld\n", "total", "", total);
 	}
-	free(u);
+	orange_usage_free(u, n);
 	return 0;
 }
 
@@ -191,24 +193,12 @@ static int cmd_purchases(struct orange_client *c, const struct opts *o)
 		json_array_open(g);
 		for (i = 0; i < n; i++) {
 			json_map_open(g);
-			json_kv_str(g, "id", p[i].id);
-			json_kv_str(g, "date", p[i].date);
-			json_kv_str(g, "country", p[i].country);
-			json_key(g, "units");
-			if (p[i].units >= 0)
-				json_int(g, p[i].units);
-			else
-				json_null(g);
-			json_kv_double(g, "amount", p[i].amount);
-			json_kv_str(g, "currency", p[i].currency);
+			orange_purchase_kv(g, &p[i]);
 			json_key(g, "unit_price");
 			if (p[i].units > 0)
 				json_double(g, p[i].amount / (double)p[i].units);
 			else
 				json_null(g);
-			json_kv_str(g, "bundle_id", p[i].bundle_id);
-			json_kv_str(g, "contract_id", p[i].contract_id);
-			json_kv_str(g, "description", p[i].description);
 			json_map_close(g);
 		}
 		json_array_close(g);
@@ -218,7 +208,7 @@ static int cmd_purchases(struct orange_client *c, const struct opts *o)
 		printf("no purchase order%s%s\n", o->country ? " for " : "",
 		       o->country ? o->country : "");
 	} else {
-		printf("%-20s %-7s %8s %12s %-4s  %-12s %s\n", "DATE", "COUNTRY", "UNITS",
+		printf("%-24s %-7s %8s %12s %-4s  %-12s %s\n", "DATE", "COUNTRY", "UNITS",
 		       "AMOUNT", "CUR", "ORDER", "DESCRIPTION");
 		for (i = 0; i < n; i++) {
 			char units[24];
@@ -226,11 +216,11 @@ static int cmd_purchases(struct orange_client *c, const struct opts *o)
 				snprintf(units, sizeof(units), "%lld", p[i].units);
 			else
 				snprintf(units, sizeof(units), "?");
-			printf("%-20s %-7s %8s %12.2f %-4s  %-12s %s\n", p[i].date, p[i].country,
+			printf("%-24s %-7s %8s %12.2f %-4s  %-12s %s\n", p[i].date, p[i].country,
 			       units, p[i].amount, p[i].currency, p[i].id, p[i].description);
 		}
 	}
-	free(p);
+	orange_purchases_free(p, n);
 	return 0;
 }
 

@@ -462,9 +462,9 @@ static void check_credit(struct orange_client *client, struct campaign_preview *
 		for (j = 0; j < n; j++) {
 			if (strcmp(ct[j].country, cc->country))
 				continue;
-			if (ct[j].expires_at > 0 && ct[j].expires_at <= now)
+			if (!orange_contract_spendable(&ct[j], now))
 				continue; /* expired units cannot be spent */
-			cc->available += ct[j].available_units;
+			cc->available += orange_contract_spendable(&ct[j], now);
 			if (ct[j].expires_at > 0 &&
 			    (!cc->expires_at || ct[j].expires_at < cc->expires_at)) {
 				cc->expires_at = ct[j].expires_at;
@@ -476,7 +476,7 @@ static void check_credit(struct orange_client *client, struct campaign_preview *
 			pv->credit_short = true;
 		}
 	}
-	free(ct);
+	orange_contracts_free(ct, n);
 }
 
 int campaign_preview(struct db *db, const struct campaign *c, struct orange_client *client,

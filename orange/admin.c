@@ -193,6 +193,8 @@ int orange_dr_check(struct orange_client *c, const char *id,
 		parse_failed(err, "subscription", r.status);
 		goto out;
 	}
+	if (!out->notify_url)
+		out->notify_url = xstrdup("");
 	ret = 0;
 out:
 	orange_resp_release(&r);

@@ -8,6 +8,8 @@
  * with a typed error the caller can act on.  Secrets (the authorization
  * header, tokens) never appear in err->message or in logs.
  */
+#include "core/json.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -179,39 +181,65 @@ void orange_error_from_answer(long status, const char *body, size_t len,
 			      struct orange_error *err);
 
 /* ---- admin ---- */
+/* Strings are malloc'ed ("" when Orange gave none); release arrays with
+ * orange_*_free(). */
 struct orange_contract {
-	char country[4];
-	char contract_id[64];
-	char service[32];
+	char country[4];          /* ISO 3166 alpha-3, upper case; "" if unknown */
+	char *contract_id;
+	char *service;            /* offerName / service, e.g. SMS_OCB */
+	char *status;             /* ACTIVE, EXPIRED ("" when not given) */
 	long long available_units;
-	char expires[32];         /* as sent, e.g. 2015-05-01T14:38:14 */
+	char *expires;            /* as sent, e.g. 2023-09-25T23:59:59.000Z */
 	double expires_at;        /* epoch seconds (UTC), 0 if unknown */
-	char description[256];
+	char *description;
 };
 struct orange_usage {
 	char country[4];
-	char app_id[128];
+	char *app_id;             /* "" when Orange sends null */
 	long long usage;
 };
 struct orange_purchase {
-	char id[64];
+	char *id;
 	char country[4];
-	char bundle_id[64];
-	char description[256];
-	char date[32];
+	char *bundle_id;
+	char *description;
+	char *date;
 	double amount;
-	char currency[8];
+	char *currency;
 	long long units;          /* SMS in the bundle, -1 if unknown */
-	char contract_id[64];
+	char *contract_id;
 };
-/* country/appid filters are optional (NULL).  *out is malloc'ed; free(). */
+void orange_contracts_free(struct orange_contract *k, size_t n);
+void orange_usage_free(struct orange_usage *u, size_t n);
+void orange_purchases_free(struct orange_purchase *p, size_t n);
+
+/*
+ * The one rule for credit: the units of a contract that can be spent at
+ * time now; 0 when it is EXPIRED (Orange's status) or past its
+ * expiration date, however many units it still shows.
+ */
+long long orange_contract_spendable(const struct orange_contract *k, double now);
+
+/*
+ * griot's own JSON form of each admin struct (the CLI's --json, the
+ * report's cache): the key/values of one item into an open map, and the
+ * array back.  The only place where these fields are written out.
+ */
+void orange_contract_kv(struct json_gen *g, const struct orange_contract *k);
+void orange_usage_kv(struct json_gen *g, const struct orange_usage *u);
+void orange_purchase_kv(struct json_gen *g, const struct orange_purchase *p);
+int orange_contracts_from_json(const json_value *arr, struct orange_contract **out, size_t *n);
+int orange_usage_from_json(const json_value *arr, struct orange_usage **out, size_t *n);
+int orange_purchases_from_json(const json_value *arr, struct orange_purchase **out, size_t *n);
+
+/* country/appid filters are optional (NULL).  *out is malloc'ed. */
 int orange_contracts(struct orange_client *c, const char *country,
 		     struct orange_contract **out, size_t *n, struct orange_error *err);
 int orange_statistics(struct orange_client *c, const char *country, const char *appid,
 		      struct orange_usage **out, size_t *n, struct orange_error *err);
 int orange_purchase_orders(struct orange_client *c, const char *country,
 			   struct orange_purchase **out, size_t *n, struct orange_error *err);
-/* Parsers, both the documented and the newer top-level-array shapes. */
+/* Parsers: the live shapes (top-level arrays) and the documented ones. */
 int orange_parse_contracts(const char *json, size_t len, struct orange_contract **out, size_t *n);
 int orange_parse_statistics(const char *json, size_t len, struct orange_usage **out, size_t *n);
 int orange_parse_purchase_orders(const char *json, size_t len, struct orange_purchase **out, size_t *n);

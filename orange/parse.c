@@ -319,7 +319,7 @@ void orange_error_from_answer(long status, const char *body, size_t len,
 
 /* UTC ISO time ("2015-05-01T14:38:14", fraction, Z or ±hh:mm) or a
  * number (epoch seconds, or milliseconds when it is that large). */
-static double parse_when(const json_value *v, char *text, size_t size)
+static double parse_when(const json_value *v, struct strbuf *text)
 {
 	double d;
 	const char *s;
@@ -330,15 +330,20 @@ static double parse_when(const json_value *v, char *text, size_t size)
 		time_t t;
 		if (d > 1e11)
 			d /= 1000;
+		char buf[64];
 		t = (time_t)d;
-		if (gmtime_r(&t, &tm))
-			strftime(text, size, "%Y-%m-%dT%H:%M:%S", &tm);
+		if (gmtime_r(&t, &tm) && strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm))
+			strbuf_addstr(text, buf);
 		return d;
 	}
 	s = json_string(v);
 	if (!s)
 		return 0;
-	clean_copy(text, size, s);
+	{
+		char *c = clean_dup(s);
+		strbuf_addstr(text, c);
+		free(c);
+	}
 	if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &da, &n) != 3)
 		return 0;
 	s += n;
@@ -427,21 +432,22 @@ static void add_contract(struct vec *out, const json_value *sc, const char *serv
 	struct orange_contract *k;
 	long long units;
 	const char *s;
+	struct strbuf when = STRBUF_INIT;
 
 	if (json_as_int(json_get(sc, "availableUnits"), true, &units) < 0)
 		return;
 	k = vec_push(out);
 	k->available_units = units;
 	copy_country(k->country, json_string(json_get(sc, "country")));
-	clean_copy(k->contract_id, sizeof(k->contract_id),
-		   first_str(sc, KEYS("contractId", "id")));
-	s = json_string(json_get(sc, "service"));
-	clean_copy(k->service, sizeof(k->service), s ? s : service);
+	k->contract_id = clean_dup(first_str(sc, KEYS("contractId", "id")));
+	s = first_str(sc, KEYS("service", "offerName"));
+	k->service = clean_dup(s ? s : service);
+	k->status = clean_dup(json_string(json_get(sc, "status")));
 	k->expires_at = parse_when(first_val(sc, KEYS("expires", "expirationDate", "expiryDate")),
-				   k->expires, sizeof(k->expires));
-	clean_copy(k->description, sizeof(k->description),
-		   first_str(sc, KEYS("scDescription", "description", "bundleDescription",
-				      "contractDescription")));
+				   &when);
+	k->expires = strbuf_detach(&when, NULL);
+	k->description = clean_dup(first_str(sc, KEYS("scDescription", "description",
+						      "bundleDescription", "contractDescription")));
 }
 
 /* Walk whatever holds contracts: the documented nesting
@@ -509,8 +515,8 @@ static void add_usage(struct vec *out, const json_value *x, const char *country)
 	u->usage = n;
 	copy_country(u->country, json_string(json_get(x, "country")) ?
 		     json_string(json_get(x, "country")) : country);
-	clean_copy(u->app_id, sizeof(u->app_id),
-		   first_str(x, KEYS("applicationId", "appId", "appid")));
+	/* the live API's appid may be null: "" */
+	u->app_id = clean_dup(first_str(x, KEYS("applicationId", "appId", "appid")));
 }
 
 static void walk_usage(struct vec *out, const json_value *v, const char *country, int depth)
@@ -618,34 +624,39 @@ static void add_purchase(struct vec *out, const json_value *po)
 	struct orange_purchase *p = vec_push(out);
 	const json_value *ex = json_get(po, "orderExecutioninformation");
 	json_value *x;
-	long long units;
+	long long units, old_units, new_units;
 	const char *s;
+	struct strbuf when = STRBUF_INIT;
 
 	if (!ex)
 		ex = json_get(po, "orderExecutionInformation");
-	clean_copy(p->id, sizeof(p->id), first_str(po, KEYS("purchaseOrderId", "id", "orderId")));
-	clean_copy(p->bundle_id, sizeof(p->bundle_id), json_string(json_get(po, "bundleId")));
-	clean_copy(p->description, sizeof(p->description),
-		   first_str(po, KEYS("bundleDescription", "description")));
+	p->id = clean_dup(first_str(po, KEYS("purchaseOrderId", "id", "orderId")));
+	p->bundle_id = clean_dup(json_string(json_get(po, "bundleId")));
+	p->description = clean_dup(first_str(po, KEYS("bundleDescription", "description")));
 	s = first_str(ex, KEYS("country"));
 	copy_country(p->country, s ? s : json_string(json_get(po, "country")));
 	s = first_str(ex, KEYS("contractId"));
-	clean_copy(p->contract_id, sizeof(p->contract_id),
-		   s ? s : json_string(json_get(po, "contractId")));
+	p->contract_id = clean_dup(s ? s : json_string(json_get(po, "contractId")));
 	x = first_val(ex, KEYS("date"));
 	if (!x)
 		x = first_val(po, KEYS("date", "purchaseDate", "orderDate", "creationDate"));
-	parse_when(x, p->date, sizeof(p->date));
+	parse_when(x, &when);
+	p->date = strbuf_detach(&when, NULL);
 	x = first_val(ex, KEYS("amount"));
 	if (!x)
 		x = first_val(po, KEYS("price", "amount"));
 	if (json_as_double(x, true, &p->amount) < 0)
 		p->amount = 0;
 	s = first_str(ex, KEYS("currency"));
-	clean_copy(p->currency, sizeof(p->currency), s ? s : json_string(json_get(po, "currency")));
+	p->currency = clean_dup(s ? s : json_string(json_get(po, "currency")));
+	/* The live API: units bought = newAvailableUnits - oldAvailableUnits. */
 	x = first_val(po, KEYS("units", "smsUnits", "bundleUnits"));
 	if (json_as_int(x, true, &units) == 0 && units >= 0)
 		p->units = units;
+	else if (json_as_int(json_get(po, "newAvailableUnits"), true, &new_units) == 0 &&
+		 json_as_int(json_get(po, "oldAvailableUnits"), true, &old_units) == 0 &&
+		 new_units >= old_units)
+		p->units = new_units - old_units;
 	else
 		p->units = orange_units_from_description(p->description);
 }

@@ -26,150 +26,55 @@ static const char *const kind_what[K_NR] = {
 
 void report_orange_release(struct report_orange *o)
 {
-	free(o->contracts);
-	free(o->usage);
-	free(o->purchases);
+	orange_contracts_free(o->contracts, o->nr_contracts);
+	orange_usage_free(o->usage, o->nr_usage);
+	orange_purchases_free(o->purchases, o->nr_purchases);
 	memset(o, 0, sizeof(*o));
 }
 
 /* ---- our own JSON form of the parsed answers ---- */
 
+/* Orange's answers in griot's own form (orange/admin-json.c). */
 static void encode(enum kind k, const struct report_orange *o, struct strbuf *sb)
 {
 	struct json_gen *g = json_gen_new(false);
 	size_t i;
 
 	json_array_open(g);
-	switch (k) {
-	case K_CONTRACTS:
-		for (i = 0; i < o->nr_contracts; i++) {
-			const struct orange_contract *c = &o->contracts[i];
-			json_map_open(g);
-			json_kv_str(g, "country", c->country);
-			json_kv_str(g, "contract_id", c->contract_id);
-			json_kv_str(g, "service", c->service);
-			json_kv_int(g, "available_units", c->available_units);
-			json_kv_str(g, "expires", c->expires);
-			json_kv_double(g, "expires_at", c->expires_at);
-			json_kv_str(g, "description", c->description);
-			json_map_close(g);
-		}
-		break;
-	case K_STATISTICS:
-		for (i = 0; i < o->nr_usage; i++) {
-			const struct orange_usage *u = &o->usage[i];
-			json_map_open(g);
-			json_kv_str(g, "country", u->country);
-			json_kv_str(g, "app_id", u->app_id);
-			json_kv_int(g, "usage", u->usage);
-			json_map_close(g);
-		}
-		break;
-	case K_PURCHASES:
-		for (i = 0; i < o->nr_purchases; i++) {
-			const struct orange_purchase *p = &o->purchases[i];
-			json_map_open(g);
-			json_kv_str(g, "id", p->id);
-			json_kv_str(g, "country", p->country);
-			json_kv_str(g, "bundle_id", p->bundle_id);
-			json_kv_str(g, "description", p->description);
-			json_kv_str(g, "date", p->date);
-			json_kv_double(g, "amount", p->amount);
-			json_kv_str(g, "currency", p->currency);
-			json_kv_int(g, "units", p->units);
-			json_kv_str(g, "contract_id", p->contract_id);
-			json_map_close(g);
-		}
-		break;
-	default:
-		break;
+	for (i = 0; k == K_CONTRACTS && i < o->nr_contracts; i++) {
+		json_map_open(g);
+		orange_contract_kv(g, &o->contracts[i]);
+		json_map_close(g);
+	}
+	for (i = 0; k == K_STATISTICS && i < o->nr_usage; i++) {
+		json_map_open(g);
+		orange_usage_kv(g, &o->usage[i]);
+		json_map_close(g);
+	}
+	for (i = 0; k == K_PURCHASES && i < o->nr_purchases; i++) {
+		json_map_open(g);
+		orange_purchase_kv(g, &o->purchases[i]);
+		json_map_close(g);
 	}
 	json_array_close(g);
 	json_gen_to_strbuf(g, sb);
 	json_gen_free(g);
 }
 
-static void get_str(const json_value *v, const char *key, char *dst, size_t size)
-{
-	const char *s = json_string(json_get(v, key));
-	strlcpy_(dst, s ? s : "", size);
-}
-
-static long long get_int(const json_value *v, const char *key)
-{
-	long long n = 0;
-	json_as_int(json_get(v, key), true, &n);
-	return n;
-}
-
-static double get_double(const json_value *v, const char *key)
-{
-	double d = 0;
-	json_as_double(json_get(v, key), true, &d);
-	return d;
-}
-
 static int decode(enum kind k, const char *text, struct report_orange *o)
 {
 	char err[128];
 	json_value *v = json_parse(text, strlen(text), 0, err, sizeof(err));
-	size_t i, n;
+	int ret = -1;
 
-	if (!v || !json_is_array(v)) {
-		json_free(v);
-		return -1;
-	}
-	n = json_array_len(v);
-	for (i = 0; i < n; i++) {
-		const json_value *e = json_array_at(v, i);
-
-		switch (k) {
-		case K_CONTRACTS: {
-			struct orange_contract *c;
-			if (!i)
-				o->contracts = xcalloc(n, sizeof(*c));
-			c = &o->contracts[o->nr_contracts++];
-			get_str(e, "country", c->country, sizeof(c->country));
-			get_str(e, "contract_id", c->contract_id, sizeof(c->contract_id));
-			get_str(e, "service", c->service, sizeof(c->service));
-			c->available_units = get_int(e, "available_units");
-			get_str(e, "expires", c->expires, sizeof(c->expires));
-			c->expires_at = get_double(e, "expires_at");
-			get_str(e, "description", c->description, sizeof(c->description));
-			break;
-		}
-		case K_STATISTICS: {
-			struct orange_usage *u;
-			if (!i)
-				o->usage = xcalloc(n, sizeof(*u));
-			u = &o->usage[o->nr_usage++];
-			get_str(e, "country", u->country, sizeof(u->country));
-			get_str(e, "app_id", u->app_id, sizeof(u->app_id));
-			u->usage = get_int(e, "usage");
-			break;
-		}
-		case K_PURCHASES: {
-			struct orange_purchase *p;
-			if (!i)
-				o->purchases = xcalloc(n, sizeof(*p));
-			p = &o->purchases[o->nr_purchases++];
-			get_str(e, "id", p->id, sizeof(p->id));
-			get_str(e, "country", p->country, sizeof(p->country));
-			get_str(e, "bundle_id", p->bundle_id, sizeof(p->bundle_id));
-			get_str(e, "description", p->description, sizeof(p->description));
-			get_str(e, "date", p->date, sizeof(p->date));
-			p->amount = get_double(e, "amount");
-			get_str(e, "currency", p->currency, sizeof(p->currency));
-			p->units = get_int(e, "units");
-			get_str(e, "contract_id", p->contract_id, sizeof(p->contract_id));
-			break;
-		}
-		default:
-			break;
-		}
-	}
+	if (k == K_CONTRACTS)
+		ret = orange_contracts_from_json(v, &o->contracts, &o->nr_contracts);
+	else if (k == K_STATISTICS)
+		ret = orange_usage_from_json(v, &o->usage, &o->nr_usage);
+	else if (k == K_PURCHASES)
+		ret = orange_purchases_from_json(v, &o->purchases, &o->nr_purchases);
 	json_free(v);
-	return 0;
+	return ret;
 }
 
 static void set_have(enum kind k, struct report_orange *o)
@@ -318,9 +223,21 @@ void report_orange_fetch(struct db *db, struct griot_config *cfg,
 				continue;
 			}
 			/* Free whatever a failed call may have left. */
-			if (k == K_CONTRACTS) { free(o->contracts); o->contracts = NULL; o->nr_contracts = 0; }
-			if (k == K_STATISTICS) { free(o->usage); o->usage = NULL; o->nr_usage = 0; }
-			if (k == K_PURCHASES) { free(o->purchases); o->purchases = NULL; o->nr_purchases = 0; }
+			if (k == K_CONTRACTS) {
+				orange_contracts_free(o->contracts, o->nr_contracts);
+				o->contracts = NULL;
+				o->nr_contracts = 0;
+			}
+			if (k == K_STATISTICS) {
+				orange_usage_free(o->usage, o->nr_usage);
+				o->usage = NULL;
+				o->nr_usage = 0;
+			}
+			if (k == K_PURCHASES) {
+				orange_purchases_free(o->purchases, o->nr_purchases);
+				o->purchases = NULL;
+				o->nr_purchases = 0;
+			}
 			if (err.kind == ORANGE_ERR_NETWORK || err.kind == ORANGE_ERR_CONFIG ||
 			    err.kind == ORANGE_ERR_CREDENTIALS) {
 				/* The same would happen to the next calls: stop asking. */

@@ -455,8 +455,10 @@ static int build_balance(struct db *db, struct report *r, const struct report_or
 			b = balance_for(r, c->country);
 			b->known = true;
 			b->contracts++;
-			b->available_units += c->available_units;
-			if (c->expires_at > 0 && (!b->expires_at || c->expires_at < b->expires_at)) {
+			/* an EXPIRED contract's units cannot be spent: no credit */
+			b->available_units += orange_contract_spendable(c, now);
+			if (orange_contract_spendable(c, now) > 0 && c->expires_at > 0 &&
+			    (!b->expires_at || c->expires_at < b->expires_at)) {
 				b->expires_at = c->expires_at;
 				strlcpy_(b->expires, c->expires, sizeof(b->expires));
 			}

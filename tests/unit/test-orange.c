@@ -120,17 +120,17 @@ static void test_send_answer(void)
 	char rid[128], *b;
 	size_t len;
 
-	b = fixture("orange-send-answer.json", &len);
+	b = fixture("orange/send-answer.json", &len);
 	CU_ASSERT_EQUAL(parse_answer(b, len, NULL, rid, sizeof(rid)), 0);
 	CU_ASSERT_STRING_EQUAL(rid, "9e4e0a4c-5b2b-4f6e-8a6a-2d1b8f0e1c11");
 	free(b);
 	/* address echoed as an array */
-	b = fixture("orange-send-answer-array.json", &len);
+	b = fixture("orange/send-answer-array.json", &len);
 	CU_ASSERT_EQUAL(parse_answer(b, len, NULL, rid, sizeof(rid)), 0);
 	CU_ASSERT_STRING_EQUAL(rid, "1f0b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d");
 	free(b);
 	/* no resourceURL: the Location header */
-	b = fixture("orange-send-answer-noresource.json", &len);
+	b = fixture("orange/send-answer-noresource.json", &len);
 	CU_ASSERT_EQUAL(parse_answer(b, len,
 		"https://api.orange.com/smsmessaging/v1/outbound/tel:+2230000/requests/abc-123",
 		rid, sizeof(rid)), 0);
@@ -146,14 +146,14 @@ static void test_token_parse(void)
 	char *b;
 	size_t len;
 
-	b = fixture("orange-token-string.json", &len);
+	b = fixture("orange/token-string.json", &len);
 	CU_ASSERT_EQUAL(orange_parse_token(b, len, 1000, &t), 0);
 	CU_ASSERT_STRING_EQUAL(t.access_token, "i6m2iIcY0SodWSe...L3ojAXXrH");
 	CU_ASSERT_STRING_EQUAL(t.token_type, "Bearer");
 	CU_ASSERT_DOUBLE_EQUAL(t.expires_at, 4600, 0.001);
 	orange_token_release(&t);
 	free(b);
-	b = fixture("orange-token-number.json", &len);
+	b = fixture("orange/token-number.json", &len);
 	CU_ASSERT_EQUAL(orange_parse_token(b, len, 0, &t), 0);
 	CU_ASSERT_DOUBLE_EQUAL(t.expires_at, 7776000, 0.001);
 	free(b);
@@ -183,27 +183,27 @@ static void test_error_mapping(void)
 	char *b;
 	size_t len;
 
-	check_answer("orange-error-invalid-client.json", 401, 0, true,
+	check_answer("orange/error-invalid-client.json", 401, 0, true,
 		     ORANGE_ERR_CREDENTIALS, "invalid_client", false);
-	check_answer("orange-error-41.json", 401, 0, false, ORANGE_ERR_CREDENTIALS, "41", false);
-	check_answer("orange-error-42.json", 401, 0, false, ORANGE_ERR_TOKEN_EXPIRED, "42", false);
-	check_answer("orange-error-svc0002.json", 400, 0, false, ORANGE_ERR_INVALID, "SVC0002", false);
-	check_answer("orange-error-pol0001.json", 403, 0, false, ORANGE_ERR_POLICY, "POL0001", false);
-	check_answer("orange-error-429.json", 429, 7, false, ORANGE_ERR_RATE_LIMITED, "53", false);
-	check_answer("orange-error-42.json", 503, 0, false, ORANGE_ERR_SERVER, "42", true);
+	check_answer("orange/error-41.json", 401, 0, false, ORANGE_ERR_CREDENTIALS, "41", false);
+	check_answer("orange/error-42.json", 401, 0, false, ORANGE_ERR_TOKEN_EXPIRED, "42", false);
+	check_answer("orange/error-svc0002.json", 400, 0, false, ORANGE_ERR_INVALID, "SVC0002", false);
+	check_answer("orange/error-pol0001.json", 403, 0, false, ORANGE_ERR_POLICY, "POL0001", false);
+	check_answer("orange/error-429.json", 429, 7, false, ORANGE_ERR_RATE_LIMITED, "53", false);
+	check_answer("orange/error-42.json", 503, 0, false, ORANGE_ERR_SERVER, "42", true);
 
-	b = fixture("orange-error-pol0001.json", &len);
+	b = fixture("orange/error-pol0001.json", &len);
 	orange_error_from_answer(403, b, len, 0, false, &e);
 	CU_ASSERT_STRING_EQUAL(e.variables, "No more SMS available for country MLI");
 	CU_ASSERT(strstr(e.message, "Policy error: No more SMS available for country MLI") != NULL);
 	CU_ASSERT_FALSE(orange_err_retryable(&e));
 	free(b);
-	b = fixture("orange-error-svc0002.json", &len);
+	b = fixture("orange/error-svc0002.json", &len);
 	orange_error_from_answer(400, b, len, 0, false, &e);
 	CU_ASSERT_STRING_EQUAL(e.variables, "address");
 	CU_ASSERT(strstr(e.message, "message part address") != NULL);
 	free(b);
-	b = fixture("orange-error-429.json", &len);
+	b = fixture("orange/error-429.json", &len);
 	orange_error_from_answer(429, b, len, 7, false, &e);
 	CU_ASSERT_DOUBLE_EQUAL(e.retry_after, 7, 0.001);
 	CU_ASSERT(orange_err_retryable(&e));
@@ -215,13 +215,161 @@ static void test_error_mapping(void)
 	CU_ASSERT_STRING_EQUAL(orange_err_name(ORANGE_ERR_POLICY), "no-credit");
 }
 
+
+/* ---- the live API's recorded shapes (tests/data/orange/) ---- */
+
+static void test_live_token(void)
+{
+	static const struct { const char *file; size_t len; } cases[] = {
+		{ "orange/token-live.json", 600 }, { "orange/token-live-4000.json", 4000 },
+	};
+	struct orange_token t = { 0 };
+	size_t i, len;
+	char *b;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		b = fixture(cases[i].file, &len);
+		CU_ASSERT_EQUAL(orange_parse_token(b, len, 1000, &t), 0);
+		CU_ASSERT_EQUAL(strlen(t.access_token), cases[i].len);
+		CU_ASSERT(starts_with(t.access_token, "eyJ"));
+		CU_ASSERT_STRING_EQUAL(t.token_type, "Bearer");
+		CU_ASSERT_DOUBLE_EQUAL(t.expires_at, 4600, 0.001); /* a number */
+		orange_token_release(&t);
+		free(b);
+	}
+}
+
+static void test_live_send_and_errors(void)
+{
+	struct orange_error e;
+	char rid[128], *b;
+	size_t len;
+
+	b = fixture("orange/send-answer-live.json", &len);
+	CU_ASSERT_EQUAL(parse_answer(b, len, NULL, rid, sizeof(rid)), 0);
+	CU_ASSERT_STRING_EQUAL(rid, "3f1e5d2c-9b8a-4c7d-8e6f-5a4b3c2d1e0f");
+	free(b);
+	check_answer("orange/error-invalid-client-decode.json", 401, 0, true,
+		     ORANGE_ERR_CREDENTIALS, "invalid_client", false);
+	check_answer("orange/error-pol0001-live.json", 403, 0, false, ORANGE_ERR_POLICY,
+		     "POL0001", false);
+	check_answer("orange/error-404.json", 404, 0, false, ORANGE_ERR_NOT_FOUND, "60", false);
+	check_answer("orange/error-503.json", 503, 0, false, ORANGE_ERR_SERVER, "5", true);
+	b = fixture("orange/error-pol0001-live.json", &len);
+	orange_error_from_answer(403, b, len, 0, false, &e);
+	CU_ASSERT_STRING_EQUAL(e.variables, "Expired contract");
+	CU_ASSERT(strstr(e.message, "A policy error occurred. Error code is Expired contract") != NULL);
+	free(b);
+	b = fixture("orange/error-invalid-client-decode.json", &len);
+	orange_error_from_answer(401, b, len, 0, true, &e);
+	CU_ASSERT(strstr(e.message, "Unable to decode Basic authorization.") != NULL);
+	free(b);
+}
+
+static void test_live_admin(void)
+{
+	struct orange_contract *k = NULL;
+	struct orange_usage *u = NULL;
+	struct orange_purchase *p = NULL;
+	double now = time_now();
+	size_t n = 0, len;
+	char *b;
+
+	b = fixture("orange/contracts-live.json", &len);
+	CU_ASSERT_EQUAL_FATAL(orange_parse_contracts(b, len, &k, &n), 0);
+	CU_ASSERT_EQUAL_FATAL(n, 2);
+	CU_ASSERT_STRING_EQUAL(k[0].contract_id, "9a7c1e2f-0d3b-4c55-8e61-2f4b6d8a0c13");
+	CU_ASSERT_STRING_EQUAL(k[0].service, "SMS_OCB");
+	CU_ASSERT_STRING_EQUAL(k[0].status, "ACTIVE");
+	CU_ASSERT_EQUAL(orange_contract_spendable(&k[0], now), 184);
+	/* EXPIRED with units left: those units cannot be spent */
+	CU_ASSERT_STRING_EQUAL(k[1].country, "SEN");
+	CU_ASSERT_STRING_EQUAL(k[1].status, "EXPIRED");
+	CU_ASSERT_EQUAL(k[1].available_units, 73);
+	CU_ASSERT_EQUAL(orange_contract_spendable(&k[1], now), 0);
+	CU_ASSERT_STRING_EQUAL(k[1].expires, "2023-01-31T23:59:59.000Z");
+	orange_contracts_free(k, n);
+	free(b);
+	/* the status alone decides, whatever the date says */
+	b = xstrdup("[{\"id\":\"x\",\"country\":\"MLI\",\"availableUnits\":5,"
+		    "\"status\":\"EXPIRED\",\"expirationDate\":\"2099-01-01T00:00:00.000Z\"}]");
+	CU_ASSERT_EQUAL_FATAL(orange_parse_contracts(b, strlen(b), &k, &n), 0);
+	CU_ASSERT_EQUAL(orange_contract_spendable(&k[0], now), 0);
+	orange_contracts_free(k, n);
+	free(b);
+
+	b = fixture("orange/statistics-live.json", &len);
+	CU_ASSERT_EQUAL_FATAL(orange_parse_statistics(b, len, &u, &n), 0);
+	CU_ASSERT_EQUAL_FATAL(n, 2);
+	CU_ASSERT_STRING_EQUAL(u[0].country, "CIV");
+	CU_ASSERT_STRING_EQUAL(u[0].app_id, ""); /* appid: null */
+	CU_ASSERT_EQUAL(u[0].usage, 13);
+	CU_ASSERT_STRING_EQUAL(u[1].app_id, "Xy3kP9qLm2");
+	orange_usage_free(u, n);
+	free(b);
+
+	b = fixture("orange/purchaseorders-live.json", &len);
+	CU_ASSERT_EQUAL_FATAL(orange_parse_purchase_orders(b, len, &p, &n), 0);
+	CU_ASSERT_EQUAL_FATAL(n, 2);
+	/* newest first, as Orange lists them; units = new - old */
+	CU_ASSERT_STRING_EQUAL(p[0].id, "6553f1c2a8b4e90012345678");
+	CU_ASSERT_EQUAL(p[0].units, 100);
+	CU_ASSERT_DOUBLE_EQUAL(p[0].amount, 725, 0.001);
+	CU_ASSERT_STRING_EQUAL(p[0].currency, "XOF");
+	CU_ASSERT_STRING_EQUAL(p[0].date, "2023-11-14T21:05:38.000Z");
+	CU_ASSERT_STRING_EQUAL(p[0].contract_id, "9a7c1e2f-0d3b-4c55-8e61-2f4b6d8a0c13");
+	CU_ASSERT_EQUAL(p[1].units, 100);
+	orange_purchases_free(p, n);
+	free(b);
+}
+
+/* griot's own JSON form goes round: what is written is read back. */
+static void test_admin_json_roundtrip(void)
+{
+	struct orange_contract *k = NULL, *k2 = NULL;
+	struct json_gen *g = json_gen_new(false);
+	struct strbuf sb = STRBUF_INIT;
+	size_t n = 0, n2 = 0, len, i;
+	json_value *v;
+	char *b, err[128];
+
+	b = fixture("orange/contracts-live.json", &len);
+	CU_ASSERT_EQUAL_FATAL(orange_parse_contracts(b, len, &k, &n), 0);
+	json_array_open(g);
+	for (i = 0; i < n; i++) {
+		json_map_open(g);
+		orange_contract_kv(g, &k[i]);
+		json_map_close(g);
+	}
+	json_array_close(g);
+	json_gen_to_strbuf(g, &sb);
+	v = json_parse(sb.buf, sb.len, 0, err, sizeof(err));
+	CU_ASSERT_EQUAL_FATAL(orange_contracts_from_json(v, &k2, &n2), 0);
+	CU_ASSERT_EQUAL_FATAL(n2, n);
+	for (i = 0; i < n; i++) {
+		CU_ASSERT_STRING_EQUAL(k2[i].country, k[i].country);
+		CU_ASSERT_STRING_EQUAL(k2[i].contract_id, k[i].contract_id);
+		CU_ASSERT_STRING_EQUAL(k2[i].status, k[i].status);
+		CU_ASSERT_EQUAL(k2[i].available_units, k[i].available_units);
+		CU_ASSERT_DOUBLE_EQUAL(k2[i].expires_at, k[i].expires_at, 0.001);
+		CU_ASSERT_EQUAL(orange_contract_spendable(&k2[i], time_now()),
+				orange_contract_spendable(&k[i], time_now()));
+	}
+	json_free(v);
+	json_gen_free(g);
+	strbuf_release(&sb);
+	orange_contracts_free(k, n);
+	orange_contracts_free(k2, n2);
+	free(b);
+}
+
 static void test_contracts_parse(void)
 {
 	struct orange_contract *k = NULL;
 	size_t n = 0, len;
 	char *b;
 
-	b = fixture("orange-contracts-documented.json", &len);
+	b = fixture("orange/contracts-documented.json", &len);
 	CU_ASSERT_EQUAL_FATAL(orange_parse_contracts(b, len, &k, &n), 0);
 	CU_ASSERT_EQUAL_FATAL(n, 2);
 	CU_ASSERT_STRING_EQUAL(k[0].country, "CIV");
@@ -233,10 +381,10 @@ static void test_contracts_parse(void)
 	CU_ASSERT(strstr(k[0].description, "324 SMS") != NULL);
 	CU_ASSERT_STRING_EQUAL(k[1].country, "MLI");
 	CU_ASSERT_EQUAL(k[1].available_units, 1500); /* sent as a string */
-	free(k);
+	orange_contracts_free(k, n);
 	free(b);
 
-	b = fixture("orange-contracts-array.json", &len);
+	b = fixture("orange/contracts-array.json", &len);
 	CU_ASSERT_EQUAL_FATAL(orange_parse_contracts(b, len, &k, &n), 0);
 	CU_ASSERT_EQUAL_FATAL(n, 2);
 	CU_ASSERT_STRING_EQUAL(k[0].country, "SEN");
@@ -247,7 +395,7 @@ static void test_contracts_parse(void)
 	CU_ASSERT_EQUAL(k[1].available_units, 0);
 	CU_ASSERT_DOUBLE_EQUAL(k[1].expires_at, 1767225600, 0.5); /* milliseconds */
 	CU_ASSERT_STRING_EQUAL(k[1].expires, "2026-01-01T00:00:00");
-	free(k);
+	orange_contracts_free(k, n);
 	free(b);
 
 	log_set_level(LOG_QUIET);
@@ -262,7 +410,7 @@ static void test_statistics_parse(void)
 	size_t n = 0, len;
 	char *b;
 
-	b = fixture("orange-statistics-documented.json", &len);
+	b = fixture("orange/statistics-documented.json", &len);
 	CU_ASSERT_EQUAL_FATAL(orange_parse_statistics(b, len, &u, &n), 0);
 	CU_ASSERT_EQUAL_FATAL(n, 3);
 	CU_ASSERT_STRING_EQUAL(u[0].country, "CIV");
@@ -271,16 +419,16 @@ static void test_statistics_parse(void)
 	CU_ASSERT_EQUAL(u[1].usage, 23);
 	CU_ASSERT_STRING_EQUAL(u[2].country, "MLI");
 	CU_ASSERT_EQUAL(u[2].usage, 7);
-	free(u);
+	orange_usage_free(u, n);
 	free(b);
-	b = fixture("orange-statistics-array.json", &len);
+	b = fixture("orange/statistics-array.json", &len);
 	CU_ASSERT_EQUAL_FATAL(orange_parse_statistics(b, len, &u, &n), 0);
 	CU_ASSERT_EQUAL_FATAL(n, 2);
 	CU_ASSERT_STRING_EQUAL(u[0].country, "SEN");
 	CU_ASSERT_EQUAL(u[0].usage, 42);
 	CU_ASSERT_STRING_EQUAL(u[1].app_id, "app-2");
 	CU_ASSERT_EQUAL(u[1].usage, 5);
-	free(u);
+	orange_usage_free(u, n);
 	free(b);
 }
 
@@ -290,7 +438,7 @@ static void test_purchase_parse(void)
 	size_t n = 0, len;
 	char *b;
 
-	b = fixture("orange-purchaseorders-documented.json", &len);
+	b = fixture("orange/purchaseorders-documented.json", &len);
 	CU_ASSERT_EQUAL_FATAL(orange_parse_purchase_orders(b, len, &p, &n), 0);
 	CU_ASSERT_EQUAL_FATAL(n, 2);
 	CU_ASSERT_STRING_EQUAL(p[0].id, "24031977");
@@ -302,10 +450,10 @@ static void test_purchase_parse(void)
 	CU_ASSERT_STRING_EQUAL(p[0].bundle_id, "bc8cda15-3409-495a-b5ab-87c7017816b1");
 	CU_ASSERT_STRING_EQUAL(p[1].country, "MLI");
 	CU_ASSERT_EQUAL(p[1].units, -1); /* "Starter bundle": unknown */
-	free(p);
+	orange_purchases_free(p, n);
 	free(b);
 
-	b = fixture("orange-purchaseorders-array.json", &len);
+	b = fixture("orange/purchaseorders-array.json", &len);
 	CU_ASSERT_EQUAL_FATAL(orange_parse_purchase_orders(b, len, &p, &n), 0);
 	CU_ASSERT_EQUAL_FATAL(n, 2);
 	CU_ASSERT_STRING_EQUAL(p[0].country, "SEN");
@@ -315,7 +463,7 @@ static void test_purchase_parse(void)
 	CU_ASSERT_EQUAL(p[1].units, 2500); /* the units field wins */
 	CU_ASSERT_DOUBLE_EQUAL(p[1].amount, 60000.5, 0.001);
 	CU_ASSERT_STRING_EQUAL(p[1].date, "2026-02-01T00:00:00Z");
-	free(p);
+	orange_purchases_free(p, n);
 	free(b);
 
 	CU_ASSERT_EQUAL(orange_units_from_description("Bundle 2 - 500 SMS for 15 000 FCFA)"), 500);
@@ -333,10 +481,11 @@ static void test_subscription_parse(void)
 	size_t len;
 	json_value *v;
 
-	b = fixture("orange-subscription.json", &len);
+	b = fixture("orange/subscription.json", &len);
 	CU_ASSERT_EQUAL(orange_parse_subscription(b, len, &s), 0);
 	CU_ASSERT_STRING_EQUAL(s.id, "5f1d1f3c-7b7e-4d61-9a59-0c3e4c1f2a10");
 	CU_ASSERT_STRING_EQUAL(s.notify_url, "https://dr.example.com:443/orange/smsdr.php");
+	orange_subscription_release(&s);
 	free(b);
 
 	CU_ASSERT_EQUAL_FATAL(orange_dr_body("https://h.example/orange/dr/s3cr\"t", &body, &len), 0);
@@ -575,7 +724,7 @@ static void test_sim_token_long(void)
 		CU_ASSERT_EQUAL(send_one(c, &sms, rid, sizeof(rid), &err), 0);
 		CU_ASSERT_EQUAL(orange_contracts(c, NULL, &k, &n, &err), 0);
 		CU_ASSERT_EQUAL(n, 1);
-		free(k);
+		orange_contracts_free(k, n);
 		CU_ASSERT_EQUAL_FATAL(sim_ctl(&sim, "revoke", "", NULL), 0);
 		CU_ASSERT_EQUAL(send_one(c, &sms, rid, sizeof(rid), &err), 0);
 		/* a second process takes the renewed token from the cache */
@@ -809,20 +958,20 @@ static void check_admin(const char *shape)
 		CU_ASSERT(k[i].contract_id[0] != '\0');
 	}
 	CU_ASSERT_EQUAL(seen, 2);
-	free(k);
+	orange_contracts_free(k, n);
 	CU_ASSERT_EQUAL_FATAL(orange_contracts(c, "CIV", &k, &n, &err), 0);
 	CU_ASSERT_EQUAL(n, 1);
 	CU_ASSERT_STRING_EQUAL(k[0].country, "CIV");
-	free(k);
+	orange_contracts_free(k, n);
 
 	CU_ASSERT_EQUAL_FATAL(orange_statistics(c, "MLI", NULL, &u, &n, &err), 0);
 	CU_ASSERT_EQUAL_FATAL(n, 1);
 	CU_ASSERT_EQUAL(u[0].usage, 1);
 	CU_ASSERT_STRING_EQUAL(u[0].app_id, "sim-app");
-	free(u);
+	orange_usage_free(u, n);
 	CU_ASSERT_EQUAL_FATAL(orange_statistics(c, NULL, "no such app", &u, &n, &err), 0);
 	CU_ASSERT_EQUAL(n, 0);
-	free(u);
+	orange_usage_free(u, n);
 
 	CU_ASSERT_EQUAL_FATAL(orange_purchase_orders(c, "MLI", &p, &n, &err), 0);
 	CU_ASSERT_EQUAL_FATAL(n, 1);
@@ -830,7 +979,7 @@ static void check_admin(const char *shape)
 	CU_ASSERT_EQUAL(p[0].units, 500);
 	CU_ASSERT(p[0].currency[0] != '\0');
 	CU_ASSERT(p[0].date[0] != '\0');
-	free(p);
+	orange_purchases_free(p, n);
 
 	/* a filter Orange refuses: invalid request, nothing parsed */
 	CU_ASSERT_EQUAL(orange_contracts(c, "mali", &k, &n, &err), -1);
@@ -979,6 +1128,7 @@ static void test_sim_dr_subscriptions(void)
 	CU_ASSERT_EQUAL_FATAL(orange_dr_check(c, s.id, &chk, &err), 0);
 	CU_ASSERT_STRING_EQUAL(chk.id, s.id);
 	CU_ASSERT_STRING_EQUAL(chk.notify_url, s.notify_url);
+	orange_subscription_release(&chk);
 
 	CU_ASSERT_EQUAL(orange_dr_unsubscribe(c, "tel:+2230000", s.id, &err), 0);
 	CU_ASSERT_EQUAL(err.http_status, 204);
@@ -986,6 +1136,7 @@ static void test_sim_dr_subscriptions(void)
 	CU_ASSERT_EQUAL(err.kind, ORANGE_ERR_NOT_FOUND);
 	CU_ASSERT_EQUAL(orange_dr_unsubscribe(c, "tel:+2230000", s.id, &err), -1);
 	CU_ASSERT_EQUAL(err.kind, ORANGE_ERR_NOT_FOUND);
+	orange_subscription_release(&s);
 	orange_client_free(c);
 	test_sim_stop(&sim);
 }
@@ -1106,7 +1257,7 @@ static void test_wire_format(void)
 	CU_ASSERT(err.maybe_accepted);
 	CU_ASSERT_EQUAL(orange_statistics(c, "MLI", "a b/c", &u, &n, &err), 0);
 	CU_ASSERT_EQUAL(n, 1);
-	free(u);
+	orange_usage_free(u, n);
 	/* a 429 with Retry-After and no body at all */
 	CU_ASSERT_EQUAL(orange_contracts(c, NULL, &k, &n, &err), -1);
 	CU_ASSERT_EQUAL(err.kind, ORANGE_ERR_RATE_LIMITED);
@@ -1185,6 +1336,10 @@ static void reg(void)
 	TEST_ADD(s, test_statistics_parse);
 	TEST_ADD(s, test_purchase_parse);
 	TEST_ADD(s, test_subscription_parse);
+	TEST_ADD(s, test_live_token);
+	TEST_ADD(s, test_live_send_and_errors);
+	TEST_ADD(s, test_live_admin);
+	TEST_ADD(s, test_admin_json_roundtrip);
 	TEST_ADD(s, test_wire_format);
 	TEST_ADD(s, test_token_failure_not_sent);
 	s = CU_add_suite("orange-sim", NULL, NULL);
