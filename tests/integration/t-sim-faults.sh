@@ -7,7 +7,7 @@
 state() { req GET "$SIM_URL/_sim/state" >/dev/null; jv "$T_TMP/body" "$1"; }
 nsms() { ledger 'sum(1 for x in L if x["event"]=="sms")'; }
 
-sim_start faults --credits MLI:100 --fault-5xx 1 --rate 1000
+sim_start faults --shapes documented --credits MLI:100 --fault-5xx 1 --rate 1000
 TOK=$(token)
 
 # ---- 5xx: refused, nothing accepted or charged ----

@@ -23,7 +23,7 @@ grep -q "sim-seed-bad.json: order 2: field units" "$T_TMP/err" || fail "bad seed
 ok "bad options and seed files are refused with the file, entry and field"
 
 # The auth header is a secret: not visible in ps.
-sim_start main --auth-header 'Basic c2VjcmV0OnMzY3JldA==' --credits MLI:20,CIV:5@-1d,SEN:100 \
+sim_start main --shapes documented --auth-header 'Basic c2VjcmV0OnMzY3JldA==' --credits MLI:20,CIV:5@-1d,SEN:100 \
 	--sender-names 'ACME,Griot Shop' --app-id app-42 --partner-id ops@example.com
 if tr '\0' ' ' </proc/$SIM_PID/cmdline | grep -q c2VjcmV0; then
 	fail "the auth header is visible in /proc/PID/cmdline"
@@ -208,29 +208,86 @@ ok "contracts, statistics, purchaseorders (documented shape) with filters"
 sim_stop
 ok "SIGTERM: clean exit 0"
 
-# ---- array shape, seed file, expires_in as a number ----
-sim_start arr --admin-shape array --seed "$GRIOT_TOP/tests/data/sim-seed.json" --expires-in-number --token-ttl 120
+# ---- the live default: admin arrays with the live fields, seed file ----
+sim_start arr --seed "$GRIOT_TOP/tests/data/sim-seed.json" --token-ttl 120
 AUTH='Basic dGVzdDp0ZXN0'
 s=$(req POST "$SIM_URL/oauth/v3/token" -H "Authorization: $AUTH" \
 	-H 'Content-Type: application/x-www-form-urlencoded' -d grant_type=client_credentials)
 eq "$(jv "$T_TMP/body" 'd["expires_in"]')" 120 "expires_in"
 python3 -c 'import json,sys; assert isinstance(json.load(open(sys.argv[1]))["expires_in"], int)' "$T_TMP/body" ||
-	fail "--expires-in-number: expires_in is not a number"
+	fail "live: expires_in is not a number"
 TOK=$(jv "$T_TMP/body" 'd["access_token"]')
 s=$(send "$TOK" tel:+2250701020304 "Abidjan")
 eq "$s" 201 "CIV send (seeded)"
 s=$(send "$TOK" tel:+221771234567 "Dakar")
 eq "$s" 403 "SEN seeded contract expired in 2024"
 req GET "$SIM_URL/sms/admin/v1/contracts" -H "Authorization: Bearer $TOK" >/dev/null
-eq "$(jv "$T_TMP/body" '[(c["country"], c["availableUnits"], c["units"], c["expirationDate"], c["price"], c["currency"], c["status"]) for c in d]')" \
-	'[["CIV", 599, 600, "2099-04-01T09:30:00", 18500.0, "XOF", "ACTIVE"], ["SEN", 50, 50, "2024-07-01T00:00:00", 1750.0, "XOF", "EXPIRED"]]' "array contracts"
+eq "$(jv "$T_TMP/body" '[(c["country"], c["availableUnits"], c["requestedUnits"], c["expirationDate"], c["status"], c["type"], c["offerName"]) for c in d]')" \
+	'[["CIV", 599, 600, "2099-04-01T09:30:00.000Z", "ACTIVE", "SELFSERVICE", "SMS_OCB"], ["SEN", 50, 50, "2024-07-01T00:00:00.000Z", "EXPIRED", "SELFSERVICE", "SMS_OCB"]]' "live contracts"
+eq "$(jv "$T_TMP/body" 'sorted(d[0].keys())')" \
+	'["applicationId", "availableUnits", "country", "creationDate", "developerId", "expirationDate", "id", "lastUpdateDate", "offerName", "requestedUnits", "status", "type"]' "live contract fields"
 req GET "$SIM_URL/sms/admin/v1/contracts?country=CIV" -H "Authorization: Bearer $TOK" >/dev/null
-eq "$(jv "$T_TMP/body" '[c["country"] for c in d]')" '["CIV"]' "array contracts?country"
+eq "$(jv "$T_TMP/body" '[c["country"] for c in d]')" '["CIV"]' "live contracts?country"
 req GET "$SIM_URL/sms/admin/v1/purchaseorders?country=CIV" -H "Authorization: Bearer $TOK" >/dev/null
-eq "$(jv "$T_TMP/body" '[(p["country"], p["units"], p["price"], p["currency"], p["date"], p["expirationDate"], p["availableUnits"]) for p in d]')" \
-	'[["CIV", 500, 15000.0, "XOF", "2025-03-01T10:00:00", "2099-03-01T10:00:00", 599], ["CIV", 100, 3500.0, "XOF", "2025-04-01T09:30:00", "2099-04-01T09:30:00", 599]]' "array purchase orders"
+eq "$(jv "$T_TMP/body" '[(p["country"], p["newAvailableUnits"] - p["oldAvailableUnits"], p["price"], p["currency"], p["purchaseDate"], p["oldExpirationDate"], p["newExpirationDate"], p["type"]) for p in d]')" \
+	'[["CIV", 100, 3500, "XOF", "2025-04-01T09:30:00.000Z", "2099-03-01T10:00:00.000Z", "2099-04-01T09:30:00.000Z", "BUNDLE_PURCHASE"], ["CIV", 500, 15000, "XOF", "2025-03-01T10:00:00.000Z", null, "2099-03-01T10:00:00.000Z", "BUNDLE_PURCHASE"]]' "live purchase orders, newest first"
 req GET "$SIM_URL/sms/admin/v1/purchaseorders?country=EGY" -H "Authorization: Bearer $TOK" >/dev/null
-eq "$(cat "$T_TMP/body")" '[]' "array purchase orders, no match"
+eq "$(cat "$T_TMP/body")" '[]' "live purchase orders, no match"
 req GET "$SIM_URL/sms/admin/v1/statistics?country=CIV" -H "Authorization: Bearer $TOK" >/dev/null
-eq "$(jv "$T_TMP/body" 'd["partnerStatistics"]["statistics"][0]["serviceStatistics"][0]["countryStatistics"][0]["usage"]')" 1 "statistics (array mode keeps the documented shape)"
-ok "admin array shape, seed file, expired seeded contract, numeric expires_in"
+eq "$(jv "$T_TMP/body" '[d["partnerStatistics"]["developerId"]] + [(c["appid"], c["usage"], c["nbEnforcements"]) for c in d["partnerStatistics"]["statistics"][0]["serviceStatistics"][0]["countryStatistics"]]')" \
+	'["partner@example.com", ["sim-app", 1, 1]]' "live statistics"
+ok "live admin arrays (contracts, newest-first orders, statistics), seed file, numeric expires_in"
+
+# ---- the live default: token, 401s, send answer, policy error, token rate ----
+req POST "$SIM_URL/oauth/v3/token" -H "Authorization: $AUTH" \
+	-H 'Content-Type: application/x-www-form-urlencoded' -d grant_type=client_credentials >/dev/null
+head -c 1 "$T_TMP/body" | od -c | grep -q '\\n' || fail "live token body does not start with white space"
+grep -q '^ *"access_token": "' "$T_TMP/body" || fail "live token body is not pretty-printed: $(head -c 200 "$T_TMP/body")"
+TOK=$(jv "$T_TMP/body" 'd["access_token"]' | tr -d '"')
+eq "${#TOK}" 600 "live token length"
+case "$TOK" in eyJ*.*.*) ;; *) fail "live token is not JWT-shaped: $TOK" ;; esac
+s=$(req POST "$SIM_URL/oauth/v3/token" -H "Authorization: basic dGVzdDp0ZXN0" \
+	-H 'Content-Type: Application/X-WWW-Form-Urlencoded' -d grant_type=client_credentials)
+eq "$s" 200 "token with 'basic' and a mixed-case media type"
+s=$(req POST "$SIM_URL/oauth/v3/token" -H "Authorization: Basic d3Jvbmc6d3Jvbmc=" \
+	-H 'Content-Type: application/x-www-form-urlencoded' -d grant_type=client_credentials)
+eq "$s" 401 "wrong credentials"
+eq "$(jv "$T_TMP/body" '[d["error"], d["error_description"]]')" \
+	'["invalid_client", "The requested service needs credentials, but the ones provided were invalid."]' "invalid_client body"
+grep -qi '^WWW-Authenticate: Basic realm="Authorization Required"' "$T_TMP/hdr" || fail "401 without the live WWW-Authenticate: $(cat "$T_TMP/hdr")"
+s=$(req POST "$SIM_URL/oauth/v3/token" -H "Authorization: Basic !!not-base64!!" \
+	-H 'Content-Type: application/x-www-form-urlencoded' -d grant_type=client_credentials)
+eq "$s" 401 "undecodable Basic header"
+eq "$(jv "$T_TMP/body" 'd["error_description"]')" 'Unable to decode Basic authorization.' "undecodable Basic body"
+ok "live token: pretty, JWT-sized, number; 401 invalid_client with WWW-Authenticate; undecodable Basic"
+
+sms_body tel:+2250701020305 "Abidjan" "$SENDER" >"$T_TMP/sms.json"
+s=$(req POST "$SIM_URL/smsmessaging/v1/outbound/tel:+2230000/requests" -H "Authorization: bearer $TOK" \
+	-H 'Content-Type: APPLICATION/JSON; charset=utf-8' --data-binary @"$T_TMP/sms.json")
+eq "$s" 201 "send with a raw tel:+ path, 'bearer', upper-case media type"
+eq "$(jv "$T_TMP/body" 'd["outboundSMSMessageRequest"]["address"]')" '["tel:+2250701020305"]' "address echoed as an array"
+python3 - "$T_TMP/body" "$SIM_URL" <<'PY' || fail "live resourceURL: $(cat "$T_TMP/body")"
+import json, re, sys
+u = json.load(open(sys.argv[1]))["outboundSMSMessageRequest"]["resourceURL"]
+assert re.fullmatch(re.escape(sys.argv[2]) + r"/smsmessaging/v1/outbound/tel:\+2230000/requests/[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", u), u
+PY
+s=$(send "$TOK" tel:+221771234567 "Dakar")
+eq "$s" 403 "expired contract"
+eq "$(jv "$T_TMP/body" 'd["requestError"]["policyException"]')" \
+	'{"messageId": "POL0001", "text": "A policy error occurred. Error code is %1", "variables": ["Expired contract"]}' "live POL0001"
+ok "live send: raw and encoded paths, case-insensitive schemes and media types, address array, resourceURL; POL0001"
+
+# token requests: about 50 a minute, then 429 with Retry-After
+n=0
+while [ $n -lt 60 ]; do
+	s=$(req POST "$SIM_URL/oauth/v3/token" -H "Authorization: $AUTH" \
+		-H 'Content-Type: application/x-www-form-urlencoded' -d grant_type=client_credentials)
+	[ "$s" = 429 ] && break
+	eq "$s" 200 "token request $n"
+	n=$((n + 1))
+done
+eq "$s" 429 "the token request after the limit"
+[ $n -le 50 ] || fail "$n token requests accepted in a minute"
+grep -qi '^Retry-After: [0-9]' "$T_TMP/hdr" || fail "429 without Retry-After"
+sim_stop
+ok "token requests limited per minute (429 after $n, counting the earlier ones)"
