@@ -1298,8 +1298,8 @@ static page_result balance_page(struct creq *q)
 		}
 		strbuf_addstr(&sb, "</tbody></table>");
 	}
-	free(ct);
-	free(po);
+	orange_contracts_free(ct, nct);
+	orange_purchases_free(po, npo);
 	orange_client_free(cl);
 	return respond_page(q, MHD_HTTP_OK, T("Balance"), &sb);
 }
