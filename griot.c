@@ -17,7 +17,7 @@ const struct cmd_struct commands[] = {
 	{ "campaign", cmd_campaign, NEED_DB,      "create, show, schedule, pause, resume, cancel campaigns" },
 	{ "send",     cmd_send,     NEED_DB,      "send pending messages at the shared rate limit" },
 	{ "run-due",  cmd_run_due,  NEED_DB,      "send every campaign due now (for cron/systemd)" },
-	{ "receive",  cmd_receive,  NEED_DB,      "serve the delivery-receipt endpoint" },
+	{ "receive",  cmd_receive,  NEED_NOTHING, "serve the delivery-receipt endpoint" },
 	{ "dr",       cmd_dr,       NEED_NOTHING, "subscribe, show or unsubscribe delivery receipts" },
 	{ "orange",   cmd_orange,   NEED_NOTHING, "Orange account: token, balance, usage, purchases" },
 	{ "report",   cmd_report,   NEED_DB,      "delivery and cost reports (text, CSV, HTML, JSON)" },

@@ -184,10 +184,9 @@ int cmd_receive(int argc, char **argv, struct griot_ctx *ctx)
 		ret = EX_NOINPUT;
 		goto out;
 	}
+	/* the writers connect by themselves, and keep trying while the
+	 * database is unreachable (503 meanwhile) */
 	o.conninfo = ctx->cfg->db_conninfo;
-	/* the writer has its own connection; this one is not needed */
-	db_close(ctx->db);
-	ctx->db = NULL;
 
 	if (receiver_start(&o, &r) < 0) {
 		ret = EX_UNAVAILABLE;

@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <libpq-fe.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -19,6 +21,25 @@ struct db {
 	int nstmts;
 	char errmsg[1024];
 	char sqlstate[6];
+	pthread_mutex_t cancel_lock; /* db_cancel() may come from another thread */
+	PGcancel *cancel;
+};
+
+/*
+ * Connection options griot sets unless the conninfo (or, for
+ * connect_timeout, PGCONNECT_TIMEOUT) says otherwise: a server that does
+ * not answer, or a network path that turned into a black hole, is noticed
+ * within seconds instead of the kernel's ~15 minutes.
+ */
+static const struct {
+	const char *key, *env, *value;
+} conn_defaults[] = {
+	{ "connect_timeout", "PGCONNECT_TIMEOUT", "5" },
+	{ "keepalives", NULL, "1" },
+	{ "keepalives_idle", NULL, "5" },
+	{ "keepalives_interval", NULL, "2" },
+	{ "keepalives_count", NULL, "3" },
+	{ "tcp_user_timeout", NULL, "10000" },  /* ms unacknowledged */
 };
 
 struct db_result {
@@ -71,11 +92,35 @@ static void notice_quiet(void *arg, const char *msg)
 	(void)msg;
 }
 
+/* The cancel handle of the current session (after each connect). */
+static void cancel_refresh(struct db *db)
+{
+	pthread_mutex_lock(&db->cancel_lock);
+	if (db->cancel)
+		PQfreeCancel(db->cancel);
+	db->cancel = PQgetCancel(db->conn);
+	pthread_mutex_unlock(&db->cancel_lock);
+}
+
 int db_connect(const char *conninfo, struct db **out)
 {
 	struct db *db = xcalloc(1, sizeof(*db));
+	const char *keys[ARRAY_SIZE(conn_defaults) + 2], *vals[ARRAY_SIZE(conn_defaults) + 2];
+	size_t i, k = 0;
 
-	db->conn = PQconnectdb(conninfo ? conninfo : "");
+	pthread_mutex_init(&db->cancel_lock, NULL);
+	for (i = 0; i < ARRAY_SIZE(conn_defaults); i++) {
+		if (conn_defaults[i].env && getenv(conn_defaults[i].env))
+			continue;
+		keys[k] = conn_defaults[i].key;
+		vals[k++] = conn_defaults[i].value;
+	}
+	/* the conninfo comes after the defaults, so that it overrides them */
+	keys[k] = "dbname";
+	vals[k++] = conninfo ? conninfo : "";
+	keys[k] = NULL;
+	vals[k] = NULL;
+	db->conn = PQconnectdbParams(keys, vals, 1);
 	if (PQstatus(db->conn) != CONNECTION_OK) {
 		db_fail(db, NULL, "cannot connect to PostgreSQL");
 		db_close(db);
@@ -83,6 +128,7 @@ int db_connect(const char *conninfo, struct db **out)
 		return -1;
 	}
 	PQsetNoticeProcessor(db->conn, notice_quiet, NULL);
+	cancel_refresh(db);
 	*out = db;
 	return 0;
 }
@@ -102,6 +148,9 @@ void db_close(struct db *db)
 		return;
 	PQfinish(db->conn);
 	stmt_cache_clear(db);
+	if (db->cancel)
+		PQfreeCancel(db->cancel);
+	pthread_mutex_destroy(&db->cancel_lock);
 	free(db);
 }
 
@@ -121,7 +170,24 @@ int db_reconnect(struct db *db)
 	if (PQstatus(db->conn) != CONNECTION_OK)
 		return db_fail(db, NULL, "cannot reconnect to PostgreSQL");
 	PQsetNoticeProcessor(db->conn, notice_quiet, NULL);
+	cancel_refresh(db);
 	return 0;
+}
+
+void db_cancel(struct db *db)
+{
+	char err[256];
+
+	pthread_mutex_lock(&db->cancel_lock);
+	if (db->cancel)
+		PQcancel(db->cancel, err, sizeof(err));
+	pthread_mutex_unlock(&db->cancel_lock);
+}
+
+bool db_error_is_data(const struct db *db)
+{
+	/* SQLSTATE class 22 data exception, 23 integrity constraint violation */
+	return !strncmp(db->sqlstate, "22", 2) || !strncmp(db->sqlstate, "23", 2);
 }
 
 int db_exec(struct db *db, const char *sql)

@@ -27,6 +27,8 @@ extern const struct db_migration db_migrations[];
 /*
  * Connect with a libpq conninfo string or URI; NULL or "" means libpq's
  * defaults (PG* variables).  See config_db_conninfo() for DATABASE_URL.
+ * Unless the conninfo sets them: connect_timeout 5 s, TCP keepalives
+ * (idle 5 s, 2 s apart, 3 lost), tcp_user_timeout 10 s.
  */
 int db_connect(const char *conninfo, struct db **out);
 void db_close(struct db *db);
@@ -36,6 +38,18 @@ const char *db_last_sqlstate(const struct db *db);
 /* True while the connection is usable; db_reconnect() tries once. */
 bool db_ok(struct db *db);
 int db_reconnect(struct db *db);
+/*
+ * Ask the server to cancel the statement running on db now, if any; safe
+ * from another thread than the one using db (that one gets an error,
+ * SQLSTATE 57014).
+ */
+void db_cancel(struct db *db);
+/*
+ * Did the last error come from the data (SQLSTATE class 22 or 23: a value
+ * or a constraint), rather than from the database's state (locks,
+ * timeouts, connection, resources)?  Retrying data errors cannot help.
+ */
+bool db_error_is_data(const struct db *db);
 
 /* Run one or more statements without parameters or results. */
 int db_exec(struct db *db, const char *sql);

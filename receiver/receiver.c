@@ -33,6 +33,13 @@
 #define MAX_PER_ADDRESS_DEFAULT 100
 #define REQUEST_DEADLINE_DEFAULT 30
 #define REJECT_LOG_INTERVAL 10.0    /* s between log lines of one reason */
+#define WRITER_LOCK_TIMEOUT "5s"
+#define WRITER_STATEMENT_TIMEOUT "30s"
+#define WRITER_PROBE_INTERVAL 1.0   /* s between health probes when idle */
+#define WRITER_BACKOFF_MIN 0.1      /* s before the first retry of a batch */
+#define WRITER_BACKOFF_MAX 2.0
+#define WRITER_RECONNECT_MAX 5.0    /* s between connection attempts at most */
+#define STOP_CANCEL_GRACE 2.0       /* s after SIGTERM's wait before cancelling */
 
 /* ---- metrics ---- */
 
@@ -716,12 +723,19 @@ static int writer_connect(struct writer *w)
 	} else {
 		if (db_connect(w->r->o.conninfo, &db) < 0)
 			return -1;
+		/* under qlock: receiver_stop() may cancel its statement */
+		pthread_mutex_lock(&w->r->qlock);
 		w->db = db;
+		pthread_mutex_unlock(&w->r->qlock);
 	}
 	db_set_quiet(db, true);
-	/* a lock held elsewhere must not stall every receipt behind it */
+	/* a lock held elsewhere must not stall every receipt behind it; a
+	 * receipt is answered 200 after its commit, so the commit must be
+	 * durable whatever the server, database or role default says */
 	if (db_exec(db, "SET application_name = 'griot receive';"
-		    "SET lock_timeout = '5s'; SET statement_timeout = '30s'") < 0)
+		    "SET lock_timeout = '" WRITER_LOCK_TIMEOUT "';"
+		    "SET statement_timeout = '" WRITER_STATEMENT_TIMEOUT "';"
+		    "SET synchronous_commit = on") < 0)
 		return -1;
 	return 0;
 }
@@ -737,22 +751,16 @@ static bool writer_ensure_db(struct writer *w, bool force)
 	if (!force && now < w->next_try)
 		return false;
 	if (writer_connect(w) == 0) {
-		w->backoff = 0.1;
+		w->backoff = WRITER_BACKOFF_MIN;
 		w->last_ping = now;
-		set_db_up(w->r, true);
+		/* connected is not yet healthy (the receipt lock may be held) */
+		set_db_up(w->r, dr_store_probe(w->db) == 0);
 		return true;
 	}
 	set_db_up(w->r, false);
 	w->next_try = now + w->backoff;
-	w->backoff = w->backoff * 2 > 5 ? 5 : w->backoff * 2;
+	w->backoff = w->backoff * 2 > WRITER_RECONNECT_MAX ? WRITER_RECONNECT_MAX : w->backoff * 2;
 	return false;
-}
-
-static bool retryable(struct db *db)
-{
-	const char *s = db_last_sqlstate(db);
-	/* serialization failure, deadlock, lock timeout */
-	return !strcmp(s, "40001") || !strcmp(s, "40P01") || !strcmp(s, "55P03");
 }
 
 static void observe_batch(struct receiver *r, struct req **batch, size_t n)
@@ -785,12 +793,83 @@ static void observe_batch(struct receiver *r, struct req **batch, size_t n)
 	}
 }
 
-static void writer_batch(struct writer *w, struct req **batch, struct dr_row *rows, size_t n)
+/* Wait up to seconds for the writers to be told to stop; true if told. */
+static bool writer_pause(struct receiver *r, double seconds)
+{
+	struct timespec ts;
+	double t = time_now() + seconds;
+	bool stop;
+
+	ts.tv_sec = (time_t)t;
+	ts.tv_nsec = (long)((t - (double)ts.tv_sec) * 1e9);
+	pthread_mutex_lock(&r->qlock);
+	if (!r->writer_stop && !atomic_load(&r->draining))
+		pthread_cond_timedwait(&r->qcond, &r->qlock, &ts);
+	stop = r->writer_stop || atomic_load(&r->draining);
+	pthread_mutex_unlock(&r->qlock);
+	return stop;
+}
+
+/*
+ * Write the batch whole.  A data error (SQLSTATE class 22/23) is the
+ * rows' fault: find the culprits one row at a time so that they cannot
+ * hold the others back.  Any other error is the database's (a lock held
+ * elsewhere, a timeout, the connection): retrying rows one by one would
+ * multiply it, so the database is marked unhealthy (new receipts get 503
+ * meanwhile) and the batch is retried whole while its oldest request is
+ * younger than --timeout and the receiver is not stopping; then 503.
+ */
+static void writer_store(struct writer *w, struct req **batch, struct dr_row *rows, size_t n)
 {
 	struct receiver *r = w->r;
 	struct dr_store_result res;
+	double backoff = WRITER_BACKOFF_MIN, oldest = batch[0]->t_mono;
 	size_t i;
-	int rc = -1, attempt;
+
+	for (i = 1; i < n; i++)
+		if (batch[i]->t_mono < oldest)
+			oldest = batch[i]->t_mono;
+	for (;;) {
+		if (writer_ensure_db(w, true) && dr_store_batch(w->db, rows, n, &res) == 0) {
+			set_db_up(r, true);
+			for (i = 0; i < n; i++)
+				batch[i]->status = MHD_HTTP_OK;
+			atomic_fetch_add(&r->m.reconciled, (unsigned long long)res.reconciled);
+			return;
+		}
+		atomic_fetch_add(&r->m.db_errors, 1);
+		if (w->db && db_ok(w->db) && db_error_is_data(w->db))
+			break;
+		if (w->db)
+			error("writing %zu receipt(s) failed, database marked unavailable: %s",
+			      n, db_last_error(w->db));
+		set_db_up(r, false);
+		if (time_mono() - oldest + backoff > r->o.timeout || writer_pause(r, backoff))
+			return; /* 503 */
+		backoff = backoff * 2 > WRITER_BACKOFF_MAX ? WRITER_BACKOFF_MAX : backoff * 2;
+	}
+	error("writing %zu receipts failed, trying them one by one: %s", n, db_last_error(w->db));
+	for (i = 0; i < n; i++) {
+		if (dr_store_batch(w->db, &rows[i], 1, &res) == 0) {
+			batch[i]->status = MHD_HTTP_OK;
+			atomic_fetch_add(&r->m.reconciled, (unsigned long long)res.reconciled);
+		} else if (db_ok(w->db) && db_error_is_data(w->db)) {
+			batch[i]->status = MHD_HTTP_INTERNAL_SERVER_ERROR;
+			atomic_fetch_add(&r->m.rejected[REJ_WRITE_FAILED], 1);
+			error("receipt for %s not stored: %s", batch[i]->dr.resource_id,
+			      db_last_error(w->db));
+		} else {
+			/* the database's turn to fail: the rest get 503 */
+			set_db_up(r, false);
+			break;
+		}
+	}
+}
+
+static void writer_batch(struct writer *w, struct req **batch, struct dr_row *rows, size_t n)
+{
+	struct receiver *r = w->r;
+	size_t i;
 
 	for (i = 0; i < n; i++) {
 		struct req *q = batch[i];
@@ -803,44 +882,7 @@ static void writer_batch(struct writer *w, struct req **batch, struct dr_row *ro
 		rows[i].received_at = q->t_real;
 		q->status = MHD_HTTP_SERVICE_UNAVAILABLE;
 	}
-	for (attempt = 0; attempt < 3; attempt++) {
-		/* after a lost connection: one fresh connection, one retry; a
-		 * commit lost in transit then makes a duplicate, which is
-		 * harmless, never a loss */
-		if (!writer_ensure_db(w, attempt > 0))
-			break;
-		rc = dr_store_batch(w->db, rows, n, &res);
-		if (rc == 0)
-			break;
-		atomic_fetch_add(&r->m.db_errors, 1);
-		if (db_ok(w->db) && !retryable(w->db))
-			break;
-	}
-	if (rc == 0) {
-		for (i = 0; i < n; i++)
-			batch[i]->status = MHD_HTTP_OK;
-		if (res.reconciled)
-			atomic_fetch_add(&r->m.reconciled, (unsigned long long)res.reconciled);
-	} else if (w->db && db_ok(w->db)) {
-		/* the database works but the batch does not: find the culprit
-		 * so that one bad row cannot hold the others back */
-		error("writing %zu receipts failed: %s", n, db_last_error(w->db));
-		for (i = 0; i < n; i++) {
-			if (dr_store_batch(w->db, &rows[i], 1, &res) == 0) {
-				batch[i]->status = MHD_HTTP_OK;
-				atomic_fetch_add(&r->m.reconciled,
-						 (unsigned long long)res.reconciled);
-			} else if (db_ok(w->db)) {
-				batch[i]->status = MHD_HTTP_INTERNAL_SERVER_ERROR;
-				atomic_fetch_add(&r->m.rejected[REJ_WRITE_FAILED], 1);
-				error("receipt for %s not stored: %s",
-				      batch[i]->dr.resource_id, db_last_error(w->db));
-			} else {
-				set_db_up(r, false);
-				break;
-			}
-		}
-	}
+	writer_store(w, batch, rows, n);
 	observe_batch(r, batch, n);
 	for (i = 0; i < n; i++) {
 		struct req *q = batch[i];
@@ -925,10 +967,14 @@ static void *writer_main(void *arg)
 
 		if (n) {
 			writer_batch(w, batch, rows, n);
-		} else if (writer_ensure_db(w, false) && time_mono() - w->last_ping > 1) {
-			/* notice an outage while idle, for /healthz */
+		} else if (writer_ensure_db(w, false) &&
+			   time_mono() - w->last_ping > WRITER_PROBE_INTERVAL) {
+			/* notice an outage, and the end of one, while idle (for
+			 * /healthz and for the 503s given meanwhile) */
 			w->last_ping = time_mono();
-			if (db_exec(w->db, "SELECT 1") < 0 && !db_ok(w->db)) {
+			if (dr_store_probe(w->db) == 0) {
+				set_db_up(r, true);
+			} else {
 				set_db_up(r, false);
 				w->next_try = 0;
 			}
@@ -955,6 +1001,18 @@ static void stop_writers(struct receiver *r)
 	for (i = 0; i < r->nwriters; i++)
 		pthread_join(r->writers[i].th, NULL);
 	r->nwriters = 0;
+}
+
+/* Cancel whatever statement each writer is running. */
+static void cancel_writers(struct receiver *r)
+{
+	unsigned i;
+
+	pthread_mutex_lock(&r->qlock);
+	for (i = 0; i < r->nwriters; i++)
+		if (r->writers[i].db)
+			db_cancel(r->writers[i].db);
+	pthread_mutex_unlock(&r->qlock);
 }
 
 /* ---- start and stop ---- */
@@ -1203,6 +1261,12 @@ int receiver_stop(struct receiver *r)
 	r->listen_fd = -1;
 	/* requests being received or queued get their answer first */
 	idle = wait_idle(r, r->o.timeout + 2.0);
+	if (!idle) {
+		/* a writer stuck on the database must not hold the stop: its
+		 * statement is cancelled and its batch answered 503 */
+		cancel_writers(r);
+		idle = wait_idle(r, STOP_CANCEL_GRACE);
+	}
 	stop_writers(r);
 	log_summary(r, true);
 	if (!idle)

@@ -29,6 +29,16 @@ static void format_ts(double t, char *buf, size_t size, time_t *last, char *base
 	snprintf(buf, size, "%s.%06ld+00", base, usec);
 }
 
+#define DR_INGEST_SQL "SELECT * FROM dr_ingest($1::text[], $2::text[], $3::text[]," \
+	" $4::boolean[], $5::inet[], $6::text[], $7::timestamptz[])"
+
+int dr_store_probe(struct db *db)
+{
+	static const char *const empty[7] = { "{}", "{}", "{}", "{}", "{}", "{}", "{}" };
+
+	return db_query_cached(db, NULL, DR_INGEST_SQL, 7, empty) < 0 ? -1 : 0;
+}
+
 int dr_store_batch(struct db *db, const struct dr_row *rows, size_t n,
 		   struct dr_store_result *res)
 {
@@ -63,8 +73,7 @@ int dr_store_batch(struct db *db, const struct dr_row *rows, size_t n,
 
 	/* one statement, its own transaction: one round trip, one commit
 	 * (dr_ingest() in sql/030_receiver.sql takes the lock shared) */
-	if (db_query_cached(db, &r, "SELECT * FROM dr_ingest($1::text[], $2::text[], $3::text[],"
-		     " $4::boolean[], $5::inet[], $6::text[], $7::timestamptz[])", 7, params) < 0)
+	if (db_query_cached(db, &r, DR_INGEST_SQL, 7, params) < 0)
 		goto fail;
 	res->unmatched = (int)db_result_int(r, 0, 0);
 	res->updated = (int)db_result_int(r, 0, 1);

@@ -37,4 +37,11 @@ struct dr_store_result {
 int dr_store_batch(struct db *db, const struct dr_row *rows, size_t n,
 		   struct dr_store_result *res);
 
+/*
+ * Could a batch be written now?  Runs the batch's own statement with no
+ * rows, so it needs what a batch needs (the connection, the receipt lock
+ * within lock_timeout).  0 or -1 as dr_store_batch().
+ */
+int dr_store_probe(struct db *db);
+
 #endif

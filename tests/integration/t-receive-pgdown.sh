@@ -35,7 +35,7 @@ wait_for() {
 		sleep 0.05
 	done
 }
-count() { grep -c " $1\$" "$acks" 2>/dev/null || true; }
+count() { _c=$(grep -c " $1\$" "$acks" 2>/dev/null); echo "${_c:-0}"; }
 
 # four clients, each sending distinct receipts until told to stop; each
 # line of $acks is "resource_id http_code"
