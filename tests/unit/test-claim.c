@@ -161,6 +161,10 @@ static void test_two_country_window(void)
 	set_now("2026-07-15T17:30:00Z");       /* summer (DST): Cairo 20:30 */
 	CU_ASSERT_EQUAL(claim_count(id, "EGY"), 0);
 	CU_ASSERT_EQUAL(claim_count(id, "MLI"), 10);
+	set_now("2026-11-25T19:59:57Z");       /* Bamako: 3 s before it closes */
+	CU_ASSERT_EQUAL(claim_count(id, "MLI"), 0);   /* slots would fall after 20:00 */
+	set_now("2026-11-25T19:59:50Z");
+	CU_ASSERT_EQUAL(claim_count(id, "MLI"), 10);
 	set_now("2026-11-25T21:00:00Z");       /* night everywhere */
 	CU_ASSERT_EQUAL(claim_count(id, NULL), 0);
 	{
