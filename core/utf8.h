@@ -13,6 +13,9 @@ long utf8_decode(const unsigned char *s, size_t n, size_t *used);
 /* A NUL-terminated string is entirely valid UTF-8. */
 bool utf8_valid(const char *s);
 
+/* U+FEFF, the byte order mark, in UTF-8. */
+#define UTF8_BOM "\xEF\xBB\xBF"
+
 struct strbuf;
 /* Fold a name for matching: lower-case ASCII letters and digits only,
  * Latin-1 accents dropped, everything else skipped ("N° de Téléphone" ->

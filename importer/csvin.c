@@ -235,7 +235,6 @@ int csvin_open(struct csvin *in, const char *path, char delim)
 	in->fd = -1;
 	in->size = -1;
 	in->delim = delim;
-	in->eol = '\n';
 	strbuf_init(&in->in, 0);
 	strbuf_init(&in->text, 0);
 	strbuf_init(&in->raw, 0);
@@ -328,27 +327,6 @@ void csvin_close(struct csvin *in)
 	in->fptr = NULL;
 	free(in->name);
 	in->name = NULL;
-}
-
-void csvin_quote(struct strbuf *sb, const char *s, size_t len, char delim)
-{
-	size_t i;
-	bool q = len && (s[0] == ' ' || s[len - 1] == ' ');
-
-	for (i = 0; i < len && !q; i++)
-		if (s[i] == delim || s[i] == '"' || s[i] == '\n' || s[i] == '\r')
-			q = true;
-	if (!q) {
-		strbuf_add(sb, s, len);
-		return;
-	}
-	strbuf_addch(sb, '"');
-	for (i = 0; i < len; i++) {
-		if (s[i] == '"')
-			strbuf_addch(sb, '"');
-		strbuf_addch(sb, s[i]);
-	}
-	strbuf_addch(sb, '"');
 }
 
 static int only_space(unsigned char c)
@@ -489,26 +467,35 @@ static int feed_line(struct csvin *in, const char *s, size_t len)
 	return in->stop ? in->fn_ret : 0;
 }
 
+/*
+ * Where the line starting at s ends: the length up to and including its
+ * terminator — LF, CRLF or a bare CR, each counted once, mixed as they
+ * come — or 0 when s[0..len) holds no complete line (a CR at the very
+ * end may be the first half of a CRLF: complete only at the end of the
+ * input).
+ */
+static size_t line_len(const char *s, size_t len, bool final)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (s[i] == '\n')
+			return i + 1;
+		if (s[i] == '\r') {
+			if (i + 1 < len)
+				return s[i + 1] == '\n' ? i + 2 : i + 1;
+			return final ? i + 1 : 0;
+		}
+	}
+	return 0;
+}
+
 /* Split in->text into lines and feed the complete ones. */
 static int feed_text(struct csvin *in, bool final)
 {
-	size_t pos = 0;
+	size_t pos = 0, n;
 
-	if (!in->started && !in->line) {
-		/* Line ends: CR alone (old Mac exports) if the first one is. */
-		const char *cr = memchr(in->text.buf, '\r', in->text.len);
-		const char *lf = memchr(in->text.buf, '\n', in->text.len);
-		if (cr && (!lf || cr < lf) && (size_t)(cr - in->text.buf) + 1 < in->text.len &&
-		    cr[1] != '\n')
-			in->eol = '\r';
-	}
-	for (;;) {
-		const char *e = memchr(in->text.buf + pos, in->eol, in->text.len - pos);
-		size_t n;
-
-		if (!e)
-			break;
-		n = (size_t)(e - (in->text.buf + pos)) + 1;
+	while ((n = line_len(in->text.buf + pos, in->text.len - pos, final)) > 0) {
 		if (feed_line(in, in->text.buf + pos, n) < 0)
 			return -1;
 		pos += n;

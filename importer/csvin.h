@@ -53,7 +53,6 @@ struct csvin {
 	long long bytes_read;   /* of the parsing pass */
 	enum csvin_encoding enc;
 	char delim;             /* 0 until known */
-	char eol;               /* '\n' or '\r' */
 	char sha256[65];        /* known after csvin_open for a file, at EOF for stdin */
 	long long lines;        /* upper bound on rows of a file (0 = unknown) */
 	int error_exit;         /* sysexits code for the last error */
@@ -84,8 +83,6 @@ int csvin_run(struct csvin *in, csvin_row_fn fn, void *data);
 void csvin_close(struct csvin *in);
 const char *csvin_encoding_name(enum csvin_encoding enc);
 
-/* Append s as one CSV field (quoted when needed) for delimiter delim. */
-void csvin_quote(struct strbuf *sb, const char *s, size_t len, char delim);
 
 
 #endif

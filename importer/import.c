@@ -19,6 +19,7 @@
 #include "importer/numset.h"
 #include "importer/phone.h"
 #include "core/afile.h"
+#include "core/csv.h"
 #include "core/db.h"
 #include "core/json.h"
 #include "core/log.h"
@@ -37,6 +38,7 @@
 
 #define COPY_FLUSH (128 * 1024)
 #define FETCH_ROWS 20000
+#define REJECT_RAW_MAX 4096     /* bytes of a row's text in the rejects file */
 
 /* Tags stored with each number in the set: where it was seen first. */
 enum { TAG_FILE = 0, TAG_CAMPAIGN = 1, TAG_SUPPRESSED = 2 };
@@ -180,6 +182,7 @@ static void reject_raw(struct imp *m, long long line, const char *raw, size_t ra
 		       enum import_reason r, const char *detail)
 {
 	struct strbuf *sb = &m->json;   /* scratch */
+	size_t cut = raw_len;
 
 	m->s->by_reason[r]++;
 	if (r == IMPORT_DUPLICATE)
@@ -190,11 +193,25 @@ static void reject_raw(struct imp *m, long long line, const char *raw, size_t ra
 		m->s->rejected++;
 	if (!m->rej)
 		return;
+	/* A row that swallowed half the file must not make the rejects file
+	 * as big as the file for every such row: keep its start. */
+	if (cut > REJECT_RAW_MAX) {
+		cut = REJECT_RAW_MAX;
+		while (cut && ((unsigned char)raw[cut] & 0xC0) == 0x80)
+			cut--;  /* not inside a UTF-8 sequence */
+	}
 	strbuf_reset(sb);
 	strbuf_addf(sb, "%lld%c", line, m->in.delim);
-	csvin_quote(sb, raw, raw_len, m->in.delim);
+	csv_cell(sb, raw, cut, m->in.delim);
 	strbuf_addf(sb, "%c%s%c", m->in.delim, reason_codes[r], m->in.delim);
-	csvin_quote(sb, detail, strlen(detail), m->in.delim);
+	if (cut < raw_len) {
+		struct strbuf d = STRBUF_INIT;
+		strbuf_addf(&d, "%s (row cut to its first %zu of %zu bytes)", detail, cut, raw_len);
+		csv_cell(sb, d.buf, d.len, m->in.delim);
+		strbuf_release(&d);
+	} else {
+		csv_cell(sb, detail, strlen(detail), m->in.delim);
+	}
 	strbuf_addstr(sb, "\r\n");
 	fwrite(sb->buf, 1, sb->len, m->rej);
 }
@@ -207,9 +224,84 @@ static void reject(struct imp *m, const struct csvin_row *row, enum import_reaso
 
 static int open_rejects(struct imp *m);
 
+/* The names given so far, each with the next suffix to try for it. */
+struct name_set {
+	struct name_slot {
+		const char *name;
+		int next;
+	} *slot;
+	size_t mask;
+	long long probes;       /* lookups, for the debug log (linear: < 3 per column) */
+};
+
+static struct name_slot *name_slot(struct name_set *ns, const char *name)
+{
+	uint64_t h = 1469598103934665603ULL;   /* FNV-1a */
+	const unsigned char *p;
+	size_t i;
+
+	for (p = (const unsigned char *)name; *p; p++)
+		h = (h ^ *p) * 1099511628211ULL;
+	ns->probes++;
+	for (i = (size_t)h & ns->mask; ns->slot[i].name; i = (i + 1) & ns->mask)
+		if (!strcmp(ns->slot[i].name, name))
+			break;
+	return &ns->slot[i];
+}
+
+/*
+ * The JSON keys of the header's columns: the names trimmed and without
+ * BOMs (a file saved twice may hold two), "column_N" for an empty one, a
+ * repeated name suffixed (_2, _3...) so that every column is kept.  Each
+ * base name remembers its next suffix in a hash set, so 4,000 columns
+ * named x take a few lookups each, not a scan of the ones before.
+ */
+static char **unique_keys(const struct csvin_row *row)
+{
+	struct name_set ns;
+	char **keys = xcalloc(row->nfields ? row->nfields : 1, sizeof(*keys));
+	size_t i, cap = 16;
+
+	while (cap < 2 * row->nfields + 2)
+		cap *= 2;
+	ns.slot = xcalloc(cap, sizeof(*ns.slot));
+	ns.mask = cap - 1;
+	ns.probes = 0;
+	for (i = 0; i < row->nfields; i++) {
+		struct strbuf k = STRBUF_INIT;
+		struct name_slot *base, *e;
+		size_t blen;
+
+		strbuf_add(&k, row->fields[i], row->lens[i]);
+		while (starts_with(k.buf, UTF8_BOM))
+			memmove(k.buf, k.buf + 3, (k.len -= 3) + 1);
+		strbuf_trim(&k);
+		if (!k.len)
+			strbuf_addf(&k, "column_%zu", i + 1);
+		base = name_slot(&ns, k.buf);
+		e = base;
+		if (base->name) {
+			/* Taken: the next free name_N (names are never removed). */
+			blen = k.len;
+			for (;;) {
+				strbuf_setlen(&k, blen);
+				strbuf_addf(&k, "_%d", base->next++);
+				e = name_slot(&ns, k.buf);
+				if (!e->name)
+					break;
+			}
+		}
+		keys[i] = strbuf_detach(&k, NULL);
+		e->name = keys[i];
+		e->next = 2;
+	}
+	debug("import: %zu header names made unique with %lld lookups", row->nfields, ns.probes);
+	free(ns.slot);
+	return keys;
+}
+
 static int take_header(struct imp *m, const struct csvin_row *row)
 {
-	size_t i, j;
 
 	m->phone_col = import_phone_column(row, m->o->phone_column, m->in.name);
 	if (m->phone_col < 0)
@@ -220,29 +312,7 @@ static int take_header(struct imp *m, const struct csvin_row *row)
 		     (int)row->lens[m->country_col], row->fields[m->country_col],
 		     m->o->country ? m->o->country->iso3 : "none");
 	m->ncols = row->nfields;
-	m->keys = xcalloc(row->nfields ? row->nfields : 1, sizeof(*m->keys));
-	for (i = 0; i < row->nfields; i++) {
-		struct strbuf k = STRBUF_INIT;
-		int n = 2;
-
-		strbuf_add(&k, row->fields[i], row->lens[i]);
-		strbuf_trim(&k);
-		if (!k.len)
-			strbuf_addf(&k, "column_%zu", i + 1);
-		/* Keep every column: a repeated name gets a suffix. */
-		for (;;) {
-			bool clash = false;
-			for (j = 0; j < i && !clash; j++)
-				if (m->keys[j] && !strcmp(m->keys[j], k.buf))
-					clash = true;
-			if (!clash)
-				break;
-			if (n > 2)
-				strbuf_setlen(&k, strrchr(k.buf, '_') - k.buf);
-			strbuf_addf(&k, "_%d", n++);
-		}
-		m->keys[i] = strbuf_detach(&k, NULL);
-	}
+	m->keys = unique_keys(row);
 	m->header_done = true;
 	/* The rejects file uses the input's delimiter, known from now on.
 	 * Written even when nothing is rejected, to replace a stale one. */

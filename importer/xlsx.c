@@ -14,6 +14,7 @@
  */
 #include "importer/xlsx.h"
 #include "importer/csvin.h"
+#include "core/csv.h"
 #include "core/log.h"
 #include "core/strbuf.h"
 #include "core/util.h"
@@ -461,7 +462,7 @@ static void end_row(struct sheet *sh)
 		sh->ptr[i] = sh->cells.buf + sh->off[i];
 		if (i)
 			strbuf_addch(&sh->raw, in->delim);
-		csvin_quote(&sh->raw, sh->ptr[i], sh->len[i], in->delim);
+		csv_quote(&sh->raw, sh->ptr[i], sh->len[i], in->delim);
 	}
 	row.line = sh->row_no;
 	row.nfields = n;

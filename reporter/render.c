@@ -6,6 +6,7 @@
 #include "reporter/internal.h"
 #include "core/json.h"
 #include "core/log.h"
+#include "core/csv.h"
 #include "core/strbuf.h"
 #include "core/util.h"
 
@@ -82,25 +83,8 @@ static void fmt_cost(struct strbuf *sb, const struct report_money *m)
 
 void report_csv_cell(struct strbuf *sb, const char *s, char sep)
 {
-	bool quote, guard;
-	const char *p;
-
-	if (!s)
-		return;
-	/* OWASP: a cell starting like a formula is prefixed with a quote. */
-	guard = *s == '=' || *s == '+' || *s == '-' || *s == '@' || *s == '\t' || *s == '\r';
-	quote = strchr(s, sep) || strchr(s, '"') || strchr(s, '\n') || strchr(s, '\r');
-	if (quote)
-		strbuf_addch(sb, '"');
-	if (guard)
-		strbuf_addch(sb, '\'');
-	for (p = s; *p; p++) {
-		if (*p == '"')
-			strbuf_addch(sb, '"');
-		strbuf_addch(sb, *p);
-	}
-	if (quote)
-		strbuf_addch(sb, '"');
+	if (s)
+		csv_cell(sb, s, strlen(s), sep);
 }
 
 /* A number for a spreadsheet: decimal comma when the separator is ';'

@@ -98,7 +98,66 @@ xlsx() {
 	ok "xlsx: first sheet streamed, same rows and rejects as the CSV, from a file or a pipe"
 }
 
+# 5. Every line terminator (CRLF, LF, CR) counts once, mixed too; the raw
+# row in the rejects file is bounded and says when it was cut.
+line_ends() {
+	imp eol "$D/import-mixed-eol.csv" --country MLI
+	[ "$RC" = 0 ] || fail "mixed line ends: exit $RC: $(cat "$T_TMP/eol.err")"
+	[ "$(tail -n +2 "$T_TMP/eol.rej" | cut -d';' -f1 | tr '\n' ' ')" = "2 3 4 " ] ||
+		fail "mixed line ends: reject lines $(tail -n +2 "$T_TMP/eol.rej" | cut -d';' -f1 | tr '\n' ' ')"
+	[ "$(sql "SELECT line_no FROM messages m JOIN campaigns c ON c.id = m.campaign_id WHERE c.name = 'eol'")" = 5 ] ||
+		fail "mixed line ends: the valid row is not line 5"
+	# LF header, CR-only data: 1,000 invalid numbers in 200 KB.
+	awk 'BEGIN { printf "name;phone\n"; for (i = 0; i < 1000; i++) {
+		printf "name %d %0180d;x%d\r", i, 0, i } }' >"$T_TMP/cr.csv"
+	imp cr "$T_TMP/cr.csv" --country MLI
+	[ "$RC" = 0 ] || fail "CR data lines: exit $RC: $(cat "$T_TMP/cr.err")"
+	[ "$(jget cr rejected)" = 1000 ] || fail "CR data lines: $(jget cr rejected) rejected"
+	size=$(wc -c <"$T_TMP/cr.rej")
+	[ "$size" -lt 1000000 ] || fail "CR data lines: rejects file of $size bytes"
+	[ "$(tail -n 1 "$T_TMP/cr.rej" | cut -d';' -f1)" = 1001 ] || fail "CR data lines: last reject not line 1001"
+	# A 100,000-byte row: its raw text is cut, and the detail says so.
+	awk 'BEGIN { printf "phone;note\nabc;%0100000d\n", 0 }' >"$T_TMP/long.csv"
+	imp long "$T_TMP/long.csv" --country MLI
+	[ "$RC" = 0 ] || fail "long row: exit $RC"
+	size=$(wc -c <"$T_TMP/long.rej")
+	[ "$size" -lt 10000 ] || fail "long row: rejects file of $size bytes"
+	grep -q "row cut to its first" "$T_TMP/long.rej" || fail "long row: the cut is not said: $(cut -c1-300 "$T_TMP/long.rej")"
+	ok "line ends counted once each; raw rows in the rejects file bounded"
+}
+
+# 8. The rejects file has the reports' formula guard.
+formula() {
+	imp fx "$D/import-formula.csv" --country MLI
+	[ "$RC" = 0 ] || fail "formula rows: exit $RC"
+	[ "$(grep -c "^[0-9]*;\"\?'[=@]" "$T_TMP/fx.rej")" = 2 ] || fail "formula cells not guarded: $(cat "$T_TMP/fx.rej")"
+	grep -q ";'=HYPERLINK(A1)" "$T_TMP/fx.rej" || grep -q "\"Awa;=HYPERLINK" "$T_TMP/fx.rej" || fail "rejects: $(cat "$T_TMP/fx.rej")"
+	! grep -q "^[0-9]*;[=@+-]" "$T_TMP/fx.rej" || fail "a cell of the rejects file starts like a formula: $(cat "$T_TMP/fx.rej")"
+	ok "rejects file: cells that start like a formula are guarded"
+}
+
+# 9. A header of 4,000 columns all named x (and the phone): every column
+# kept under a unique name (x, x_2 ... x_4000), in one linear pass.
+wide_header() {
+	python3 -c 'import sys; n = 4000
+print(";".join(["phone"] + ["x"] * n)); print(";".join(["+22370000001"] + [str(i) for i in range(n)]))' >"$T_TMP/wide.csv"
+	"$GRIOT_BIN" -v import --campaign wide "$T_TMP/wide.csv" >/dev/null 2>"$T_TMP/wide.err" ||
+		fail "wide header: $(tail -3 "$T_TMP/wide.err")"
+	# The count of name lookups (-v): linear means a few per column; the
+	# scan of the columns before each would be millions.
+	n=$(sed -n 's/.*4001 header names made unique with \([0-9]*\) lookups.*/\1/p' "$T_TMP/wide.err")
+	[ -n "$n" ] && [ "$n" -le 12003 ] || fail "wide header: lookups '$n' (not logged, or not linear)"
+	[ "$(sql "SELECT count(*) || ' ' || count(DISTINCT k) || ' ' || max(CASE WHEN k = 'x_4000' THEN v END)
+	          || ' ' || max(CASE WHEN k = 'x' THEN v END) FROM messages m JOIN campaigns c ON c.id = m.campaign_id,
+	          jsonb_each_text(m.fields) AS f(k, v) WHERE c.name = 'wide'")" = "4000 4000 3999 0" ] ||
+		fail "wide header: keys wrong"
+	ok "4,000 columns named x: every column kept, unique names"
+}
+
 part quoting
 part country
+part line_ends
+part formula
+part wide_header
 part xlsx
 [ -z "$failed" ] || fail "parts failed:$failed"
