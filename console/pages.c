@@ -479,10 +479,7 @@ static void samples(struct creq *q, struct strbuf *sb, const struct campaign *c)
 		int rc = template_render_json(c->template, db_result_get(r, i, 1),
 					      db_result_get(r, i, 0), &out, missing, sizeof(missing));
 		strbuf_addstr(sb, "<li><span class=\"to\">");
-		if (role_at_least(q, ROLE_OPERATOR))
-			h(sb, db_result_get(r, i, 0));
-		else
-			strbuf_addstr(sb, "•••");
+		h(sb, db_result_get(r, i, 0));
 		strbuf_addstr(sb, "</span><blockquote>");
 		if (rc == 0)
 			h(sb, out.buf);
@@ -609,13 +606,16 @@ static void check_section(struct creq *q, struct strbuf *sb, const struct campai
 			strbuf_addf(sb, "</span><span class=\"l\">%s</span></div>", T(labels[i]));
 		}
 		strbuf_addstr(sb, "</div>");
-		rejects_table(q, sb, c->id, db_result_isnull(r, 0, 6) ? NULL : db_result_get(r, 0, 6),
-			      db_result_int(r, 0, 5));
+		/* rejected rows and samples hold personal data: not for viewers */
+		if (role_at_least(q, ROLE_OPERATOR))
+			rejects_table(q, sb, c->id, db_result_isnull(r, 0, 6) ? NULL : db_result_get(r, 0, 6),
+				      db_result_int(r, 0, 5));
 	} else {
 		strbuf_addf(sb, "<section class=\"card\" id=\"check\"><h2>%s</h2>", T("Check before sending"));
 	}
 	db_result_free(r);
-	samples(q, sb, c);
+	if (role_at_least(q, ROLE_OPERATOR))
+		samples(q, sb, c);
 	if (campaign_preview(q->cs->db, c, cl, false, 0, &pv) == 0) {
 		preview_section(q, sb, c, &pv);
 		why = schedule_warning(q, &pv);

@@ -134,7 +134,9 @@ vt = viewer.csrf()
 page = viewer.get("/campaigns/%s" % cid).text
 expect("/upload" not in page and "/schedule" not in page and "a-cancel" not in page,
        "operator controls shown to a viewer")
-expect("+22376000001" not in page, "a viewer sees a recipient's number")
+expect("+22376000001" not in page and "Moussa" not in page and 'id="rejects"' not in page,
+       "a viewer sees personal data (numbers, names, rejected rows)")
+expect('id="n-imported"' in page, "a viewer sees the counts")
 for path in ("/campaigns/new", "/campaigns/%s/pause" % cid, "/campaigns/%s/cancel" % cid,
              "/campaigns/%s/recipients.csv" % cid, "/campaigns/%s/rejects.csv" % cid,
              "/users", "/audit", "/suppressions"):
