@@ -14,27 +14,8 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/griot-bench-import-XXXXXX")
 trap 'psql -qAtX -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1; rm -rf "$TMP"' EXIT
 command -v /usr/bin/time >/dev/null || { echo "bench/import.sh: needs /usr/bin/time (package time)" >&2; exit 1; }
 
-# A realistic French-locale export: ';', accents, CRLF, numbers typed in
-# every form, about 1% bad numbers and 1% duplicates.
-gen() {
-	awk -v n="$1" 'BEGIN {
-		srand(42);
-		printf "Nom;Prénom;Téléphone;Ville;Montant\r\n";
-		split("Bamako Ségou Kayes Sikasso Mopti Koulikoro Gao Tombouctou", v, " ");
-		for (i = 0; i < n; i++) {
-			r = rand();
-			num = sprintf("%07d", i);
-			if (r < 0.50)      p = "+223 7" substr(num, 1, 1) " " substr(num, 2, 2) " " substr(num, 4, 2) " " substr(num, 6, 2);
-			else if (r < 0.70) p = "002237" num;
-			else if (r < 0.88) p = "7" num;
-			else if (r < 0.94) p = "(+223)7" substr(num, 1, 1) "." substr(num, 2, 2) "." substr(num, 4, 2) "." substr(num, 6, 2);
-			else if (r < 0.98) p = "223-7" num;
-			else if (r < 0.99) p = "20 21 " substr(num, 4, 2) " " substr(num, 6, 2);   # fixed line
-			else               p = "+223 7" sprintf("%07d", int(rand() * i));         # duplicate
-			printf "Traoré %d;Aïssata;%s;%s;\"%d,%02d\"\r\n", i, p, v[1 + i % 8], i % 5000, i % 100;
-		}
-	}'
-}
+# A realistic French-locale export (bench/gen-recipients).
+gen() { sh "$GRIOT_TOP/bench/gen-recipients" "$1"; }
 
 psql -qAtX -d postgres -c "CREATE DATABASE $DB" >/dev/null || exit 1
 export DATABASE_URL="dbname=$DB"
