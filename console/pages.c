@@ -75,18 +75,10 @@ static void h(struct strbuf *sb, const char *s)
 	strbuf_addhtml(sb, s ? s : "");
 }
 
+/* A campaign status for people: its name (core/status.h) translated. */
 static const char *status_label(struct creq *q, const char *status)
 {
-	static const char *const names[][2] = {
-		{ "draft", "draft" }, { "scheduled", "scheduled" }, { "running", "running" },
-		{ "paused", "paused" }, { "done", "done" }, { "cancelled", "cancelled" },
-	};
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(names); i++)
-		if (!strcmp(status, names[i][0]))
-			return T(names[i][1]);
-	return status;
+	return T(status);
 }
 
 static void badge(struct creq *q, struct strbuf *sb, const char *status)
@@ -198,15 +190,22 @@ static page_result do_logout(struct creq *q)
 
 /* ---- campaigns ---- */
 
-/* Counts per campaign: total, pending, sending, sent, failed, unknown, delivered. */
-#define COUNTS_SQL \
-	" count(m.id), count(m.id) FILTER (WHERE m.send_status = 'pending')," \
-	" count(m.id) FILTER (WHERE m.send_status = 'sending')," \
-	" count(m.id) FILTER (WHERE m.send_status = 'sent')," \
-	" count(m.id) FILTER (WHERE m.send_status = 'failed')," \
-	" count(m.id) FILTER (WHERE m.send_status = 'unknown')," \
-	" count(m.id) FILTER (WHERE m.delivery_status IN ('DeliveredToTerminal', 'DeliveredToNetwork'))"
+/* Counts per campaign: the total, one per send status (core/status.h's
+ * order), then the delivered ones. */
 enum { K_TOTAL, K_PENDING, K_SENDING, K_SENT, K_FAILED, K_UNKNOWN, K_DELIVERED, K_N };
+
+/* The select list of those counts over messages m. */
+static void counts_sql(struct strbuf *sb)
+{
+	int i;
+
+	strbuf_addstr(sb, " count(m.id)");
+	for (i = 0; i < MSG_STATUS_NR; i++)
+		strbuf_addf(sb, ", count(m.id) FILTER (WHERE m.send_status = '%s')",
+			    msg_status_names[i]);
+	strbuf_addf(sb, ", count(m.id) FILTER (WHERE m.delivery_status IN ('%s', '%s'))",
+		    dlv_status_names[DLV_TERMINAL], dlv_status_names[DLV_NETWORK]);
+}
 
 static void progress_bar(struct strbuf *sb, const long long *k)
 {
@@ -218,15 +217,17 @@ static void progress_bar(struct strbuf *sb, const long long *k)
 
 static page_result campaigns_list(struct creq *q)
 {
-	struct strbuf sb = STRBUF_INIT;
+	struct strbuf sb = STRBUF_INIT, sql = STRBUF_INIT;
 	struct db_result *r;
 	long long k[K_N];
 	int n, i, j;
 
-	n = db_query(q->cs->db, &r,
-		     "SELECT c.id, c.name, c.status, extract(epoch FROM c.start_at), c.tz," COUNTS_SQL
-		     " FROM campaigns c LEFT JOIN messages m ON m.campaign_id = c.id"
-		     " GROUP BY c.id ORDER BY c.id DESC", 0, NULL);
+	strbuf_addstr(&sql, "SELECT c.id, c.name, c.status, extract(epoch FROM c.start_at), c.tz,");
+	counts_sql(&sql);
+	strbuf_addstr(&sql, " FROM campaigns c LEFT JOIN messages m ON m.campaign_id = c.id"
+		      " GROUP BY c.id ORDER BY c.id DESC");
+	n = db_query(q->cs->db, &r, sql.buf, 0, NULL);
+	strbuf_release(&sql);
 	if (n < 0)
 		return respond_error(q, MHD_HTTP_SERVICE_UNAVAILABLE,
 				     T("The database is unreachable; try again in a moment."));
@@ -684,15 +685,23 @@ static void rate_eta(struct creq *q, double rate, long long left, struct strbuf 
 
 static int load_counts(struct creq *q, long long id, long long k[K_N])
 {
-	struct db_result *r;
+	struct strbuf sql = STRBUF_INIT;
+	struct db_result *r = NULL;
 	char ids[32];
 	const char *p[1] = { ids };
-	int j;
+	int j, n;
 
 	snprintf(ids, sizeof(ids), "%lld", id);
-	if (db_query(q->cs->db, &r, "SELECT" COUNTS_SQL " FROM messages m WHERE m.campaign_id = $1",
-		     1, p) != 1)
+	strbuf_addstr(&sql, "SELECT");
+	counts_sql(&sql);
+	strbuf_addstr(&sql, " FROM messages m WHERE m.campaign_id = $1");
+	n = db_query(q->cs->db, &r, sql.buf, 1, p);
+	strbuf_release(&sql);
+	if (n != 1) {
+		if (n >= 0)
+			db_result_free(r);
 		return -1;
+	}
 	for (j = 0; j < K_N; j++)
 		k[j] = db_result_int(r, 0, j);
 	db_result_free(r);
@@ -707,11 +716,11 @@ static void figures(struct creq *q, struct strbuf *sb, const struct campaign *c,
 					   "unknown", "delivered" };
 	double rate = send_rate(q, c->id);
 	long long left = k[K_PENDING] + k[K_SENDING];
-	int j;
+	int st = CAMPAIGN_STATUS(c->status), j;
 
 	strbuf_addf(sb, "<section class=\"card\" id=\"live\" data-status-url=\"/campaigns/%lld/status\""
 		    " data-running=\"%d\"><div class=\"figures\">", c->id,
-		    !strcmp(c->status, "running") || !strcmp(c->status, "scheduled"));
+		    st == CAMPAIGN_RUNNING || st == CAMPAIGN_SCHEDULED);
 	for (j = 0; j < K_N; j++) {
 		strbuf_addf(sb, "<div class=\"figure\"><span class=\"n\" id=\"c-%s\">", ids[j]);
 		add_int(q, sb, k[j]);
@@ -772,7 +781,7 @@ static page_result campaign_page(struct creq *q, long long id)
 	struct strbuf sb = STRBUF_INIT;
 	struct campaign c;
 	long long k[K_N];
-	int rc = campaign_load_id(q->cs->db, id, &c);
+	int rc = campaign_load_id(q->cs->db, id, &c), st;
 
 	if (rc < 0)
 		return respond_error(q, MHD_HTTP_SERVICE_UNAVAILABLE,
@@ -784,6 +793,7 @@ static page_result campaign_page(struct creq *q, long long id)
 		return respond_error(q, MHD_HTTP_SERVICE_UNAVAILABLE,
 				     T("The database is unreachable; try again in a moment."));
 	}
+	st = CAMPAIGN_STATUS(c.status);
 	strbuf_addstr(&sb, "<div class=\"titlebar\"><h1>");
 	h(&sb, c.name);
 	strbuf_addstr(&sb, "</h1>");
@@ -812,19 +822,19 @@ static page_result campaign_page(struct creq *q, long long id)
 		strbuf_addstr(&sb, "</dd>");
 	}
 	strbuf_addstr(&sb, "</dl>");
-	if (strcmp(c.status, "draft"))
+	if (st != CAMPAIGN_DRAFT)
 		figures(q, &sb, &c, k);
 	if (role_at_least(q, ROLE_OPERATOR)) {
 		strbuf_addstr(&sb, "<p class=\"actions\">");
-		if (!strcmp(c.status, "scheduled") || !strcmp(c.status, "running"))
+		if (st == CAMPAIGN_SCHEDULED || st == CAMPAIGN_RUNNING)
 			action_button(q, &sb, id, "pause", T("Pause"));
-		if (!strcmp(c.status, "paused"))
+		if (st == CAMPAIGN_PAUSED)
 			action_button(q, &sb, id, "resume", T("Resume"));
-		if (strcmp(c.status, "done") && strcmp(c.status, "cancelled"))
+		if (st != CAMPAIGN_DONE && st != CAMPAIGN_CANCELLED)
 			action_button(q, &sb, id, "cancel", T("Cancel"));
 		strbuf_addstr(&sb, "</p>");
 	}
-	if (!strcmp(c.status, "draft")) {
+	if (st == CAMPAIGN_DRAFT) {
 		if (role_at_least(q, ROLE_OPERATOR))
 			upload_form(q, &sb, id);
 		check_section(q, &sb, &c);

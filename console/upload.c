@@ -11,6 +11,7 @@
 #include "campaign/campaign.h"
 #include "core/config.h"
 #include "core/db.h"
+#include "core/status.h"
 #include "core/log.h"
 #include "core/util.h"
 #include "importer/import.h"
@@ -150,7 +151,7 @@ static int start(struct creq *q, const char *filename, const char *data, size_t 
 	pthread_mutex_unlock(&q->cs->lock);
 	if (rc != 0)
 		return refuse(q, T("No such campaign."));
-	rc = strcmp(c.status, "draft");
+	rc = CAMPAIGN_STATUS(c.status) != CAMPAIGN_DRAFT;
 	strlcpy_(up->campaign, c.name, sizeof(up->campaign));
 	campaign_release(&c);
 	if (rc)
