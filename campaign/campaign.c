@@ -24,7 +24,8 @@
 	" coalesce(extract(epoch from window_end)::int / 60, -1)," \
 	" tz, paused_reason, extract(epoch from created_at)," \
 	" coalesce(extract(epoch from started_at), 0)," \
-	" coalesce(extract(epoch from finished_at), 0), coalesce(window_tz, '')" \
+	" coalesce(extract(epoch from finished_at), 0), coalesce(window_tz, '')," \
+	" array_to_string(ARRAY(SELECT z FROM campaign_window_zones(id) z ORDER BY 1), ' ')" \
 	" FROM campaigns "
 
 static char *dup_or_null(const char *s) { return s ? xstrdup(s) : NULL; }
@@ -42,26 +43,27 @@ static void id_array(struct strbuf *sb, const long long *ids, size_t n)
 	db_array_end(sb);
 }
 
-/* The zones c's window is judged in (sql/056 campaign_window_zones). */
-static int load_zones(struct db *db, struct campaign *c)
+/* The zones c's window is judged in, space-separated (sql/056
+ * campaign_window_zones; zone names hold no spaces); c->tz when none. */
+static void set_zones(struct campaign *c, const char *list)
 {
-	struct db_result *r;
-	char idbuf[32];
-	const char *p[1] = { idbuf };
-	int n, i;
+	const char *p = list;
+	size_t n = 0;
 
-	snprintf(idbuf, sizeof(idbuf), "%lld", c->id);
-	n = db_query(db, &r, "SELECT z FROM campaign_window_zones($1::bigint) z ORDER BY 1", 1, p);
-	if (n < 0)
-		return -1;
-	c->zones = xcalloc(n > 0 ? (size_t)n : 1, sizeof(*c->zones));
-	for (i = 0; i < n; i++)
-		strlcpy_(c->zones[i], db_result_get(r, i, 0), sizeof(*c->zones));
+	c->zones = xcalloc(strlen(list) / 2 + 1, sizeof(*c->zones));
+	while (*p) {
+		size_t len = strcspn(p, " ");
+
+		if (len && len < sizeof(*c->zones)) {
+			memcpy(c->zones[n], p, len);
+			c->zones[n++][len] = '\0';
+		}
+		p += len;
+		p += strspn(p, " ");
+	}
 	if (n == 0)
-		strlcpy_(c->zones[0], c->tz, sizeof(*c->zones));
-	c->nzones = n > 0 ? (size_t)n : 1;
-	db_result_free(r);
-	return 0;
+		strlcpy_(c->zones[n++], c->tz, sizeof(*c->zones));
+	c->nzones = n;
 }
 
 static int load(struct db *db, const char *sql, const char *param, struct campaign *c)
@@ -91,8 +93,9 @@ static int load(struct db *db, const char *sql, const char *param, struct campai
 	c->started_at = db_result_double(r, 0, 12);
 	c->finished_at = db_result_double(r, 0, 13);
 	strlcpy_(c->window_tz, db_result_get(r, 0, 14), sizeof(c->window_tz));
+	set_zones(c, db_result_get(r, 0, 15));
 	db_result_free(r);
-	return load_zones(db, c);
+	return 0;
 }
 
 int campaign_load(struct db *db, const char *name, struct campaign *out)
