@@ -1,7 +1,7 @@
 # The console's French texts: English message -> French.  Run
 # `python3 console/fr.py > console/fr.h` after editing (sorted for bsearch).
 FR = {
-"A CSV file with a phone column (Excel's CSV export is fine: ';', Windows-1252).": "Un fichier CSV avec une colonne de téléphone (l'export CSV d'Excel convient : « ; », Windows-1252).",
+"A CSV file or an Excel workbook (.xlsx, first sheet) with a phone column; Excel's CSV export is fine (';', Windows-1252).": "Un fichier CSV ou un classeur Excel (.xlsx, première feuille) avec une colonne de téléphone ; l'export CSV d'Excel convient (« ; », Windows-1252).",
 "A campaign with this name exists already.": "Une campagne porte déjà ce nom.",
 "A password needs at least 10 characters.": "Un mot de passe compte au moins 10 caractères.",
 "A user name is 1 to 64 letters, digits, or . _ @ -": "Un nom d'utilisateur compte 1 à 64 lettres, chiffres, ou . _ @ -",
@@ -143,7 +143,7 @@ FR = {
 "This form has expired; please send it again.": "Ce formulaire a expiré ; envoyez-le à nouveau.",
 "This form has expired; please sign in again.": "Ce formulaire a expiré ; reconnectez-vous.",
 "This form has expired; reload the page.": "Ce formulaire a expiré ; rechargez la page.",
-"This is not a CSV file: export the sheet as CSV (.csv) and upload that.": "Ce n'est pas un fichier CSV : exportez la feuille en CSV (.csv) et envoyez ce fichier.",
+"This is neither a CSV file nor an Excel workbook (.xlsx): save the sheet as .xlsx or CSV and upload that.": "Ce n'est ni un fichier CSV ni un classeur Excel (.xlsx) : enregistrez la feuille en .xlsx ou en CSV et envoyez ce fichier.",
 "This user exists already.": "Cet utilisateur existe déjà.",
 "Time zone": "Fuseau horaire",
 "Too many failed sign-ins: wait before trying again": "Trop de connexions échouées : attendez avant de réessayer",

@@ -647,9 +647,9 @@ static void upload_form(struct creq *q, struct strbuf *sb, long long id)
 	      config_get(q->cs->o.cfg, "default_country") ? config_get(q->cs->o.cfg, "default_country")
 							  : "MLI", "maxlength=\"3\" size=\"4\"");
 	strbuf_addf(sb, "<p class=\"hint\">%s</p><input type=\"file\" name=\"file\" id=\"f-file\""
-		    " accept=\".csv,.txt,.tsv\" required><button type=\"submit\" id=\"upload\">%s</button>"
+		    " accept=\".csv,.txt,.tsv,.xlsx\" required><button type=\"submit\" id=\"upload\">%s</button>"
 		    "</form></section>",
-		    T("A CSV file with a phone column (Excel's CSV export is fine: ';', Windows-1252)."),
+		    T("A CSV file or an Excel workbook (.xlsx, first sheet) with a phone column; Excel's CSV export is fine (';', Windows-1252)."),
 		    T("Upload and check"));
 }
 
@@ -1238,8 +1238,11 @@ static page_result settings(struct creq *q)
 	if (q->post) {
 		if (!form_csrf_ok(q))
 			return respond_error(q, MHD_HTTP_FORBIDDEN, T("This form has expired; reload the page."));
+		/* "" (which a form may not even send): the browser's language */
 		lang = form_get(q, "lang");
-		if (!lang || (*lang && i18n_parse(lang) < 0))
+		if (!lang)
+			lang = "";
+		if (*lang && i18n_parse(lang) < 0)
 			return respond_error(q, MHD_HTTP_BAD_REQUEST, T("Unknown language."));
 		if (console_user_set_lang(q->cs->db, q->user.name, *lang ? lang : NULL) < 0)
 			return respond_error(q, MHD_HTTP_SERVICE_UNAVAILABLE,

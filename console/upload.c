@@ -16,6 +16,7 @@
 #include "core/util.h"
 #include "importer/import.h"
 #include "importer/phone.h"
+#include "importer/xlsx.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -93,33 +94,41 @@ int upload_begin(struct creq *q, long long campaign_id)
 	return 0;
 }
 
-/* A first chunk that is plainly not text: a zip (.xlsx, .docx), a PDF, an
- * image, a NUL byte in UTF-8 text. */
-static bool looks_binary(const char *data, size_t size)
-{
-	static const char *const magic[] = { "PK\x03\x04", "%PDF", "\x89PNG", "\xff\xd8\xff",
-					     "GIF8", "\xd0\xcf\x11\xe0" };
-	size_t i;
-	bool utf16 = size >= 2 && ((unsigned char)data[0] == 0xff || (unsigned char)data[0] == 0xfe);
+/* Files the importer reads: CSV-like text, or an Excel workbook. */
+enum upload_kind { UPLOAD_TEXT, UPLOAD_XLSX, UPLOAD_OTHER };
 
-	for (i = 0; i < ARRAY_SIZE(magic); i++)
-		if (size >= strlen(magic[i]) && !memcmp(data, magic[i], strlen(magic[i])))
-			return true;
-	for (i = 0; !utf16 && i < size && i < 4096; i++)
-		if (!data[i])
-			return true;
-	return false;
+static bool has_ext(const char *name, const char *ext)
+{
+	size_t n = strlen(name), e = strlen(ext);
+
+	return n > e && !strcasecmp(name + n - e, ext);
 }
 
-static bool csv_name(const char *name)
+/* What the file is, by its name and its first bytes: a text file with a
+ * CSV-like name (no NUL byte in UTF-8, nothing that starts like a zip,
+ * PDF, image or old .xls), or a zip named .xlsx. */
+static enum upload_kind upload_kind(const char *name, const char *data, size_t size)
 {
-	static const char *const ext[] = { ".csv", ".txt", ".tsv" };
-	size_t i, n = strlen(name);
+	static const char *const text_ext[] = { ".csv", ".txt", ".tsv" };
+	static const char *const magic[] = { "%PDF", "\x89PNG", "\xff\xd8\xff", "GIF8",
+					     "\xd0\xcf\x11\xe0" /* .xls, .doc */ };
+	bool utf16 = size >= 2 && ((unsigned char)data[0] == 0xff || (unsigned char)data[0] == 0xfe);
+	bool text_name = false;
+	size_t i;
 
-	for (i = 0; i < ARRAY_SIZE(ext); i++)
-		if (n > strlen(ext[i]) && !strcasecmp(name + n - strlen(ext[i]), ext[i]))
-			return true;
-	return false;
+	if (has_ext(name, ".xlsx"))
+		return xlsx_magic(data, size) ? UPLOAD_XLSX : UPLOAD_OTHER;
+	for (i = 0; i < ARRAY_SIZE(text_ext); i++)
+		text_name |= has_ext(name, text_ext[i]);
+	if (!text_name || xlsx_magic(data, size))
+		return UPLOAD_OTHER;
+	for (i = 0; i < ARRAY_SIZE(magic); i++)
+		if (size >= strlen(magic[i]) && !memcmp(data, magic[i], strlen(magic[i])))
+			return UPLOAD_OTHER;
+	for (i = 0; !utf16 && i < size && i < 4096; i++)
+		if (!data[i])
+			return UPLOAD_OTHER;
+	return UPLOAD_TEXT;
 }
 
 static int refuse(struct creq *q, const char *msg)
@@ -144,8 +153,8 @@ static int start(struct creq *q, const char *filename, const char *data, size_t 
 
 	if (!form_csrf_ok(q))
 		return refuse(q, T("This form has expired; reload the page."));
-	if (!csv_name(filename) || looks_binary(data, size))
-		return refuse(q, T("This is not a CSV file: export the sheet as CSV (.csv) and upload that."));
+	if (upload_kind(filename, data, size) == UPLOAD_OTHER)
+		return refuse(q, T("This is neither a CSV file nor an Excel workbook (.xlsx): save the sheet as .xlsx or CSV and upload that."));
 	pthread_mutex_lock(&q->cs->lock);
 	rc = campaign_load_id(q->cs->db, up->campaign_id, &c);
 	pthread_mutex_unlock(&q->cs->lock);

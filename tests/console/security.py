@@ -231,15 +231,39 @@ conn.request("POST", "/campaigns/%s/upload" % uid, body=chunks(), encode_chunked
 resp = conn.getresponse()
 text = resp.read().decode()
 expect(resp.status == 422 and "too large" in text, "streamed large file: %d %s" % (resp.status, text[-300:]))
-for name, data in (("list.xlsx", b"PK\x03\x04" + b"\x00" * 200),
-                   ("list.csv", b"PK\x03\x04" + b"\x00" * 200),
+for name, data in (("list.csv", b"PK\x03\x04" + b"\x00" * 200),
+                   ("list.xlsx", b"Nom;T\xc3\xa9l\xc3\xa9phone\nAwa;76000001\n"),
+                   ("list.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 200),
+                   ("old.csv", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 200),
                    ("scan.pdf", b"%PDF-1.4\n..."),
-                   ("photo.png", b"\x89PNG\r\n\x1a\n")):
+                   ("photo.png", b"\x89PNG\r\n\x1a\n"),
+                   ("nul.csv", b"T\xc3\xa9l\xc3\xa9phone\n7600\x000001\n")):
     r = op.post_file("/campaigns/%s/upload" % uid, {"csrf": ot}, name, data, "application/octet-stream")
-    expect(r.status == 422 and "not a CSV file" in r.text, "%s: %d %s" % (name, r.status, r.text[-300:]))
+    expect(r.status == 422 and "neither a CSV file nor an Excel workbook" in r.text,
+           "%s: %d %s" % (name, r.status, r.text[-300:]))
+# a damaged workbook reaches the importer, which refuses it: nothing imported
+book = open(sys.argv[3], "rb").read()
+r = op.post_file("/campaigns/%s/upload" % uid, {"csrf": ot}, "cut.xlsx", book[:300])
+expect(r.status == 422 and "was not imported" in r.text, "cut workbook: %d %s" % (r.status, r.text[-300:]))
 expect(sql("SELECT count(*) FROM messages WHERE campaign_id = %s" % uid) == "0", "rows half-imported")
 expect(sql("SELECT count(*) FROM imports WHERE campaign_id = %s" % uid) == "0", "an import was recorded")
-ok("too-large (declared and streamed) and non-CSV uploads refused, nothing imported")
+ok("too-large (declared and streamed), non-CSV and damaged workbook uploads refused, nothing imported")
+
+# an Excel workbook is imported like the CSV that says the same thing
+r = admin.post("/campaigns/new", {"csrf": admin.csrf(), "name": "book", "sender": "tel:+2230000",
+                                  "message": "Bonjour {{Nom}}", "tz": "UTC"})
+bid = r.header("Location")[0].rsplit("/", 1)[1]
+r = admin.post_file("/campaigns/%s/upload" % bid, {"csrf": admin.csrf(), "country": "MLI"},
+                    "clients.xlsx", book)
+expect(r.status == 303, "workbook upload: %d %s" % (r.status, r.text[-300:]))
+page = admin.get("/campaigns/%s" % bid).text
+got = [re.sub(r"\D", "", re.search(r'id="n-%s">([^<]*)<' % k, page).group(1))
+       for k in ("read", "imported", "duplicates", "rejected")]
+expect(got[1:] == ["5", "1", "3"], "workbook counts: %r" % got)
+expect(sql("SELECT string_agg(msisdn, ' ' ORDER BY line_no) FROM messages WHERE campaign_id = %s" % bid)
+       == "+22370123456 +22370123457 +22370123458 +22370123459 +22370123460", "workbook rows")
+expect(re.search(r'<td class="num">8</td><td>[^<]*</td><td>duplicate</td>', page), "workbook rejects")
+ok("an .xlsx upload is imported (first sheet, same verdicts and rejects)")
 
 # the same file within the limit is imported
 small = b"T\xc3\xa9l\xc3\xa9phone\n" + b"".join(b"%d\n" % (76000000 + i) for i in range(1000))
@@ -277,3 +301,13 @@ r = admin.post("/campaigns/%s/schedule" % cid, {"csrf": admin.csrf(), "allow_par
 expect(r.status == 303, "admin partial schedule: %d %s" % (r.status, r.text[-300:]))
 expect(sql("SELECT status FROM campaigns WHERE id = %s" % cid) == "scheduled", "not scheduled")
 ok("schedule refused with its reason; an admin may allow a partial send")
+
+# ---- the user's language overrides the browser's ----
+en = logged("admin", "en")
+expect('<html lang="en">' in en.get("/campaigns").text, "English for Accept-Language: en")
+r = en.post("/settings", {"csrf": en.csrf("/settings"), "lang": "fr"})
+expect(r.status == 303, "settings: %d" % r.status)
+expect('<html lang="fr">' in en.get("/campaigns").text, "the user's French does not override en")
+en.post("/settings", {"csrf": en.csrf("/settings"), "lang": ""})
+expect('<html lang="en">' in en.get("/campaigns").text, "back to the browser's language")
+ok("a user's language choice overrides the browser's")
