@@ -97,13 +97,14 @@ void cookie_header(struct strbuf *sb, const char *name, const char *value, long 
 /* ---- pages.c ---- */
 /* Route a finished request.  Called with cs->lock held. */
 page_result pages_dispatch(struct creq *q);
-/* Is the path one the upload takes (POST /campaigns/ID/upload)?  *id set. */
-bool pages_is_upload(const char *url, long long *id);
+/* Is the path one an upload takes: POST /campaigns/ID/upload (*id set,
+ * *role operator) or /suppressions/upload (*id 0, *role admin)? */
+bool pages_is_upload(const char *url, long long *id, enum console_role *role);
 /* Does the role allow an action ("operate", "admin")? */
 bool role_at_least(const struct creq *q, enum console_role r);
 
 /* ---- upload.c ---- */
-/* The body is a file for campaign id: stream it into the importer. */
+/* The body is a file for campaign id (0: the suppression list). */
 int upload_begin(struct creq *q, long long campaign_id);
 int upload_chunk(struct creq *q, const char *key, const char *filename, const char *data,
 		 size_t size);

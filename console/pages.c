@@ -58,10 +58,16 @@ static bool campaign_path(const char *url, long long *id, const char **rest)
 	return true;
 }
 
-bool pages_is_upload(const char *url, long long *id)
+bool pages_is_upload(const char *url, long long *id, enum console_role *role)
 {
 	const char *rest;
 
+	*role = ROLE_OPERATOR;
+	if (!strcmp(url, "/suppressions/upload")) {
+		*id = 0;
+		*role = ROLE_ADMIN;
+		return true;
+	}
 	return campaign_path(url, id, &rest) && !strcmp(rest, "upload");
 }
 
@@ -1359,6 +1365,32 @@ static page_result suppressions(struct creq *q)
 	input(&sb, T("Number"), "number", "text", NULL, "required placeholder=\"+22376000000\"");
 	input(&sb, T("Reason (optional)"), "reason", "text", NULL, "maxlength=\"200\"");
 	strbuf_addf(&sb, "<button type=\"submit\">%s</button></form>", T("Add to the list"));
+	{
+		const char *added = MHD_lookup_connection_value(q->conn, MHD_GET_ARGUMENT_KIND, "added");
+		long v[4];
+		static const char *const keys[] = { "read", "added", "already", "rejected" };
+		static const char *const labels[] = { "Rows read", "Added", "Already listed", "Rejected" };
+		int j;
+		if (added) {
+			strbuf_addf(&sb, "<div class=\"figures\" id=\"suppress-result\">");
+			for (j = 0; j < 4; j++) {
+				const char *a = MHD_lookup_connection_value(q->conn, MHD_GET_ARGUMENT_KIND, keys[j]);
+				if (!a || parse_long(a, 0, 1L << 40, &v[j]) < 0)
+					v[j] = 0;
+				strbuf_addf(&sb, "<div class=\"figure\"><span class=\"n\" id=\"s-%s\">", keys[j]);
+				add_int(q, &sb, v[j]);
+				strbuf_addf(&sb, "</span><span class=\"l\">%s</span></div>", T(labels[j]));
+			}
+			strbuf_addstr(&sb, "</div>");
+		}
+	}
+	strbuf_addstr(&sb, "<form method=\"post\" action=\"/suppressions/upload\" enctype=\"multipart/form-data\""
+		      " class=\"card\">");
+	form_csrf_field(q, &sb);
+	strbuf_addf(&sb, "<p class=\"hint\">%s</p><input type=\"file\" name=\"file\" id=\"f-sfile\""
+		    " accept=\".csv,.txt,.tsv,.xlsx\" required> <button type=\"submit\" id=\"suppress-upload\">%s</button>"
+		    "</form>", T("A file of numbers to suppress (CSV or .xlsx with a phone column)."),
+		    T("Upload to the list"));
 	strbuf_addf(&sb, "<form method=\"get\" action=\"/suppressions\" class=\"search\">"
 		    "<input name=\"q\" placeholder=\"%s\"><button type=\"submit\" class=\"secondary\">%s</button></form>",
 		    T("Search a number"), T("Search"));

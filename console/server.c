@@ -375,6 +375,7 @@ static page_result first_call(struct creq *q)
 {
 	const char *cl;
 	long long id, max = q->cs->o.max_upload;
+	enum console_role need;
 
 	if (identify(q) < 0) {
 		q->body_refused = true;
@@ -384,10 +385,11 @@ static page_result first_call(struct creq *q)
 	if (!q->post)
 		return MHD_YES;
 	cl = MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-	if (pages_is_upload(q->url, &id)) {
-		if (!q->logged_in || !role_at_least(q, ROLE_OPERATOR)) {
+	if (pages_is_upload(q->url, &id, &need)) {
+		if (!q->logged_in || !role_at_least(q, need)) {
 			q->body_refused = true;
-			return respond_error(q, MHD_HTTP_FORBIDDEN,
+			return respond_error(q, MHD_HTTP_FORBIDDEN, need == ROLE_ADMIN ?
+					     T("Only admins manage the suppression list.") :
 					     T("Only operators and admins may upload recipient files."));
 		}
 		if (cl && atoll(cl) > max + FORM_MAX_BYTES) {

@@ -6,6 +6,10 @@
  * memory nor on disk; the verdicts and rejects are those of `griot
  * import`.  Too large, not a CSV, a bad CSRF token, or the client gone:
  * the import is cancelled and rolls back, nothing is half-imported.
+ *
+ * A file of numbers for the suppression list (campaign id 0, admins) is
+ * spooled to an unlinked file first (suppress_import() cannot be
+ * cancelled midway) and added only once it has arrived whole.
  */
 #include "console/internal.h"
 #include "campaign/campaign.h"
@@ -16,6 +20,7 @@
 #include "core/util.h"
 #include "importer/import.h"
 #include "importer/phone.h"
+#include "importer/suppress.h"
 #include "importer/xlsx.h"
 
 #include <errno.h>
@@ -38,10 +43,11 @@ struct upload {
 	bool started, finished;
 	long long bytes;
 	volatile sig_atomic_t cancel;
-	char refusal[512];              /* why the file was refused before importing */
+	char refusal[1024];             /* why the file was refused */
 	/* the import thread's results */
 	int rc;
 	struct import_summary s;
+	struct suppress_counts sc;      /* a suppression-list upload's */
 	char error[600];
 };
 
@@ -155,6 +161,17 @@ static int start(struct creq *q, const char *filename, const char *data, size_t 
 		return refuse(q, T("This form has expired; reload the page."));
 	if (upload_kind(filename, data, size) == UPLOAD_OTHER)
 		return refuse(q, T("This is neither a CSV file nor an Excel workbook (.xlsx): save the sheet as .xlsx or CSV and upload that."));
+	if (!up->campaign_id) {
+		up->fds[1] = open(q->cs->o.data_dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+		if (up->fds[1] < 0) {
+			error("upload: cannot spool under %s: %s", q->cs->o.data_dir, strerror(errno));
+			return refuse(q, T("The upload could not start."));
+		}
+		strlcpy_(up->filename, filename, sizeof(up->filename));
+		strlcpy_(up->campaign, "suppression list", sizeof(up->campaign));
+		up->started = up->finished = true;
+		return 0;
+	}
 	pthread_mutex_lock(&q->cs->lock);
 	rc = campaign_load_id(q->cs->db, up->campaign_id, &c);
 	pthread_mutex_unlock(&q->cs->lock);
@@ -219,12 +236,61 @@ int upload_chunk(struct creq *q, const char *key, const char *filename, const ch
 	return 0;
 }
 
+/* The end of a suppression-list upload: add the spooled file's numbers
+ * in one transaction, then show the counts. */
+static page_result suppressions_finish(struct creq *q)
+{
+	struct upload *up = q->up;
+	struct strbuf sb = STRBUF_INIT;
+	char path[64], loc[160];
+	const char *cc = form_get(q, "country");
+	int exit_code = 0, rc = -1;
+	page_result ret;
+
+	if (!up->started && !*up->refusal)
+		refuse(q, T("Choose a file to upload."));
+	pthread_mutex_lock(&q->cs->lock);
+	if (!*up->refusal) {
+		snprintf(path, sizeof(path), "/dev/fd/%d", up->fds[1]);
+		memset(&up->sc, 0, sizeof(up->sc));
+		log_capture(up->error, sizeof(up->error));
+		if (lseek(up->fds[1], 0, SEEK_SET) == 0)
+			rc = suppress_import(q->cs->db, path, NULL,
+					     phone_country_find(cc && *cc ? cc :
+								config_get(q->cs->o.cfg, "default_country")),
+					     "console upload", &up->sc, &exit_code);
+		log_capture(NULL, 0);
+		if (rc < 0) {
+			snprintf(up->refusal, sizeof(up->refusal), "%s %s", T("The file was not imported:"),
+				 *up->error ? up->error : "?");
+		}
+	}
+	if (*up->refusal) {
+		console_audit(q->cs->db, q->user.name, q->addr, "suppress-upload-refused", up->filename,
+			      up->refusal);
+		ret = respond_error(q, MHD_HTTP_UNPROCESSABLE_CONTENT, up->refusal);
+		goto out;
+	}
+	strbuf_addf(&sb, "%s: %lld read, %lld added, %lld already listed, %lld rejected", up->filename,
+		    up->sc.read, up->sc.added, up->sc.already, up->sc.rejected);
+	console_audit(q->cs->db, q->user.name, q->addr, "suppress-upload", up->filename, sb.buf);
+	snprintf(loc, sizeof(loc), "/suppressions?read=%lld&added=%lld&already=%lld&rejected=%lld",
+		 up->sc.read, up->sc.added, up->sc.already, up->sc.rejected);
+	ret = redirect(q, loc);
+out:
+	pthread_mutex_unlock(&q->cs->lock);
+	strbuf_release(&sb);
+	return ret;
+}
+
 page_result upload_finish(struct creq *q)
 {
 	struct upload *up = q->up;
 	struct strbuf sb = STRBUF_INIT;
 	char loc[64];
 
+	if (!up->campaign_id)
+		return suppressions_finish(q);
 	if (up->fds[1] >= 0) {
 		close(up->fds[1]);
 		up->fds[1] = -1;

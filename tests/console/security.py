@@ -311,3 +311,21 @@ expect('<html lang="fr">' in en.get("/campaigns").text, "the user's French does 
 en.post("/settings", {"csrf": en.csrf("/settings"), "lang": ""})
 expect('<html lang="en">' in en.get("/campaigns").text, "back to the browser's language")
 ok("a user's language choice overrides the browser's")
+
+# ---- the suppression list: a file of numbers uploaded by an admin ----
+before = sql("SELECT count(*) FROM suppressions")
+r = admin.post_file("/suppressions/upload", {"csrf": admin.csrf("/suppressions"), "country": "MLI"},
+                    "stop.csv", "Téléphone\n+223 76 99 00 01\n76990002\nnot a number\n".encode())
+expect(r.status == 303 and "added=2" in r.header("Location")[0], "suppression upload: %d %r %s"
+       % (r.status, r.header("Location"), r.text[-300:]))
+page = admin.get(r.header("Location")[0]).text
+expect('id="s-added">2<' in page and "+22376990001" in page and "+22376990002" in page, "suppressed numbers")
+expect(int(sql("SELECT count(*) FROM suppressions")) == int(before) + 2, "two numbers added")
+r = op.post_file("/suppressions/upload", {"csrf": op.csrf()}, "stop.csv", b"T\nx\n")
+expect(r.status == 403, "an operator uploaded to the suppression list: %d" % r.status)
+big = b"T\xc3\xa9l\xc3\xa9phone\n" + b"".join(b"%d\n" % (76000000 + i) for i in range(200000))
+r = admin.post_file("/suppressions/upload", {"csrf": admin.csrf("/suppressions")}, "big.csv", big)
+expect(r.status == 413 and "too large" in r.text, "large suppression file: %d" % r.status)
+expect(int(sql("SELECT count(*) FROM suppressions")) == int(before) + 2, "a large file half-added")
+expect("suppress-upload" in admin.get("/audit").text, "suppression upload not audited")
+ok("suppression list upload: admins only, counts shown, too large refused with nothing added")
