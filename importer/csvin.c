@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #define CHUNK (256 * 1024)
+#define UTF8_STRAYS 4   /* valid sequences needed per invalid byte to stay UTF-8 */
 
 const char *csvin_encoding_name(enum csvin_encoding enc)
 {
@@ -66,15 +67,54 @@ static int read_some(struct csvin *in, struct strbuf *sb, ssize_t *got)
 	return 0;
 }
 
+/*
+ * The evidence for UTF-8 in s[0..len): *good counts valid multi-byte
+ * sequences, *bad invalid bytes; *complete is where a sequence cut by
+ * the end of s begins (len when none), unless final.
+ */
+static void utf8_evidence(const char *s, size_t len, bool final, long long *good,
+			  long long *bad, size_t *complete)
+{
+	size_t i = 0, used, tail;
+
+	*complete = len;
+	while (i < len) {
+		if (!((unsigned char)s[i] & 0x80)) {
+			i++;
+			continue;
+		}
+		if (utf8_decode((const unsigned char *)s + i, len - i, &used) >= 0) {
+			(*good)++;
+			i += used;
+			continue;
+		}
+		if (!final && len - i < 4 && utf8_check(s + i, len - i, true, &tail) == len - i &&
+		    tail == 0) {
+			*complete = i;  /* the rest comes with the next chunk */
+			return;
+		}
+		(*bad)++;
+		i++;
+	}
+}
+
+/* UTF-8 unless the invalid bytes are more than a few strays among valid
+ * accents: a UTF-8 file with a few bad lines stays UTF-8 (those lines
+ * are rejected), a Windows-1252 file has no valid sequences at all. */
+static bool utf8_wins(long long good, long long bad)
+{
+	return bad == 0 || good > UTF8_STRAYS * bad;
+}
+
 /* First pass over a regular file: hash, and decide the encoding from all
  * of its bytes, so a stray Windows-1252 byte on line 900,000 is not a
  * surprise halfway through the import. */
 static int prepass(struct csvin *in)
 {
 	struct strbuf buf = STRBUF_INIT;
-	bool first = true, utf8 = true, undefined = false;
+	bool first = true, undefined = false;
 	size_t carry = 0;
-	long long cr = 0;
+	long long cr = 0, good = 0, bad = 0;
 	ssize_t n;
 	int ret = -1;
 
@@ -107,27 +147,19 @@ static int prepass(struct csvin *in)
 			else if (cp1252_undefined(c))
 				undefined = true;
 		}
-		if (utf8 &&
-		    utf8_check(buf.buf + start, buf.len - start, true, &complete) !=
-		    buf.len - start)
-			utf8 = false;
-		if (utf8) {
-			complete += start;
-			carry = buf.len - complete;
-			memmove(buf.buf, buf.buf + complete, carry);
-			strbuf_setlen(&buf, carry);
-		} else {
-			carry = 0;
-			strbuf_reset(&buf);
-		}
+		utf8_evidence(buf.buf + start, buf.len - start, false, &good, &bad, &complete);
+		complete += start;
+		carry = buf.len - complete;
+		memmove(buf.buf, buf.buf + complete, carry);
+		strbuf_setlen(&buf, carry);
 	}
-	if (utf8 && carry)
-		utf8 = false;   /* cut sequence at the end of the file */
+	if (carry)
+		bad++;          /* cut sequence at the end of the file */
 	if (!in->lines)
 		in->lines = cr;
 	in->lines++;    /* a last line without line end */
 	sha256_hex(&in->hash, in->sha256);
-	if (!utf8)
+	if (in->enc != CSVIN_UTF16LE && in->enc != CSVIN_UTF16BE && !utf8_wins(good, bad))
 		in->enc = undefined ? CSVIN_LATIN1 : CSVIN_CP1252;
 	if (lseek(in->fd, 0, SEEK_SET) < 0) {
 		in->error_exit = EX_IOERR;
@@ -239,6 +271,7 @@ int csvin_open(struct csvin *in, const char *path, char delim)
 	strbuf_init(&in->text, 0);
 	strbuf_init(&in->raw, 0);
 	strbuf_init(&in->fbuf, 0);
+	strbuf_init(&in->fix, 0);
 	in->error_exit = EX_DATAERR;
 	if (!strcmp(path, "-")) {
 		in->name = xstrdup("standard input");
@@ -286,8 +319,10 @@ int csvin_open(struct csvin *in, const char *path, char delim)
 		in->enc = sniff_bom((unsigned char *)in->in.buf, in->in.len);
 		start = in->enc == CSVIN_UTF8_BOM ? 3 : 0;
 		if (in->enc == CSVIN_UTF8 || in->enc == CSVIN_UTF8_BOM) {
-			if (utf8_check(in->in.buf + start, in->in.len - start, n > 0,
-					     &complete) != in->in.len - start) {
+			long long good = 0, bad = 0;
+			utf8_evidence(in->in.buf + start, in->in.len - start, n == 0, &good, &bad,
+				      &complete);
+			if (!utf8_wins(good, bad)) {
 				bool undefined = false;
 				size_t i;
 				for (i = 0; i < in->in.len; i++)
@@ -320,6 +355,7 @@ void csvin_close(struct csvin *in)
 	strbuf_release(&in->text);
 	strbuf_release(&in->raw);
 	strbuf_release(&in->fbuf);
+	strbuf_release(&in->fix);
 	free(in->foff);
 	free(in->flen);
 	free(in->fptr);
@@ -372,6 +408,10 @@ static void cb_row(int c, void *data)
 	row.lens = in->flen;
 	row.raw = in->raw.buf;
 	row.raw_len = rl;
+	row.bad_line = in->bad_line;
+	row.bad_byte = in->bad_byte;
+	row.bad_col = in->bad_col;
+	in->bad_line = 0;
 	if (in->fn(&row, in->fn_data) < 0) {
 		in->stop = true;
 		in->fn_ret = -1;
@@ -431,18 +471,55 @@ static int quote_error(struct csvin *in, const char *s, size_t at)
 		     in->name, in->line, col, span);
 }
 
+/*
+ * A line of a UTF-8 file with invalid bytes (s[bad] is the first): each
+ * becomes U+FFFD in in->fix, so the row keeps its shape, and the row is
+ * marked so that the importer rejects it (invalid_utf8) naming the line.
+ * A NUL byte is an error: not a text file.
+ */
+static int repair_line(struct csvin *in, const char *s, size_t len, size_t bad)
+{
+	const char *line = s;
+
+	strbuf_reset(&in->fix);
+	while (bad != len) {
+		if (!s[bad]) {
+			in->error_exit = EX_DATAERR;
+			return error("%s: line %lld: NUL byte at column %zu (a UTF-16 file without "
+				     "BOM, or not a text file?)", in->name, in->line,
+				     (size_t)(s + bad - line) + 1);
+		}
+		if (!in->bad_line) {
+			const char *p;
+			in->bad_line = in->line;
+			in->bad_byte = (unsigned char)s[bad];
+			in->bad_col = 1;
+			for (p = line; p < s + bad; p++)
+				if (((unsigned char)*p & 0xC0) != 0x80)
+					in->bad_col++;
+		}
+		strbuf_add(&in->fix, s, bad);
+		strbuf_addstr(&in->fix, "\xEF\xBF\xBD");
+		s += bad + 1;
+		len -= bad + 1;
+		bad = utf8_check(s, len, false, NULL);
+	}
+	strbuf_add(&in->fix, s, len);
+	return 0;
+}
+
 static int feed_line(struct csvin *in, const char *s, size_t len)
 {
 	size_t done, bad = utf8_check(s, len, false, NULL);
 
 	in->line++;
+	if (!in->in_row)
+		in->bad_line = 0;
 	if (bad != len) {
-		in->error_exit = EX_DATAERR;
-		if (!s[bad])
-			return error("%s: line %lld: NUL byte at column %zu (a UTF-16 file without BOM, "
-				     "or not a text file?)", in->name, in->line, bad + 1);
-		return error("%s: line %lld: invalid UTF-8 (byte 0x%02x at column %zu)",
-			     in->name, in->line, (unsigned char)s[bad], bad + 1);
+		if (repair_line(in, s, len, bad) < 0)
+			return -1;
+		s = in->fix.buf;
+		len = in->fix.len;
 	}
 	if (!in->started) {
 		if (!in->delim)

@@ -40,6 +40,11 @@ struct csvin_row {
 	const size_t *lens;
 	const char *raw;        /* the row's text, UTF-8, without its line end */
 	size_t raw_len;
+	/* A UTF-8 file's row with invalid bytes (shown as U+FFFD): the
+	 * first one's line (0: none), value and column (in characters). */
+	long long bad_line;
+	unsigned char bad_byte;
+	size_t bad_col;
 };
 
 /* Called for every row (the header included); return -1 to stop. */
@@ -60,7 +65,10 @@ struct csvin {
 	/* private */
 	struct sha256 hash;
 	void *cd;               /* iconv_t, or NULL */
-	struct strbuf in, text, raw, fbuf;
+	struct strbuf in, text, raw, fbuf, fix;
+	long long bad_line;     /* of the row being read, see csvin_row */
+	unsigned char bad_byte;
+	size_t bad_col;
 	size_t *foff, *flen, nf, af;
 	const char **fptr;
 	long long line, row_line;

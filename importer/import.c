@@ -45,7 +45,8 @@ enum { TAG_FILE = 0, TAG_CAMPAIGN = 1, TAG_SUPPRESSED = 2 };
 
 static const char *const reason_codes[IMPORT_NREASONS] = {
 	"missing_phone", "invalid_number", "excel_mangled", "unknown_country",
-	"wrong_length", "not_mobile", "country_mismatch", "bad_row", "duplicate", "suppressed",
+	"wrong_length", "not_mobile", "country_mismatch", "bad_row",
+	"invalid_utf8", "duplicate", "suppressed",
 };
 
 const char *import_reason_code(enum import_reason r)
@@ -303,9 +304,21 @@ static char **unique_keys(const struct csvin_row *row)
 static int take_header(struct imp *m, const struct csvin_row *row)
 {
 
-	m->phone_col = import_phone_column(row, m->o->phone_column, m->in.name);
-	if (m->phone_col < 0)
+	if (row->bad_line) {
+		error("%s: line %lld: the header is not valid UTF-8 (byte 0x%02x at column %zu), "
+		      "though the rest of the file is", m->in.name, row->bad_line, row->bad_byte,
+		      row->bad_col);
 		return -1;
+	}
+	m->phone_col = import_phone_column(row, m->o->phone_column, m->in.name);
+	if (m->phone_col < 0) {
+		/* Show what was read: a wrong encoding shows at once. */
+		error("%s: line %lld as read (%s, '%c'-separated): %.*s%s", m->in.name, row->line,
+		      csvin_encoding_name(m->in.enc), m->in.delim,
+		      (int)(row->raw_len > 300 ? 300 : row->raw_len), row->raw,
+		      row->raw_len > 300 ? "…" : "");
+		return -1;
+	}
 	m->country_col = country_column(row, m->phone_col);
 	if (m->country_col >= 0)
 		info("import: each row's country from column '%.*s' (default %s)",
@@ -508,6 +521,13 @@ static int on_row(const struct csvin_row *row, void *data)
 	m->s->read++;
 	if ((m->s->read & 1023) == 0)
 		progress(m, false);
+	if (row->bad_line) {
+		snprintf(detail, sizeof(detail), "line %lld: byte 0x%02x at column %zu is not "
+			 "UTF-8, though the rest of the file is: correct this line",
+			 row->bad_line, row->bad_byte, row->bad_col);
+		reject(m, row, IMPORT_INVALID_UTF8, detail);
+		return 0;
+	}
 
 	for (i = m->ncols; i < row->nfields; i++)
 		if (row->lens[i])

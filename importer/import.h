@@ -27,6 +27,7 @@ enum import_reason {
 	IMPORT_NOT_MOBILE,
 	IMPORT_COUNTRY_MISMATCH,        /* the number is another country's than the row's */
 	IMPORT_BAD_ROW,
+	IMPORT_INVALID_UTF8,            /* a UTF-8 file's row with bytes that are not */
 	IMPORT_DUPLICATE,
 	IMPORT_SUPPRESSED,
 	IMPORT_NREASONS

@@ -464,6 +464,7 @@ static void end_row(struct sheet *sh)
 			strbuf_addch(&sh->raw, in->delim);
 		csv_quote(&sh->raw, sh->ptr[i], sh->len[i], in->delim);
 	}
+	memset(&row, 0, sizeof(row));
 	row.line = sh->row_no;
 	row.nfields = n;
 	row.fields = sh->ptr;

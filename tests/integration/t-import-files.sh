@@ -98,6 +98,27 @@ xlsx() {
 	ok "xlsx: first sheet streamed, same rows and rejects as the CSV, from a file or a pipe"
 }
 
+# 4. Encoding decided on the whole evidence: a UTF-8 file with a stray
+# Windows-1252 byte stays UTF-8 (that line is a reject invalid_utf8); a
+# header that does not match shows what was read.
+encoding() {
+	awk 'BEGIN { printf "prénom;téléphone\n"; for (i = 0; i < 3000; i++)
+		if (i == 1499) printf "H\351l\350ne %d;+2237%07d\n", i, i; else printf "Hélène %d;+2237%07d\n", i, i }' \
+		>"$T_TMP/stray.csv"
+	imp enc "$T_TMP/stray.csv"
+	[ "$RC" = 0 ] || fail "stray byte: exit $RC: $(cat "$T_TMP/enc.err")"
+	[ "$(jget enc encoding)" = UTF-8 ] || fail "stray byte: read as $(jget enc encoding)"
+	[ "$(jget enc imported)" = 2999 ] || fail "stray byte: imported $(jget enc imported)"
+	grep -q '^1501;.*;invalid_utf8;line 1501: byte 0xe9 at column 2 ' "$T_TMP/enc.rej" || fail "stray byte: $(cat "$T_TMP/enc.rej")"
+	[ "$(sql "SELECT count(*) FROM messages m JOIN campaigns c ON c.id = m.campaign_id
+	          WHERE c.name = 'enc' AND fields->>'prénom' LIKE 'Hélène %'")" = 2999 ] || fail "stray byte: names changed"
+	printf 'prénom;ville\nAwa;Bamako\n' >"$T_TMP/nophone.csv"
+	imp enc-h "$T_TMP/nophone.csv"
+	[ "$RC" = 65 ] || fail "no phone column: exit $RC"
+	grep -q "line 1 as read (UTF-8, ';'-separated): prénom;ville" "$T_TMP/enc-h.err" || fail "header: $(cat "$T_TMP/enc-h.err")"
+	ok "a UTF-8 file with a stray byte stays UTF-8, the line is rejected; the header error shows what was read"
+}
+
 # 5. Every line terminator (CRLF, LF, CR) counts once, mixed too; the raw
 # row in the rejects file is bounded and says when it was cut.
 line_ends() {
@@ -156,6 +177,7 @@ print(";".join(["phone"] + ["x"] * n)); print(";".join(["+22370000001"] + [str(i
 
 part quoting
 part country
+part encoding
 part line_ends
 part formula
 part wide_header

@@ -114,15 +114,16 @@ printf 'tel;nom\n70 12 34 56;a\n0022370123457;b\nabc;c\n' |
 [ ! -e "$T_TMP/stdin-rej2.csv" ] || fail "refused import wrote a rejects file"
 ok "standard input; its re-import refused too"
 
-# Invalid UTF-8 after the first 256 KiB of standard input: a bad file
-# (the encoding was decided on the first chunk), line named, nothing kept.
+# Invalid UTF-8 after the first 256 KiB of standard input (decided UTF-8
+# on that chunk): the line is a reject invalid_utf8, the rest imports.
 { printf 'phone;name\n'; awk 'BEGIN { for (i = 0; i < 20000; i++) printf "+2237%07d;plain ascii\n", i }';
   printf '+22379999999;caf\351\n'; } |
-	griot import --campaign badenc - >/dev/null 2>"$T_TMP/err"
-[ $? = 65 ] || fail "bad encoding on stdin: wrong exit"
-grep -q "line 20002: invalid UTF-8" "$T_TMP/err" || fail "bad encoding: line not named: $(cat "$T_TMP/err")"
-[ "$(sql "SELECT count(*) FROM campaigns WHERE name = 'badenc'")" = 0 ] || fail "bad encoding: campaign committed"
-ok "invalid UTF-8 late on stdin: exit 65 naming the line, nothing committed"
+	griot import --campaign badenc --rejects "$T_TMP/badenc.rej" - >/dev/null 2>"$T_TMP/err" ||
+	fail "bad byte late on stdin: $(cat "$T_TMP/err")"
+grep -q '^20002;.*;invalid_utf8;line 20002: byte 0xe9' "$T_TMP/badenc.rej" || fail "bad encoding: line not named: $(tail -2 "$T_TMP/badenc.rej")"
+[ "$(sql "SELECT count(*) FROM messages m JOIN campaigns c ON c.id = m.campaign_id WHERE name = 'badenc'")" = 20000 ] ||
+	fail "bad encoding: the other rows"
+ok "invalid UTF-8 late on stdin: that line rejected as invalid_utf8, the others imported"
 
 # Exit codes for bad files.
 griot import --campaign x /nonexistent.csv 2>/dev/null; [ $? = 66 ] || fail "missing file: not 66"
