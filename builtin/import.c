@@ -81,6 +81,11 @@ static void print_summary(const char *campaign, const char *file,
 		for (i = 0; i < IMPORT_NREASONS; i++)
 			json_kv_int(g, import_reason_code(i), s->by_reason[i]);
 		json_map_close(g);
+		json_key(g, "phone_columns");
+		json_map_open(g);
+		for (i = 0; i < s->nphone_cols; i++)
+			json_kv_int(g, s->phone_cols[i].name, s->phone_cols[i].rows);
+		json_map_close(g);
 		json_kv_str(g, "rejects_file", s->rejects_path);
 		json_kv_double(g, "seconds", s->seconds);
 		json_map_close(g);
@@ -98,6 +103,13 @@ static void print_summary(const char *campaign, const char *file,
 	for (i = 0; i < IMPORT_NREASONS; i++)
 		if (s->by_reason[i] && i != IMPORT_DUPLICATE && i != IMPORT_SUPPRESSED)
 			printf("    %-18s %8lld\n", import_reason_code(i), s->by_reason[i]);
+	if (s->nphone_cols > 1) {
+		printf("numbers taken from the first phone column holding a mobile:");
+		for (i = 0; i < s->nphone_cols; i++)
+			printf("%s %s (%lld)", i ? "," : "", s->phone_cols[i].name,
+			       s->phone_cols[i].rows);
+		printf("\n");
+	}
 	if (s->rejects_path)
 		printf("rejected, duplicate and suppressed rows: %s\n", s->rejects_path);
 	printf("%s, %s, %.1f s (%.0f rows/s)\n", s->encoding,

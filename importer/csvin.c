@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <iconv.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -441,7 +442,31 @@ static char sniff_delim(const char *s, size_t len)
 		return ';';
 	if (tab > comma)
 		return '\t';
-	return ',';
+	if (comma)
+		return ',';
+	/* One column: no delimiter to sniff, and "22370123456,00" (French
+	 * decimal comma) in it must stay one cell. */
+	return ';';
+}
+
+/* Excel's "sep=;" first line (also quoted, or followed by empty cells):
+ * the delimiter it names, or 0. */
+static char sep_line(const char *s, size_t len)
+{
+	while (len && (s[len - 1] == '\n' || s[len - 1] == '\r'))
+		len--;
+	if (len >= 2 && s[0] == '"' && s[len - 1] == '"') {
+		s++;
+		len -= 2;
+	}
+	if (len < 5 || strncasecmp(s, "sep=", 4))
+		return 0;
+	if (s[4] != ',' && s[4] != ';' && s[4] != '\t' && s[4] != '|')
+		return 0;
+	for (size_t i = 5; i < len; i++)
+		if (s[i] != s[4])
+			return 0;
+	return s[4];
 }
 
 /*
@@ -520,6 +545,11 @@ static int feed_line(struct csvin *in, const char *s, size_t len)
 			return -1;
 		s = in->fix.buf;
 		len = in->fix.len;
+	}
+	if (!in->started && in->line == 1 && sep_line(s, len)) {
+		if (!in->delim)
+			in->delim = sep_line(s, len);
+		return 0;       /* not the header: the next line is */
 	}
 	if (!in->started) {
 		if (!in->delim)

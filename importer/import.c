@@ -97,6 +97,18 @@ static int country_column(const struct csvin_row *hdr, int skip)
 	return col;
 }
 
+/* Names too vague for a second phone column ("Contact" may be someone
+ * else's number): such a column is used only when it is the only one. */
+static const char *const weak_phone_names[] = { "num", "contact", "number", NULL };
+
+static bool name_in(const char *const *list, const char *folded)
+{
+	for (; *list; list++)
+		if (!strcmp(*list, folded))
+			return true;
+	return false;
+}
+
 int import_phone_column(const struct csvin_row *hdr, const char *override,
 			const char *file)
 {
@@ -172,6 +184,7 @@ struct imp {
 	bool header_done;
 	int phone_col;
 	int country_col;        /* -1: every row is in o->country */
+	int phone_cols[IMPORT_MAX_PHONE_COLS]; /* s->nphone_cols of them */
 	size_t ncols;
 	char **keys;            /* JSON keys: header names, made unique */
 	struct strbuf copy, prefix, json;
@@ -224,6 +237,27 @@ static void reject(struct imp *m, const struct csvin_row *row, enum import_reaso
 }
 
 static int open_rejects(struct imp *m);
+
+/* The columns a row's number may come from, left to right: the phone
+ * column, and (unless --phone-column) every other one clearly named like
+ * a phone ("Tel", "Mobile"). */
+static void phone_candidates(struct imp *m, const struct csvin_row *hdr)
+{
+	struct strbuf b = STRBUF_INIT;
+	size_t i;
+
+	for (i = 0; i < hdr->nfields && m->s->nphone_cols < IMPORT_MAX_PHONE_COLS; i++) {
+		utf8_fold_name(&b, hdr->fields[i], hdr->lens[i]);
+		if ((int)i == m->phone_col || (!m->o->phone_column && name_in(phone_names, b.buf) &&
+					       !name_in(weak_phone_names, b.buf))) {
+			m->phone_cols[m->s->nphone_cols] = (int)i;
+			snprintf(m->s->phone_cols[m->s->nphone_cols].name,
+				 sizeof(m->s->phone_cols[0].name), "%s", m->keys[i]);
+			m->s->nphone_cols++;
+		}
+	}
+	strbuf_release(&b);
+}
 
 /* The names given so far, each with the next suffix to try for it. */
 struct name_set {
@@ -326,6 +360,10 @@ static int take_header(struct imp *m, const struct csvin_row *row)
 		     m->o->country ? m->o->country->iso3 : "none");
 	m->ncols = row->nfields;
 	m->keys = unique_keys(row);
+	phone_candidates(m, row);
+	if (m->s->nphone_cols > 1)
+		info("import: each row's number from the first of %d phone columns that holds "
+		     "a mobile", m->s->nphone_cols);
 	m->header_done = true;
 	/* The rejects file uses the input's delimiter, known from now on.
 	 * Written even when nothing is rejected, to replace a stale one. */
@@ -456,7 +494,6 @@ static int judge_number(struct imp *m, const struct csvin_row *row, struct phone
 	enum phone_status st;
 	char detail[256];
 
-	num = cell(row, m->phone_col, &nl);
 	cs = cell(row, m->country_col, &cl);
 	if (cl) {
 		c = phone_country_lookup(cs, cl);
@@ -468,6 +505,16 @@ static int judge_number(struct imp *m, const struct csvin_row *row, struct phone
 			return -1;
 		}
 	}
+	for (i = 0; i < (size_t)m->s->nphone_cols; i++) {
+		/* The first phone column that holds a mobile of the row's country. */
+		num = cell(row, m->phone_cols[i], &nl);
+		if (phone_normalize(num, nl, c, pn) == PHONE_OK && (!cl || pn->country == c)) {
+			m->s->phone_cols[i].rows++;
+			return 0;
+		}
+	}
+	/* None: the phone column's verdict. */
+	num = cell(row, m->phone_col, &nl);
 	st = phone_normalize(num, nl, c, pn);
 	if (st == PHONE_OK && cl && pn->country != c) {
 		snprintf(detail, sizeof(detail), "%s is a %s number but the row's %s is %s",
@@ -475,8 +522,6 @@ static int judge_number(struct imp *m, const struct csvin_row *row, struct phone
 		reject(m, row, IMPORT_COUNTRY_MISMATCH, detail);
 		return -1;
 	}
-	if (st == PHONE_OK)
-		return 0;
 	snprintf(detail, sizeof(detail), "%s", pn->why);
 	if (cl && (st == PHONE_WRONG_LENGTH || st == PHONE_NOT_MOBILE)) {
 		/* Say so when the row's country is probably the mistake. */

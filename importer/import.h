@@ -58,6 +58,8 @@ struct import_opts {
 /* 3/4 of 2^21 slots: the set never takes more than 16 MiB. */
 #define IMPORT_SET_MAX 1572864
 
+#define IMPORT_MAX_PHONE_COLS 8
+
 struct import_summary {
 	long long read, imported, duplicates, suppressed, rejected;
 	long long by_reason[IMPORT_NREASONS];
@@ -71,6 +73,14 @@ struct import_summary {
 	long long set_bytes;            /* memory of the de-duplication set */
 	long long set_max;              /* the cap used */
 	long long staged;               /* rows de-duplicated in PostgreSQL */
+	/* Where the numbers came from: when several columns are named like
+	 * a phone, each row's number is taken from the first (left to
+	 * right) that holds a valid mobile. */
+	int nphone_cols;
+	struct import_phone_col {
+		char name[64];
+		long long rows;
+	} phone_cols[IMPORT_MAX_PHONE_COLS];
 	double seconds;
 	int exit_code;                  /* sysexits code when import_run fails */
 };

@@ -147,6 +147,31 @@ line_ends() {
 	ok "line ends counted once each; raw rows in the rejects file bounded"
 }
 
+# 7. French exports: one column (with the ",00" of a number cell), an
+# Excel "sep=;" first line, a doubled BOM; several phone columns: per row
+# the first that holds a mobile, and the summary says which were used.
+french() {
+	imp single "$D/import-single-col.csv"
+	[ "$RC" = 0 ] && [ "$(jget single imported)" = 2 ] || fail "single column: exit $RC, $(cat "$T_TMP/single.json" "$T_TMP/single.err")"
+	imp sepl "$D/import-sep-line.csv"
+	[ "$RC" = 0 ] && [ "$(jget sepl imported)" = 1 ] || fail "sep= line: exit $RC: $(cat "$T_TMP/sepl.err")"
+	[ "$(sql "SELECT line_no || ' ' || (fields->>'Nom') FROM messages m JOIN campaigns c ON c.id = m.campaign_id
+	          WHERE c.name = 'sepl'")" = "3 Awa, Ba" ] || fail "sep= line: wrong row"
+	imp bom2 "$D/import-double-bom.csv"
+	[ "$RC" = 0 ] || fail "double BOM: exit $RC"
+	[ "$(sql "SELECT fields::text FROM messages m JOIN campaigns c ON c.id = m.campaign_id WHERE c.name = 'bom2'")" = \
+	  '{"prenom": "Awa"}' ] || fail "double BOM: $(sql "SELECT fields::text FROM messages m JOIN campaigns c ON c.id = m.campaign_id WHERE c.name = 'bom2'")"
+	imp tm "$D/import-nom-tel-mobile.csv" --country MLI
+	[ "$RC" = 0 ] || fail "Nom;Tel;Mobile: exit $RC"
+	[ "$(sql "SELECT string_agg(fields->>'Nom' || '=' || msisdn, ' ' ORDER BY line_no) FROM messages m
+	          JOIN campaigns c ON c.id = m.campaign_id WHERE c.name = 'tm'")" = \
+	  "Awa=+22370123456 Ba=+22370123457 Ci=+22376123458" ] || fail "Nom;Tel;Mobile: wrong numbers"
+	grep -q '^5;"Di;20 21 23 47;";not_mobile;' "$T_TMP/tm.rej" || fail "Nom;Tel;Mobile: rejects $(cat "$T_TMP/tm.rej")"
+	python3 -c 'import json,sys; c = json.load(open(sys.argv[1]))["phone_columns"]; assert c == {"Tel": 1, "Mobile": 2}, c' \
+		"$T_TMP/tm.json" || fail "Nom;Tel;Mobile: summary does not say which columns"
+	ok "single column, sep= line, doubled BOM, first phone column holding a mobile"
+}
+
 # 8. The rejects file has the reports' formula guard.
 formula() {
 	imp fx "$D/import-formula.csv" --country MLI
@@ -179,6 +204,7 @@ part quoting
 part country
 part encoding
 part line_ends
+part french
 part formula
 part wide_header
 part xlsx
