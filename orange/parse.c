@@ -131,6 +131,17 @@ int orange_parse_send_answer(const char *body, size_t len, const char *location,
 	return ret;
 }
 
+void orange_token_release(struct orange_token *t)
+{
+	if (!t)
+		return;
+	if (t->access_token)
+		secure_zero(t->access_token, strlen(t->access_token));
+	free(t->access_token);
+	free(t->token_type);
+	memset(t, 0, sizeof(*t));
+}
+
 int orange_parse_token(const char *body, size_t len, double now,
 		       struct orange_token *out)
 {
@@ -249,7 +260,8 @@ void orange_parse_error_body(const char *body, size_t len, struct orange_error *
 		/* OAuth: {"error":"invalid_client","error_description":"..."} */
 		const char *d = json_string(json_get(v, "error_description"));
 		clean_copy(err->code, sizeof(err->code), json_string(json_get(v, "error")));
-		clean_copy(err->message, sizeof(err->message), d ? d : err->code);
+		clean_copy(msg, sizeof(msg), d ? d : err->code);
+		orange_mask_into(msg, err->message, sizeof(err->message));
 	} else if (json_as_int(json_get(v, "code"), true, &code) == 0) {
 		/* Gateway: {"code":42,"message":"Expired credentials",...} */
 		const char *m = json_string(json_get(v, "message"));
@@ -259,7 +271,8 @@ void orange_parse_error_body(const char *body, size_t len, struct orange_error *
 			snprintf(msg, sizeof(msg), "%s: %s", m, d);
 		else
 			snprintf(msg, sizeof(msg), "%s", m ? m : d ? d : "");
-		clean_copy(err->message, sizeof(err->message), msg);
+		clean_copy(msg, sizeof(msg), msg);
+		orange_mask_into(msg, err->message, sizeof(err->message));
 	}
 	json_free(v);
 }
@@ -310,12 +323,18 @@ void orange_error_from_answer(long status, const char *body, size_t len,
 			strbuf_addf(&sb, " %s", err->code);
 		if (*what)
 			strbuf_addf(&sb, ": %s", what);
-		strlcpy_(err->message, sb.buf, sizeof(err->message));
+		/* Orange may echo a notify URL: its path secret never shows */
+		orange_mask_into(sb.buf, err->message, sizeof(err->message));
+		strlcpy_(what, err->variables, sizeof(what));
+		orange_mask_into(what, err->variables, sizeof(err->variables));
 		strbuf_release(&sb);
 	}
 }
 
 /* ---- admin ---- */
+
+/* Year 10000: no later time is a date Orange sends. */
+#define MAX_EPOCH 253402300800.0
 
 /* UTC ISO time ("2015-05-01T14:38:14", fraction, Z or ±hh:mm) or a
  * number (epoch seconds, or milliseconds when it is that large). */
@@ -327,10 +346,14 @@ static double parse_when(const json_value *v, struct strbuf *text)
 	int y, mo, da, h = 0, mi = 0, se = 0, n = 0;
 
 	if (json_as_double(v, false, &d) == 0) {
+		char buf[64];
 		time_t t;
 		if (d > 1e11)
 			d /= 1000;
-		char buf[64];
+		/* found by fuzzing: inf or a huge number is no time (and no
+		 * time_t either) */
+		if (!(d >= 0 && d < MAX_EPOCH))
+			return 0;
 		t = (time_t)d;
 		if (gmtime_r(&t, &tm) && strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm))
 			strbuf_addstr(text, buf);
@@ -401,8 +424,9 @@ static void copy_country(char dst[4], const char *s)
 	size_t i;
 
 	dst[0] = '\0';
-	if (!s || strlen(s) != 3)
-		return;
+	if (!s || strlen(s) != 3 || !isalpha((unsigned char)s[0]) ||
+	    !isalpha((unsigned char)s[1]) || !isalpha((unsigned char)s[2]))
+		return; /* not an ISO 3166 alpha-3 code: unknown */
 	for (i = 0; i < 3; i++)
 		dst[i] = (char)toupper((unsigned char)s[i]);
 	dst[3] = '\0';

@@ -34,17 +34,6 @@ static void cached_release(struct cached *k)
 	k->obtained_at = 0;
 }
 
-void orange_token_release(struct orange_token *t)
-{
-	if (!t)
-		return;
-	if (t->access_token)
-		secure_zero(t->access_token, strlen(t->access_token));
-	free(t->access_token);
-	free(t->token_type);
-	memset(t, 0, sizeof(*t));
-}
-
 /* A deep copy of src into dst (dst is overwritten, not released). */
 static void token_copy(struct orange_token *dst, const struct orange_token *src)
 {

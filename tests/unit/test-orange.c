@@ -208,6 +208,21 @@ static void test_error_mapping(void)
 	CU_ASSERT_DOUBLE_EQUAL(e.retry_after, 7, 0.001);
 	CU_ASSERT(orange_err_retryable(&e));
 	free(b);
+	/* found by fuzzing: a path secret echoed in any error form is masked */
+	{
+		static const char *const bodies[] = {
+			"{\"code\":41,\"message\":\"x\",\"description\":\"see https://h/orange/dr/S3CRET1\"}",
+			"{\"error\":\"invalid_client\",\"error_description\":\"/orange/dr/S3CRET1\"}",
+			"{\"requestError\":{\"serviceException\":{\"messageId\":\"SVC0002/orange/dr/S3CRET1\","
+			"\"text\":\"bad %1\",\"variables\":[\"https://h/orange/dr/S3CRET1\"]}}}",
+		};
+		size_t i;
+		for (i = 0; i < ARRAY_SIZE(bodies); i++) {
+			orange_error_from_answer(400, bodies[i], strlen(bodies[i]), 0, false, &e);
+			CU_ASSERT(strstr(e.message, "S3CRET1") == NULL);
+			CU_ASSERT(strstr(e.variables, "S3CRET1") == NULL);
+		}
+	}
 	/* a body that is not JSON still maps by status */
 	orange_error_from_answer(502, "<html>bad gateway</html>", 24, 0, false, &e);
 	CU_ASSERT_EQUAL(e.kind, ORANGE_ERR_SERVER);
@@ -288,6 +303,18 @@ static void test_live_admin(void)
 	CU_ASSERT_EQUAL(k[1].available_units, 73);
 	CU_ASSERT_EQUAL(orange_contract_spendable(&k[1], now), 0);
 	CU_ASSERT_STRING_EQUAL(k[1].expires, "2023-01-31T23:59:59.000Z");
+	orange_contracts_free(k, n);
+	free(b);
+	/* found by fuzzing: an expiry of 1e999 (inf) is no date */
+	b = xstrdup("[{\"country\":\"MLI\",\"availableUnits\":5,\"expirationDate\":1e999}]");
+	CU_ASSERT_EQUAL_FATAL(orange_parse_contracts(b, strlen(b), &k, &n), 0);
+	CU_ASSERT_DOUBLE_EQUAL(k[0].expires_at, 0, 0.001);
+	orange_contracts_free(k, n);
+	free(b);
+	/* found by fuzzing: a country that is not three letters is unknown */
+	b = xstrdup("[{\"country\":\",IV\",\"availableUnits\":5}]");
+	CU_ASSERT_EQUAL_FATAL(orange_parse_contracts(b, strlen(b), &k, &n), 0);
+	CU_ASSERT_STRING_EQUAL(k[0].country, "");
 	orange_contracts_free(k, n);
 	free(b);
 	/* the status alone decides, whatever the date says */
