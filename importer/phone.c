@@ -14,6 +14,8 @@
 #define MAX_DIGITS 20
 #define MIN_NSN 2   /* libphonenumber's kMinLengthForNsn */
 #define MAX_NSN 17  /* libphonenumber's kMaxLengthForNsn */
+#define MAX_TEXT 128        /* bytes of a phone cell, once in ASCII */
+#define PHONE_INVISIBLE 1   /* phone_char(): a mark to drop */
 
 const struct phone_country *phone_country_find(const char *code)
 {
@@ -297,11 +299,92 @@ static enum phone_status classify(const struct phone_country *c, const char *nsn
 		    c->iso3);
 }
 
+/* The zero of each script whose digits libphonenumber reads (Unicode
+ * decimal digits: Arabic-Indic, Persian, N'Ko, Indic scripts, Thai, Lao,
+ * Tibetan, Myanmar, Khmer, Mongolian, fullwidth). */
+static const long digit_zeros[] = {
+	0x0660, 0x06F0, 0x07C0, 0x0966, 0x09E6, 0x0A66, 0x0AE6, 0x0B66, 0x0BE6,
+	0x0C66, 0x0CE6, 0x0D66, 0x0DE6, 0x0E50, 0x0ED0, 0x0F20, 0x1040, 0x1090,
+	0x17E0, 0x1810, 0xFF10,
+};
+
+/* What a code point beyond ASCII stands for in a phone number: a digit,
+ * '+', a separator, or nothing (marks that are invisible: bidi marks and
+ * embeddings, copied with numbers from right-to-left apps, BOM, zero-width
+ * spaces, soft hyphen); 0 for anything else. */
+static char phone_char(long cp)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(digit_zeros); i++)
+		if (cp >= digit_zeros[i] && cp <= digit_zeros[i] + 9)
+			return (char)('0' + (cp - digit_zeros[i]));
+	if (cp == 0xFF0B)
+		return '+';
+	if ((cp >= 0x2010 && cp <= 0x2015) || cp == 0x2212 || cp == 0xFF0D || cp == 0xFE63)
+		return '-';
+	if (cp == 0xFF0E)
+		return '.';
+	if (cp == 0xFF0F)
+		return '/';
+	if (cp == 0xFF08)
+		return '(';
+	if (cp == 0xFF09)
+		return ')';
+	if (cp == 0xA0 || (cp >= 0x2000 && cp <= 0x200A) || cp == 0x202F || cp == 0x205F ||
+	    cp == 0x3000)
+		return ' ';
+	if ((cp >= 0x200B && cp <= 0x200F) || (cp >= 0x202A && cp <= 0x202E) ||
+	    (cp >= 0x2060 && cp <= 0x2064) || (cp >= 0x2066 && cp <= 0x2069) ||
+	    cp == 0xFEFF || cp == 0xAD || cp == 0x061C)
+		return PHONE_INVISIBLE;
+	return 0;
+}
+
+/*
+ * s[0..len) with every character that phone_char() knows turned into its
+ * ASCII meaning (invisible ones dropped), the rest copied, into out
+ * (size bytes).  The length, or (size_t)-1 if it does not fit.
+ */
+static size_t to_ascii(const char *s, size_t len, char *out, size_t size)
+{
+	size_t i = 0, n = 0, used;
+
+	while (i < len) {
+		unsigned char c = (unsigned char)s[i];
+		long cp;
+		char a;
+
+		if (c < 0x80) {
+			if (n == size)
+				return (size_t)-1;
+			out[n++] = (char)c;
+			i++;
+			continue;
+		}
+		cp = utf8_decode((const unsigned char *)s + i, len - i, &used);
+		a = cp < 0 ? 0 : phone_char(cp);
+		if (a == PHONE_INVISIBLE) {
+			i += used;
+			continue;
+		}
+		if (!a) {
+			a = (char)c;    /* unknown: left as is, judged invalid below */
+			used = 1;
+		}
+		if (n == size)
+			return (size_t)-1;
+		out[n++] = a;
+		i += used;
+	}
+	return n;
+}
+
 enum phone_status phone_normalize(const char *s, size_t len,
 				  const struct phone_country *def,
 				  struct phone_number *out)
 {
-	char d[MAX_DIGITS + 1];
+	char d[MAX_DIGITS + 1], text[MAX_TEXT];
 	size_t nd = 0, i = 0, skip, k;
 	int plus = 0, bad = 0;
 	const struct phone_country *c;
@@ -312,6 +395,12 @@ enum phone_status phone_normalize(const char *s, size_t len,
 	out->country = NULL;
 	out->key = 0;
 	out->why[0] = '\0';
+
+	/* Digits of every script, fullwidth +, dashes, invisible marks. */
+	len = to_ascii(s, len, text, sizeof(text));
+	if (len == (size_t)-1)
+		return fail(out, PHONE_INVALID, "%s", "too long for a phone number");
+	s = text;
 
 	/* Trim blanks (ASCII and Unicode no-break spaces). */
 	while (len && is_space_at(s, 0, len, &skip)) {

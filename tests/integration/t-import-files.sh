@@ -147,6 +147,18 @@ line_ends() {
 	ok "line ends counted once each; raw rows in the rejects file bounded"
 }
 
+# 6. Numbers as typed in Egypt, Jordan, Tunisia, or copied from
+# right-to-left apps: Arabic-Indic, Persian and fullwidth digits, ＋,
+# bidi marks, BOM, zero-width space, en dash (column "attendu": E.164).
+scripts() {
+	imp scr "$D/import-scripts.csv" --country MLI
+	[ "$RC" = 0 ] || fail "scripts: exit $RC: $(cat "$T_TMP/scr.err")"
+	[ "$(jget scr rejected)" = 0 ] || fail "scripts: rejected $(cat "$T_TMP/scr.rej")"
+	[ "$(sql "SELECT count(*) FROM messages m JOIN campaigns c ON c.id = m.campaign_id
+	          WHERE c.name = 'scr' AND msisdn = fields->>'attendu'")" = 10 ] || fail "scripts: wrong numbers"
+	ok "Arabic-Indic, Persian, fullwidth digits, bidi and zero-width marks, dashes: normalised"
+}
+
 # 7. French exports: one column (with the ",00" of a number cell), an
 # Excel "sep=;" first line, a doubled BOM; several phone columns: per row
 # the first that holds a mobile, and the summary says which were used.
@@ -204,6 +216,7 @@ part quoting
 part country
 part encoding
 part line_ends
+part scripts
 part french
 part formula
 part wide_header

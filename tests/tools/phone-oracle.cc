@@ -15,6 +15,13 @@
  * The national numbers are drawn from griot's mobile ranges, from its
  * general ranges (fixed lines, services) and from random digits, with
  * lengths around the valid ones, and decorated with separators.
+ *
+ * Half of the inputs are then written as people type them elsewhere:
+ * Arabic-Indic, Persian or fullwidth digits (with fullwidth ＋), given to
+ * both as they are; en dashes or zero-width spaces as separators (both);
+ * bidi marks, embeddings, isolates or a BOM around the number, as copied
+ * from right-to-left apps — invisible, so libphonenumber is given the
+ * text without them (it reads none of them) and griot the text with.
  */
 #include "importer/phone.h"
 
@@ -86,12 +93,63 @@ static std::string decorate(const std::string &s)
 	return out;
 }
 
+static std::string utf8(long cp)
+{
+	std::string o;
+	if (cp < 0x80) {
+		o += (char)cp;
+	} else if (cp < 0x800) {
+		o += (char)(0xC0 | (cp >> 6));
+		o += (char)(0x80 | (cp & 0x3F));
+	} else {
+		o += (char)(0xE0 | (cp >> 12));
+		o += (char)(0x80 | ((cp >> 6) & 0x3F));
+		o += (char)(0x80 | (cp & 0x3F));
+	}
+	return o;
+}
+
+/* Digits from zero (U+0660 Arabic-Indic, U+06F0 Persian, U+FF10
+ * fullwidth), '+' as fullwidth ＋ with the fullwidth digits. */
+static std::string in_script(const std::string &s, long zero)
+{
+	std::string o;
+	for (char ch : s) {
+		if (ch >= '0' && ch <= '9')
+			o += utf8(zero + (ch - '0'));
+		else if (ch == '+' && zero == 0xFF10)
+			o += utf8(0xFF0B);
+		else
+			o += ch;
+	}
+	return o;
+}
+
+/* Separators libphonenumber also reads: '-' as an en dash, ' ' as a
+ * zero-width space. */
+static std::string unicode_separators(const std::string &s)
+{
+	std::string o;
+	for (char ch : s)
+		o += ch == '-' ? utf8(0x2013) : ch == ' ' ? utf8(0x200B) : std::string(1, ch);
+	return o;
+}
+
+/* Bidi marks around the number (invisible). */
+static std::string with_marks(const std::string &s)
+{
+	static const long open[] = { 0x200E, 0x200F, 0x202B, 0x2067, 0xFEFF, 0x202A };
+	static const long close[] = { 0x200F, 0x200E, 0x202C, 0x2069, 0x200B, 0x202C };
+	unsigned k = rnd(6);
+	return utf8(open[k]) + s + utf8(close[k]);
+}
+
 int main(int argc, char **argv)
 {
 	long count = argc > 1 ? atol(argv[1]) : 120000;
 	unsigned long seed = argc > 2 ? strtoul(argv[2], NULL, 10) : 4720003;
 	const PhoneNumberUtil *u = PhoneNumberUtil::GetInstance();
-	long agree = 0, bad = 0, valid = 0, forms[7] = { 0 };
+	long agree = 0, bad = 0, valid = 0, forms[7] = { 0 }, scripts[6] = { 0 };
 	long per_valid[16] = { 0 }, per_total[16] = { 0 };
 
 	rng.seed(seed);
@@ -134,6 +192,23 @@ int main(int argc, char **argv)
 		}
 		forms[form]++;
 		lpn_input = form == 6 ? "+" + input : input;
+		unsigned script = rnd(10);
+		scripts[script < 5 ? 0 : script - 4]++;
+		switch (script) {
+		case 5: case 6: case 7: {
+			static const long zeros[] = { 0x0660, 0x06F0, 0xFF10 };
+			input = in_script(input, zeros[script - 5]);
+			lpn_input = in_script(lpn_input, zeros[script - 5]);
+			break;
+		}
+		case 8:
+			input = unicode_separators(input);
+			lpn_input = unicode_separators(lpn_input);
+			break;
+		case 9:
+			input = with_marks(input);
+			break;
+		}
 		if (form == 6)
 			region = "ZZ";
 
@@ -176,6 +251,9 @@ int main(int argc, char **argv)
 	printf("forms:");
 	for (int f = 0; f < 7; f++)
 		printf(" %ld", forms[f]);
+	printf("\nscripts (ASCII, Arabic-Indic, Persian, fullwidth, dash/zero-width, marks):");
+	for (int k = 0; k < 6; k++)
+		printf(" %ld", scripts[k]);
 	printf("\nagree %ld of %ld (%ld valid mobile, %ld rejected by both), %ld disagreements\n",
 	       agree, count, valid, agree - valid, bad);
 	/* A sample that is all valid or all invalid would prove nothing. */
