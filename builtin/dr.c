@@ -13,6 +13,7 @@
 #include "core/sha256.h"
 #include "core/strbuf.h"
 #include "orange/orange.h"
+#include "receiver/receiver.h"
 
 #include <ctype.h>
 #include <getopt.h>
@@ -38,7 +39,7 @@ static const char usage_text[] =
 	"  --api-base URL          instead of ORANGE_API_BASE\n"
 	"  --credentials-file F    instead of ORANGE_CREDENTIALS_FILE (mode 0600)\n";
 
-static const char dr_path[] = "/orange/dr/";
+static const char dr_path[] = RECEIVER_DR_PATH;
 
 struct dr_opts {
 	const char *sender;
@@ -124,15 +125,6 @@ static void url_digest(const char *url, char hex[65])
 	strbuf_release(&n);
 }
 
-/* Same rule as griot receive: 16-128 of [A-Za-z0-9._~-]. */
-static bool secret_ok(const char *s)
-{
-	size_t n = strlen(s);
-
-	return n >= 16 && n <= 128 &&
-	       strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._~-") == n;
-}
-
 static const char *pick_sender(struct griot_ctx *ctx, const struct dr_opts *o)
 {
 	const char *s = o->sender ? o->sender : config_get(ctx->cfg, "sender");
@@ -158,15 +150,16 @@ static int do_subscribe(struct griot_ctx *ctx, struct orange_client *c,
 	struct orange_subscription s = { 0 };
 	struct orange_error err;
 	const char *sender = pick_sender(ctx, o);
-	const char *params[5];
+	const char *params[5], *why;
 	char digest[65];
 	int ret = 0;
 
 	if (!sender)
 		return EX_USAGE;
-	if (ctx->cfg->dr_secret && *ctx->cfg->dr_secret && !secret_ok(ctx->cfg->dr_secret)) {
-		error("the DR path secret (GRIOT_DR_SECRET / dr_secret) must be 16 to 128 "
-		      "of A-Z a-z 0-9 . _ ~ -, as 'griot receive' requires");
+	if (ctx->cfg->dr_secret && *ctx->cfg->dr_secret &&
+	    (why = receiver_secret_problem(ctx->cfg->dr_secret)) != NULL) {
+		error("the DR path secret (GRIOT_DR_SECRET / dr_secret) %s, "
+		      "as 'griot receive' requires", why);
 		return EX_CONFIG;
 	}
 	build_notify_url(&notify, url, ctx->cfg->dr_secret);

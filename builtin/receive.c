@@ -1,6 +1,5 @@
 /* griot receive: serve the delivery-receipt endpoint (receiver/). */
 #include "builtin.h"
-#include "receiver/acl.h"
 #include "receiver/receiver.h"
 
 #include <errno.h>
@@ -13,6 +12,7 @@
 static const char usage_receive[] =
 	"usage: griot receive [--listen ADDR:PORT] [--secret S] [--allow CIDR,...]\n"
 	"                     [--trust-proxy CIDR,...] [--tls-cert F --tls-key F]\n"
+	"                     [--tls-priority S]\n"
 	"                     [--max-body N] [--queue N] [--batch N] [--timeout S]\n"
 	"                     [--max-connections N] [--max-per-address N]\n"
 	"                     [--request-deadline S] [--metrics-allow CIDR,...]\n"
@@ -31,7 +31,11 @@ static const char usage_receive[] =
 	"  --allow CIDR,...       source addresses allowed (replaces the default:\n"
 	"                         Orange's 80.12.13.2 80.12.102.66 80.12.209.66 80.12.66.97)\n"
 	"  --trust-proxy CIDR,... proxies whose X-Forwarded-For is believed\n"
-	"  --tls-cert F, --tls-key F   serve HTTPS directly (PEM files)\n"
+	"  --tls-cert F, --tls-key F   serve HTTPS directly (PEM files; the key\n"
+	"                         file must be readable by its owner only)\n"
+	"  --tls-priority S       GnuTLS priority string (default: TLS 1.2 and 1.3,\n"
+	"                         forward-secret key exchange only:\n"
+	"                         " RECEIVER_TLS_PRIORITY_DEFAULT ")\n"
 	"  --max-body N           largest body accepted, bytes (default 4096; 413 beyond)\n"
 	"  --queue N              receipts waiting for a commit before 503 (default 4096)\n"
 	"  --batch N              receipts per transaction at most (default 1024)\n"
@@ -48,6 +52,15 @@ static const char usage_receive[] =
 	"\nConnections from outside --allow, --trust-proxy and --metrics-allow are\n"
 	"closed as soon as they are accepted.\n"
 	"\nSee docs/receiver.md.\n";
+
+/* receiver_start()'s failures as exit statuses (sysexits). */
+static const int start_exit_code[] = {
+	[RECEIVER_OK] = 0,
+	[RECEIVER_BAD_OPTION] = EX_USAGE,
+	[RECEIVER_NO_FILE] = EX_NOINPUT,
+	[RECEIVER_INSECURE_FILE] = EX_NOPERM,
+	[RECEIVER_UNAVAILABLE] = EX_UNAVAILABLE,
+};
 
 static int parse_uint_opt(const char *name, const char *v, long min, long max, unsigned *out)
 {
@@ -68,6 +81,7 @@ int cmd_receive(int argc, char **argv, struct griot_ctx *ctx)
 		{ "trust-proxy", required_argument, NULL, 'p' },
 		{ "tls-cert", required_argument, NULL, 'C' },
 		{ "tls-key", required_argument, NULL, 'K' },
+		{ "tls-priority", required_argument, NULL, 'R' },
 		{ "max-body", required_argument, NULL, 'b' },
 		{ "queue", required_argument, NULL, 'q' },
 		{ "batch", required_argument, NULL, 'B' },
@@ -85,6 +99,7 @@ int cmd_receive(int argc, char **argv, struct griot_ctx *ctx)
 	struct receiver *r = NULL;
 	char *secret = NULL;
 	unsigned body = 0;
+	enum receiver_error e;
 	int c, sig, ret = 0;
 
 	memset(&o, 0, sizeof(o));
@@ -100,6 +115,7 @@ int cmd_receive(int argc, char **argv, struct griot_ctx *ctx)
 		case 'p': o.trust_proxy = optarg; break;
 		case 'C': o.tls_cert = optarg; break;
 		case 'K': o.tls_key = optarg; break;
+		case 'R': o.tls_priority = optarg; break;
 		case 'b':
 			if (parse_uint_opt("max-body", optarg, 256, RECEIVER_MAX_BODY_LIMIT, &body) < 0)
 				goto usage;
@@ -151,45 +167,13 @@ int cmd_receive(int argc, char **argv, struct griot_ctx *ctx)
 	}
 	if (!o.listen)
 		o.listen = config_get(ctx->cfg, "dr_listen");
-	{
-		struct acl check;
-		int bad;
-
-		acl_init(&check);
-		bad = (o.allow && acl_add_list(&check, o.allow) < 0) ||
-		      (o.trust_proxy && acl_add_list(&check, o.trust_proxy) < 0);
-		acl_release(&check);
-		if (bad) {
-			ret = EX_USAGE;
-			goto out;
-		}
-	}
 	o.secret = secret ? secret : ctx->cfg->dr_secret;
-	if (!o.secret || !*o.secret) {
-		error("no DR secret: pass --secret or set GRIOT_DR_SECRET");
-		ret = EX_USAGE;
-		goto out;
-	}
-	if (receiver_check_secret(o.secret) < 0) {
-		ret = EX_USAGE;
-		goto out;
-	}
-	if (!o.tls_cert != !o.tls_key) {
-		error("--tls-cert and --tls-key go together");
-		goto usage;
-	}
-	if (o.tls_cert && (access(o.tls_cert, R_OK) || access(o.tls_key, R_OK))) {
-		const char *f = access(o.tls_cert, R_OK) ? o.tls_cert : o.tls_key;
-		error("cannot read %s: %s", f, strerror(errno));
-		ret = EX_NOINPUT;
-		goto out;
-	}
 	/* the writers connect by themselves, and keep trying while the
 	 * database is unreachable (503 meanwhile) */
 	o.conninfo = ctx->cfg->db_conninfo;
-
-	if (receiver_start(&o, &r) < 0) {
-		ret = EX_UNAVAILABLE;
+	e = receiver_start(&o, &r);
+	if (e != RECEIVER_OK) {
+		ret = start_exit_code[e];
 		goto out;
 	}
 	printf("ready %s\n", receiver_address(r));

@@ -185,6 +185,14 @@ fail:
 	return -1;
 }
 
+int config_check_private(const struct stat *st, const char *path)
+{
+	if (st->st_mode & (S_IRWXG | S_IRWXO))
+		return error("%s holds secrets but is readable by others (mode %04o); "
+			     "run: chmod 600 %s", path, (unsigned)(st->st_mode & 07777), path);
+	return 0;
+}
+
 int config_auth_header(struct griot_config *cfg, const char **out)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -202,10 +210,8 @@ int config_auth_header(struct griot_config *cfg, const char **out)
 	if (stat(cfg->credentials_file, &st) < 0)
 		return error("cannot read credentials file %s: %s",
 			     cfg->credentials_file, strerror(errno));
-	if (st.st_mode & (S_IRWXG | S_IRWXO))
-		return error("credentials file %s is readable by others (mode %04o); "
-			     "run: chmod 600 %s", cfg->credentials_file,
-			     (unsigned)(st.st_mode & 07777), cfg->credentials_file);
+	if (config_check_private(&st, cfg->credentials_file) < 0)
+		return -1;
 	if (strbuf_read_file(&sb, cfg->credentials_file, 65536) < 0) {
 		strbuf_release(&sb);
 		return error("cannot read credentials file %s: %s",

@@ -11,6 +11,7 @@
  * config_get().  Secrets read here are never logged.
  */
 #include <stdbool.h>
+#include <sys/stat.h>
 
 struct config_entry;
 
@@ -41,5 +42,13 @@ void config_set(char **field, const char *value);
  * Returns 0 with *out pointing into cfg, or -1 with an error.
  */
 int config_auth_header(struct griot_config *cfg, const char **out);
+
+/*
+ * The rule for files that hold secrets (credentials, a config file with
+ * secret keys, a TLS key): no access for group or others.  st is the
+ * file's (fstat of the descriptor it is read through).  0, or -1 after
+ * error() naming path, its mode and the fix.
+ */
+int config_check_private(const struct stat *st, const char *path);
 
 #endif

@@ -159,34 +159,37 @@ void strbuf_addhtml(struct strbuf *sb, const char *s)
 	}
 }
 
-int strbuf_read_file(struct strbuf *sb, const char *path, size_t max)
+int strbuf_read_fd(struct strbuf *sb, int fd, size_t max)
 {
 	char tmp[8192];
-	int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : 0;
 	ssize_t n;
 
-	if (fd < 0)
-		return -1;
 	while ((n = read(fd, tmp, sizeof(tmp))) != 0) {
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			goto fail;
+			return -1;
 		}
 		if (max && sb->len + (size_t)n > max) {
 			errno = EFBIG;
-			goto fail;
+			return -1;
 		}
 		strbuf_add(sb, tmp, (size_t)n);
 	}
+	return 0;
+}
+
+int strbuf_read_file(struct strbuf *sb, const char *path, size_t max)
+{
+	int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : 0;
+	int ret, e;
+
+	if (fd < 0)
+		return -1;
+	ret = strbuf_read_fd(sb, fd, max);
+	e = errno;
 	if (fd)
 		close(fd);
-	return 0;
-fail:
-	if (fd) {
-		int e = errno;
-		close(fd);
-		errno = e;
-	}
-	return -1;
+	errno = e;
+	return ret;
 }

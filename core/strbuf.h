@@ -33,7 +33,10 @@ void strbuf_trim(struct strbuf *sb);
 void strbuf_addurlenc(struct strbuf *sb, const char *s);
 /* Append s escaped for HTML text and attribute values. */
 void strbuf_addhtml(struct strbuf *sb, const char *s);
-/* Read a whole file (or fd) into sb; 0 or -1 with errno set. */
+/* Read a whole file ("-": stdin) into sb, at most max bytes (0: no
+ * limit); 0 or -1 with errno set (EFBIG past max). */
 int strbuf_read_file(struct strbuf *sb, const char *path, size_t max);
+/* The same from an open descriptor, read to its end (not closed). */
+int strbuf_read_fd(struct strbuf *sb, int fd, size_t max);
 
 #endif

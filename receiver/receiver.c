@@ -3,6 +3,7 @@
 #include "receiver/dr-parse.h"
 #include "receiver/guard.h"
 #include "receiver/store.h"
+#include "core/config.h"
 #include "core/db.h"
 #include "core/log.h"
 #include "core/strbuf.h"
@@ -21,9 +22,12 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-#define DR_PREFIX "/orange/dr/"
+#define DR_PREFIX RECEIVER_DR_PATH
+#define LISTEN_DEFAULT "127.0.0.1:8080"
+#define TLS_FILE_MAX (1 << 20)
 #define METRICS_ALLOW_DEFAULT "127.0.0.1/32,::1/128"
 #define MAX_BODY_DEFAULT 4096
 #define QUEUE_MAX_DEFAULT 4096
@@ -148,19 +152,15 @@ struct receiver {
 	struct metrics m;
 };
 
-int receiver_check_secret(const char *s)
+const char *receiver_secret_problem(const char *s)
 {
-	size_t n = s ? strlen(s) : 0, i;
+	size_t n = s ? strlen(s) : 0;
 
 	if (n < 16 || n > 128)
-		return error("the DR secret must be 16 to 128 characters long");
-	for (i = 0; i < n; i++) {
-		char c = s[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~'))
-			return error("the DR secret may hold only letters, digits and -._~");
-	}
-	return 0;
+		return "must be 16 to 128 characters long";
+	if (strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~") != n)
+		return "may hold only letters, digits and -._~";
+	return NULL;
 }
 
 static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t len);
@@ -269,8 +269,10 @@ static void note_reject(struct receiver *r, enum reject_reason why, int code,
 
 /* ---- responses ---- */
 
+/* A text/plain answer; allow: the Allow header's methods (for 405), or
+ * NULL. */
 static enum MHD_Result respond_text(struct receiver *r, struct MHD_Connection *c,
-				    unsigned code, const char *text, const char *ctype)
+				    unsigned code, const char *text, const char *allow)
 {
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
@@ -279,11 +281,9 @@ static enum MHD_Result respond_text(struct receiver *r, struct MHD_Connection *c
 					       MHD_RESPMEM_MUST_COPY);
 	if (!resp)
 		return MHD_NO;
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-				ctype ? ctype : "text/plain; charset=utf-8");
-	if (code == MHD_HTTP_METHOD_NOT_ALLOWED)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW,
-					strcmp(text, "use GET\n") ? "POST" : "GET, HEAD");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+	if (allow)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
 	if (atomic_load(&r->draining))
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
 	ret = MHD_queue_response(c, code, resp);
@@ -297,6 +297,18 @@ static enum MHD_Result refuse(struct req *q, enum reject_reason why, unsigned co
 	note_reject(q->r, why, (int)code, q->src, method, url);
 	q->state = ST_DONE;
 	return respond_text(q->r, q->conn, code, text, NULL);
+}
+
+/* 405: the method is not one of allow (the Allow header's list). */
+static enum MHD_Result refuse_method(struct req *q, const char *allow, const char *method,
+				     const char *url)
+{
+	char text[64];
+
+	note_reject(q->r, REJ_METHOD, MHD_HTTP_METHOD_NOT_ALLOWED, q->src, method, url);
+	q->state = ST_DONE;
+	snprintf(text, sizeof(text), "use %s\n", allow);
+	return respond_text(q->r, q->conn, MHD_HTTP_METHOD_NOT_ALLOWED, text, allow);
 }
 
 static void add_metrics_text(struct receiver *r, struct strbuf *sb)
@@ -383,7 +395,7 @@ static enum MHD_Result serve_ops(struct req *q, const char *url, const char *met
 
 	q->state = ST_DONE;
 	if (strcmp(method, "GET") && strcmp(method, "HEAD"))
-		return refuse(q, REJ_METHOD, MHD_HTTP_METHOD_NOT_ALLOWED, "use GET\n", method, url);
+		return refuse_method(q, "GET, HEAD", method, url);
 	if (!strcmp(url, "/healthz")) {
 		bool up = atomic_load(&r->db_up) && !atomic_load(&r->draining);
 		return respond_text(r, q->conn, up ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE,
@@ -464,8 +476,7 @@ static enum MHD_Result dr_first_call(struct req *q, const char *url, const char 
 		return refuse(q, REJ_BAD_SECRET, MHD_HTTP_NOT_FOUND, "not found\n", method,
 			      DR_PREFIX);
 	if (strcmp(method, "POST"))
-		return refuse(q, REJ_METHOD, MHD_HTTP_METHOD_NOT_ALLOWED, "use POST\n", method,
-			      DR_PREFIX);
+		return refuse_method(q, "POST", method, DR_PREFIX);
 	ct = MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
 	if (!json_content_type(ct))
 		return refuse(q, REJ_CONTENT_TYPE, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
@@ -1084,9 +1095,78 @@ fail:
 	return -1;
 }
 
-int receiver_start(const struct receiver_opts *opts, struct receiver **out)
+/* Every option checked, once: the secret, the address lists, TLS files
+ * given in pairs. */
+static enum receiver_error check_options(struct receiver *r)
+{
+	const struct receiver_opts *o = &r->o;
+	const char *why = receiver_secret_problem(o->secret);
+
+	if (!o->secret || !*o->secret) {
+		error("no DR secret: pass --secret or set GRIOT_DR_SECRET");
+		return RECEIVER_BAD_OPTION;
+	}
+	if (why) {
+		error("the DR secret %s", why);
+		return RECEIVER_BAD_OPTION;
+	}
+	r->secret = xstrdup(o->secret);
+	if (acl_add_list(&r->allow, o->allow ? o->allow : ACL_ORANGE_DEFAULT) < 0 ||
+	    (o->trust_proxy && acl_add_list(&r->trusted, o->trust_proxy) < 0) ||
+	    acl_add_list(&r->metrics_allow, o->metrics_allow ? o->metrics_allow
+			 : METRICS_ALLOW_DEFAULT) < 0)
+		return RECEIVER_BAD_OPTION; /* acl_add_list() named the entry */
+	if (!r->allow.nr) {
+		error("--allow: the list is empty");
+		return RECEIVER_BAD_OPTION;
+	}
+	if (!o->tls_cert != !o->tls_key) {
+		error("--tls-cert and --tls-key go together");
+		return RECEIVER_BAD_OPTION;
+	}
+	return RECEIVER_OK;
+}
+
+/* Read the certificate and the key; the key only from a file no one else
+ * can read (checked on the descriptor it is read through). */
+static enum receiver_error load_tls(struct receiver *r)
+{
+	const char *key = r->o.tls_key;
+	struct stat st;
+	int fd;
+
+	if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+		error("this libmicrohttpd was built without TLS support");
+		return RECEIVER_UNAVAILABLE;
+	}
+	if (strbuf_read_file(&r->tls_cert, r->o.tls_cert, TLS_FILE_MAX) < 0) {
+		error("cannot read %s: %s", r->o.tls_cert, strerror(errno));
+		return RECEIVER_NO_FILE;
+	}
+	fd = open(key, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		error("cannot read %s: %s", key, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return RECEIVER_NO_FILE;
+	}
+	if (config_check_private(&st, key) < 0) {
+		close(fd);
+		return RECEIVER_INSECURE_FILE;
+	}
+	if (strbuf_read_fd(&r->tls_key, fd, TLS_FILE_MAX) < 0) {
+		error("cannot read %s: %s", key, strerror(errno));
+		close(fd);
+		return RECEIVER_NO_FILE;
+	}
+	close(fd);
+	return RECEIVER_OK;
+}
+
+enum receiver_error receiver_start(const struct receiver_opts *opts, struct receiver **out)
 {
 	struct receiver *r = xcalloc(1, sizeof(*r));
+	enum receiver_error e;
 	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME |
 			 MHD_USE_ERROR_LOG;
 	bool tls;
@@ -1114,7 +1194,9 @@ int receiver_start(const struct receiver_opts *opts, struct receiver **out)
 	if (!r->o.writers)
 		r->o.writers = 1;
 	if (!r->o.listen)
-		r->o.listen = "127.0.0.1:8080";
+		r->o.listen = LISTEN_DEFAULT;
+	if (!r->o.tls_priority)
+		r->o.tls_priority = RECEIVER_TLS_PRIORITY_DEFAULT;
 	pthread_mutex_init(&r->qlock, NULL);
 	pthread_mutex_init(&r->loglock, NULL);
 	pthread_cond_init(&r->qcond, NULL);
@@ -1127,35 +1209,18 @@ int receiver_start(const struct receiver_opts *opts, struct receiver **out)
 	acl_init(&r->metrics_allow);
 	/* from here on receiver_free() can clean up */
 	*out = r;
-
-	if (receiver_check_secret(opts->secret) < 0)
-		return -1;
-	r->secret = xstrdup(opts->secret);
-	if (acl_add_list(&r->allow, opts->allow ? opts->allow : ACL_ORANGE_DEFAULT) < 0)
-		return error("--allow: bad address list");
-	if (!r->allow.nr)
-		return error("--allow: the list is empty");
-	if (opts->trust_proxy && acl_add_list(&r->trusted, opts->trust_proxy) < 0)
-		return error("--trust-proxy: bad address list");
-	if (acl_add_list(&r->metrics_allow, opts->metrics_allow ? opts->metrics_allow
-			 : METRICS_ALLOW_DEFAULT) < 0)
-		return error("--metrics-allow: bad address list");
 	tls = opts->tls_cert || opts->tls_key;
-	if (tls) {
-		if (!opts->tls_cert || !opts->tls_key)
-			return error("--tls-cert and --tls-key go together");
-		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
-			return error("this libmicrohttpd was built without TLS support");
-		if (strbuf_read_file(&r->tls_cert, opts->tls_cert, 1 << 20) < 0)
-			return error("cannot read %s: %s", opts->tls_cert, strerror(errno));
-		if (strbuf_read_file(&r->tls_key, opts->tls_key, 1 << 20) < 0)
-			return error("cannot read %s: %s", opts->tls_key, strerror(errno));
+
+	e = check_options(r);
+	if (e == RECEIVER_OK && tls)
+		e = load_tls(r);
+	if (e != RECEIVER_OK)
+		return e;
+	if (tls)
 		flags |= MHD_USE_TLS;
-	}
-	if (open_listener(r) < 0)
-		return -1;
-	if (guard_start(&r->guard, r->o.max_per_address, r->o.request_deadline) < 0)
-		return -1;
+	if (open_listener(r) < 0 ||
+	    guard_start(&r->guard, r->o.max_per_address, r->o.request_deadline) < 0)
+		return RECEIVER_UNAVAILABLE;
 
 	/* signals go to receiver_wait(), in every thread started below */
 	sigemptyset(&r->sigs);
@@ -1174,8 +1239,10 @@ int receiver_start(const struct receiver_opts *opts, struct receiver **out)
 		w->backoff = 0.1;
 		/* connect before "ready": the first receipts need no retry */
 		writer_ensure_db(w, true);
-		if (pthread_create(&w->th, NULL, writer_main, w))
-			return error("cannot start a writer thread");
+		if (pthread_create(&w->th, NULL, writer_main, w)) {
+			error("cannot start a writer thread");
+			return RECEIVER_UNAVAILABLE;
+		}
 		r->nwriters++;
 	}
 	if (!atomic_load(&r->db_up))
@@ -1184,7 +1251,7 @@ int receiver_start(const struct receiver_opts *opts, struct receiver **out)
 	r->resp_ok = MHD_create_response_from_buffer(3, (void *)"OK\n", MHD_RESPMEM_PERSISTENT);
 	MHD_add_response_header(r->resp_ok, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
 	{
-		struct MHD_OptionItem ov[12];
+		struct MHD_OptionItem ov[16];
 		int k = 0;
 
 #define OPT(o, v, p) ov[k++] = (struct MHD_OptionItem){ (o), (intptr_t)(v), (p) }
@@ -1200,17 +1267,21 @@ int receiver_start(const struct receiver_opts *opts, struct receiver **out)
 		if (tls) {
 			OPT(MHD_OPTION_HTTPS_MEM_CERT, 0, r->tls_cert.buf);
 			OPT(MHD_OPTION_HTTPS_MEM_KEY, 0, r->tls_key.buf);
+			OPT(MHD_OPTION_HTTPS_PRIORITIES, 0, (char *)r->o.tls_priority);
 		}
 		OPT(MHD_OPTION_END, 0, NULL);
 #undef OPT
 		r->daemon = MHD_start_daemon(flags, 0, on_accept, r, on_request, r,
 					     MHD_OPTION_ARRAY, ov, MHD_OPTION_END);
 	}
-	if (!r->daemon)
-		return error("cannot start the HTTP server on %s", r->addr);
+	if (!r->daemon) {
+		error("cannot start the HTTP server on %s%s", r->addr,
+		      tls ? " (are the TLS files and --tls-priority valid?)" : "");
+		return RECEIVER_UNAVAILABLE;
+	}
 	info("listening on %s%s, path " DR_PREFIX "***, %zu allowed network(s), %zu trusted proxy network(s)",
 	     r->addr, tls ? " (HTTPS)" : "", r->allow.nr, r->trusted.nr);
-	return 0;
+	return RECEIVER_OK;
 }
 
 const char *receiver_address(const struct receiver *r)

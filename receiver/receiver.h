@@ -14,6 +14,18 @@
  */
 #include <stddef.h>
 
+/* Where receipts are POSTed: RECEIVER_DR_PATH + the path secret. */
+#define RECEIVER_DR_PATH "/orange/dr/"
+
+/*
+ * TLS when serving HTTPS directly (a GnuTLS priority string): TLS 1.2 and
+ * 1.3 only, and only key exchanges with forward secrecy (ECDHE; static
+ * RSA and finite-field DHE removed), server's order of preference.
+ * --tls-priority overrides it.
+ */
+#define RECEIVER_TLS_PRIORITY_DEFAULT \
+	"SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-RSA:-DHE-RSA:-DHE-DSS:%SERVER_PRECEDENCE"
+
 /* The largest --max-body allowed (the fuzz target's FUZZ_MAX_LEN). */
 #define RECEIVER_MAX_BODY_LIMIT (16L << 20)
 
@@ -23,7 +35,8 @@ struct receiver_opts {
 	const char *allow;           /* CIDR list; NULL = Orange's addresses */
 	const char *trust_proxy;     /* CIDR list of proxies; NULL = none */
 	const char *tls_cert;        /* PEM files: HTTPS when both are set */
-	const char *tls_key;
+	const char *tls_key;         /* refused when readable by others */
+	const char *tls_priority;    /* NULL = RECEIVER_TLS_PRIORITY_DEFAULT */
 	const char *conninfo;        /* database for the writer */
 	size_t max_body;             /* bytes; 0 = 4096 */
 	unsigned queue_max;          /* queued receipts; 0 = 4096 */
@@ -41,12 +54,24 @@ struct receiver_opts {
 
 struct receiver;
 
+/* Why receiver_start() failed: the caller's exit status depends on it. */
+enum receiver_error {
+	RECEIVER_OK,
+	RECEIVER_BAD_OPTION,     /* an option's value (secret, address list, ...) */
+	RECEIVER_NO_FILE,        /* a TLS file cannot be read */
+	RECEIVER_INSECURE_FILE,  /* the TLS key is readable by others */
+	RECEIVER_UNAVAILABLE,    /* cannot listen, start threads or the server */
+};
+
 /*
- * Check the options, bind, connect the writer, start serving.  Blocks
- * SIGTERM, SIGINT and SIGPIPE in the calling thread (and so in every
- * thread it starts) for receiver_wait().  0 or -1 after error().
+ * Check the options (the only place they are checked), bind, start the
+ * writers (which connect by themselves, and keep trying while the
+ * database is unreachable), start serving.  Blocks SIGTERM, SIGINT and
+ * SIGPIPE in the calling thread (and so in every thread it starts) for
+ * receiver_wait().  RECEIVER_OK, or why not after error().  *out is
+ * set either way, for receiver_free().
  */
-int receiver_start(const struct receiver_opts *opts, struct receiver **out);
+enum receiver_error receiver_start(const struct receiver_opts *opts, struct receiver **out);
 /* "ADDR:PORT" actually listened on. */
 const char *receiver_address(const struct receiver *r);
 /* Block until SIGTERM or SIGINT; returns the signal number. */
@@ -59,7 +84,11 @@ int receiver_wait(struct receiver *r);
 int receiver_stop(struct receiver *r);
 void receiver_free(struct receiver *r);
 
-/* Check a path secret: 16 to 128 bytes of [A-Za-z0-9._~-]; 0 / -1. */
-int receiver_check_secret(const char *secret);
+/*
+ * The rule for a path secret, for the receiver and for whoever builds its
+ * URL (griot dr subscribe): 16 to 128 bytes of [A-Za-z0-9._~-].  NULL when
+ * it holds, else what is wrong with it.
+ */
+const char *receiver_secret_problem(const char *secret);
 
 #endif

@@ -22,6 +22,7 @@ else
 	fail "neither openssl nor certtool is installed (gnutls-bin)"
 fi
 
+chmod 600 "$key"
 RECV_SCHEME=https start_receiver --allow 127.0.0.1/32 --tls-cert "$cert" --tls-key "$key"
 expect 200 "$(dr tls-1 tel:+22370000001 DeliveredToTerminal)" --cacert "$cert"
 [ "$(sql "SELECT delivery_status FROM messages WHERE resource_id = 'tls-1'")" = DeliveredToTerminal ] ||
@@ -40,6 +41,30 @@ code=$(curl -s -o /dev/null -w '%{http_code}' "https://$RECV_ADDR/healthz")
 [ "$code" = 000 ] || fail "curl trusted a self-signed cert without --cacert"
 [ "$(sql "SELECT count(*) FROM delivery_receipts")" = 1 ] || fail "rows written by refused requests"
 ok "plain HTTP on the TLS port refused"
+
+# ---- protocol versions and key exchange: TLS 1.2+, forward secrecy only ----
+command -v gnutls-cli >/dev/null || fail "gnutls-cli is not installed (gnutls-bin)"
+port=${RECV_ADDR##*:}
+# handshake PRIORITY: 0 when a TLS handshake with that client priority succeeds
+handshake() {
+	gnutls-cli --priority "$1" --x509cafile "$cert" -p "$port" 127.0.0.1 \
+		</dev/null >"$T_TMP/hs.out" 2>&1
+}
+handshake "NORMAL:-VERS-ALL:+VERS-TLS1.2:-KX-ALL:+ECDHE-RSA" || fail "TLS 1.2 ECDHE refused: $(tail -n 3 "$T_TMP/hs.out")"
+handshake "NORMAL:-VERS-ALL:+VERS-TLS1.3" || fail "TLS 1.3 refused: $(tail -n 3 "$T_TMP/hs.out")"
+handshake "NORMAL:-VERS-ALL:+VERS-TLS1.0:%VERIFY_ALLOW_SIGN_WITH_SHA1" && fail "TLS 1.0 handshake accepted"
+handshake "NORMAL:-VERS-ALL:+VERS-TLS1.1:%VERIFY_ALLOW_SIGN_WITH_SHA1" && fail "TLS 1.1 handshake accepted"
+handshake "NORMAL:-VERS-ALL:+VERS-TLS1.2:-KX-ALL:+RSA" && fail "static-RSA key exchange (no forward secrecy) accepted"
+ok "TLS 1.0, TLS 1.1 and static-RSA handshakes refused; TLS 1.2 ECDHE and TLS 1.3 accepted"
+
+# ---- a key file readable by others is refused ----
+chmod 644 "$key"
+"$GRIOT_BIN" receive --listen 127.0.0.1:0 --secret "$SECRET" --tls-cert "$cert" --tls-key "$key" 2>"$T_TMP/err"
+rc=$?
+[ $rc = 77 ] && grep -q "$key.*readable by others" "$T_TMP/err" ||
+	fail "a world-readable key file accepted (exit $rc): $(cat "$T_TMP/err")"
+chmod 600 "$key"
+ok "a key file readable by others refused (EX_NOPERM), the file named"
 
 "$GRIOT_BIN" receive --listen 127.0.0.1:0 --secret "$SECRET" --tls-cert "$cert" 2>/dev/null
 [ $? = 64 ] || fail "--tls-cert without --tls-key accepted"

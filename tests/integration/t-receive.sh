@@ -99,6 +99,9 @@ code=$(printf '{"pad":"%s"}' "$big" | curl -s -o /dev/null -w '%{http_code}' -H 
 [ "$code" = 413 ] || fail "chunked oversize body: $code"
 # method, content type, secret, path
 code=$(curl -s -o /dev/null -w '%{http_code}' "$DR_URL"); [ "$code" = 405 ] || fail "GET: $code"
+curl -s -D - -o /dev/null "$DR_URL" | grep -qi '^Allow: POST' || fail "405 on the DR path without Allow: POST"
+curl -s -D - -o /dev/null -X DELETE "http://$RECV_ADDR/healthz" | grep -qi '^Allow: GET, HEAD' ||
+	fail "405 on /healthz without Allow: GET, HEAD"
 code=$(curl -s -o /dev/null -w '%{http_code}' -X PUT -H 'Content-Type: application/json' --data-binary "$(dr rid-w tel:+22370000001 MessageWaiting)" "$DR_URL")
 [ "$code" = 405 ] || fail "PUT: $code"
 code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: text/plain' --data-binary "$(dr rid-w tel:+22370000001 MessageWaiting)" "$DR_URL")
@@ -156,7 +159,7 @@ for l in 'griot_dr_receipts_total{status="DeliveredToTerminal"} 5' \
 	 'griot_dr_rejected_total{reason="not_found"} 1' \
 	 'griot_dr_rejected_total{reason="too_large"} 2' \
 	 'griot_dr_rejected_total{reason="bad_json"} 4' \
-	 'griot_dr_rejected_total{reason="method"} 2' \
+	 'griot_dr_rejected_total{reason="method"} 4' \
 	 'griot_dr_rejected_total{reason="content_type"} 1' \
 	 'griot_dr_db_up 1' 'griot_dr_queue_depth 0'; do
 	grep -qxF "$l" "$T_TMP/metrics" || fail "metrics: no '$l' in: $(grep -v '^#' "$T_TMP/metrics")"
