@@ -14,6 +14,7 @@
 #include <arpa/inet.h>
 #include <curl/curl.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -665,6 +666,90 @@ static void test_sim_token_cache_shared(void)
 	orange_client_free(a);
 	orange_client_free(b);
 	orange_client_free(other);
+	test_sim_stop(&sim);
+}
+
+
+/*
+ * The cache file is checked and read through one descriptor: while
+ * another process keeps swapping the path between the genuine file and
+ * a symbolic link to a file readable by others holding another token, a
+ * client never takes that token (griot once checked one open and read
+ * through a second one, which followed the link).
+ */
+static void test_token_cache_swapped_link(void)
+{
+	static const char *const args[] = { "--token-rate", "1000000", NULL };
+	struct test_sim sim;
+	struct orange_client *c;
+	struct orange_token t = { 0 };
+	struct orange_error err;
+	struct strbuf f = STRBUF_INIT, evil = STRBUF_INIT;
+	char cache[512], good[600], bad[600], tmp[600], *at;
+	int i, hits = 0, got = 0;
+	double until;
+	pid_t pid;
+
+	CU_ASSERT_EQUAL_FATAL(test_sim_start(&sim, args), 0);
+	strlcpy_(cache, cache_path("token-swap"), sizeof(cache));
+	snprintf(good, sizeof(good), "%s.good", cache);
+	snprintf(bad, sizeof(bad), "%s.evil", cache);
+	c = client(&sim, NULL, cache, 0);
+	CU_ASSERT_EQUAL_FATAL(get_token(c, false, &t, &err), 0);
+	orange_client_free(c);
+	/* the attacker's copy: same entry, another token, mode 0644 */
+	CU_ASSERT_EQUAL_FATAL(strbuf_read_file(&f, cache, 1 << 20), 0);
+	at = strstr(f.buf, t.access_token);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(at);
+	strbuf_add(&evil, f.buf, (size_t)(at - f.buf));
+	strbuf_addstr(&evil, "EVILTOKEN");
+	strbuf_addstr(&evil, at + strlen(t.access_token));
+	{
+		FILE *fp = fopen(bad, "w");
+		CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
+		fwrite(evil.buf, 1, evil.len, fp);
+		fclose(fp);
+		chmod(bad, 0644);
+	}
+	CU_ASSERT_EQUAL_FATAL(rename(cache, good), 0);
+	pid = fork();
+	if (pid == 0) {
+		/* swap for at most 20 s (the parent kills us sooner) */
+		double end = time_now() + 20;
+		snprintf(tmp, sizeof(tmp), "%s.tmp", cache);
+		while (time_now() < end) {
+			unlink(tmp);
+			if (link(good, tmp) == 0)
+				rename(tmp, cache);
+			unlink(tmp);
+			if (symlink(bad, tmp) == 0)
+				rename(tmp, cache);
+		}
+		_exit(0);
+	}
+	log_set_level(LOG_QUIET);
+	until = time_now() + 3;
+	for (i = 0; time_now() < until; i++) {
+		struct orange_token u = { 0 };
+		c = client(&sim, NULL, cache, 0);
+		if (get_token(c, false, &u, &err) == 0) {
+			got++;
+			if (!strcmp(u.access_token, "EVILTOKEN"))
+				hits++;
+		}
+		orange_token_release(&u);
+		orange_client_free(c);
+	}
+	log_set_level(LOG_INFO);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	CU_ASSERT(got > 0);
+	CU_ASSERT_EQUAL(hits, 0);
+	if (hits)
+		fprintf(stderr, "the swapped-in token was taken %d times in %d tries\n", hits, i);
+	orange_token_release(&t);
+	strbuf_release(&f);
+	strbuf_release(&evil);
 	test_sim_stop(&sim);
 }
 
@@ -1373,6 +1458,7 @@ static void reg(void)
 	TEST_ADD(s, test_sim_token_cache_shared);
 	TEST_ADD(s, test_sim_token_cache_concurrent);
 	TEST_ADD(s, test_sim_token_long);
+	TEST_ADD(s, test_token_cache_swapped_link);
 	TEST_ADD(s, test_sim_token_renewal);
 	TEST_ADD(s, test_sim_send_and_errors);
 	TEST_ADD(s, test_sim_timeout_after_send);
