@@ -35,7 +35,7 @@ struct item {
 	double slot;                  /* monotonic clock */
 	int attempts;                 /* including this one */
 	enum item_state state;
-	char resource_id[128];
+	char *resource_id;            /* Orange's id (any length), NULL */
 	struct orange_error err;
 	bool ok;
 	struct sender *s;
@@ -202,6 +202,7 @@ static void item_free(struct item *it)
 		return;
 	free(it->msisdn);
 	free(it->body);
+	free(it->resource_id);
 	free(it);
 }
 
@@ -323,11 +324,11 @@ static void on_done(void *arg, const char *resource_id, const struct orange_erro
 
 	it->state = ITEM_DONE;
 	it->ok = resource_id != NULL;
-	if (resource_id)
-		strlcpy_(it->resource_id, resource_id, sizeof(it->resource_id));
-	else if (err)
+	free(it->resource_id);
+	it->resource_id = resource_id ? xstrdup(resource_id) : NULL;
+	if (!resource_id && err)
 		it->err = *err;
-	else {
+	else if (!resource_id) {
 		memset(&it->err, 0, sizeof(it->err));
 		it->err.kind = ORANGE_ERR_PROTOCOL;
 		it->err.maybe_accepted = true;
