@@ -13,6 +13,7 @@
 #include "core/util.h"
 
 #define NEED_DB     (1 << 0)   /* connect and check the schema is current */
+#define NO_DUMP     (1 << 1)   /* long-running, holds secrets: no core dumps */
 #define NEED_NOTHING 0
 
 struct griot_ctx {

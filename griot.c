@@ -4,9 +4,12 @@
  */
 #include "builtin.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 
 const struct cmd_struct commands[] = {
 	{ "help",     cmd_help,     NEED_NOTHING, "show help for griot or a command" },
@@ -15,16 +18,34 @@ const struct cmd_struct commands[] = {
 	{ "import",   cmd_import,   NEED_DB,      "import a recipient CSV into a campaign" },
 	{ "suppress", cmd_suppress, NEED_DB,      "manage the suppression list" },
 	{ "campaign", cmd_campaign, NEED_DB,      "create, show, schedule, pause, resume, cancel campaigns" },
-	{ "send",     cmd_send,     NEED_DB,      "send pending messages at the shared rate limit" },
-	{ "run-due",  cmd_run_due,  NEED_DB,      "send every campaign due now (for cron/systemd)" },
-	{ "receive",  cmd_receive,  NEED_NOTHING, "serve the delivery-receipt endpoint" },
+	{ "send",     cmd_send,     NEED_DB | NO_DUMP, "send pending messages at the shared rate limit" },
+	{ "run-due",  cmd_run_due,  NEED_DB | NO_DUMP, "send every campaign due now (for cron/systemd)" },
+	{ "receive",  cmd_receive,  NO_DUMP,      "serve the delivery-receipt endpoint" },
 	{ "dr",       cmd_dr,       NEED_NOTHING, "subscribe, show or unsubscribe delivery receipts" },
 	{ "orange",   cmd_orange,   NEED_NOTHING, "Orange account: token, balance, usage, purchases" },
 	{ "report",   cmd_report,   NEED_DB,      "delivery and cost reports (text, CSV, HTML, JSON)" },
 	{ "user",     cmd_user,     NEED_NOTHING, "add, list, disable console users" },
-	{ "console",  cmd_console,  NEED_DB,      "serve the web console" },
+	{ "console",  cmd_console,  NEED_DB | NO_DUMP, "serve the web console" },
 	{ NULL, NULL, 0, NULL }
 };
+
+/*
+ * Before a long-running command reads its secrets (the Orange header, the
+ * token, the path secret, a TLS key): no core file, and no ptrace or
+ * /proc/PID/mem by other processes of the same user.
+ */
+static void no_core_dumps(void)
+{
+	struct rlimit none = { 0, 0 };
+
+	if (setrlimit(RLIMIT_CORE, &none) < 0)
+		warning("cannot turn core dumps off: %s", strerror(errno));
+#ifndef __SANITIZE_ADDRESS__
+	/* (not under ASan: LeakSanitizer must ptrace the process at exit) */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		warning("cannot make the process non-dumpable: %s", strerror(errno));
+#endif
+}
 
 static const char usage_text[] =
 	"usage: griot [--db CONNINFO] [--config FILE] [-q | -v] <command> [<args>]\n";
@@ -154,6 +175,8 @@ int main(int argc, char **argv)
 		error("'%s' is not a griot command; see 'griot help'", argv[optind]);
 		return EX_USAGE;
 	}
+	if (cmd->option & NO_DUMP)
+		no_core_dumps();
 	if (config_load(&cfg, config_file) < 0) {
 		config_release(&cfg);
 		return EX_CONFIG;

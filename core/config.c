@@ -77,14 +77,32 @@ static char *trim(char *s)
 	return s;
 }
 
+/* Keys whose values are secrets: a file holding one must be private. */
+static const char *const secret_keys[] = { "orange_auth_header", "dr_secret" };
+
+static bool is_secret_key(const char *k)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(secret_keys); i++)
+		if (!strcmp(k, secret_keys[i]))
+			return true;
+	return false;
+}
+
 static int read_file(struct griot_config *cfg, const char *path)
 {
 	char line[4096];
 	FILE *f = fopen(path, "r");
+	struct stat st;
 	int lineno = 0;
 
 	if (!f)
 		return error("cannot read config file %s: %s", path, strerror(errno));
+	if (fstat(fileno(f), &st) < 0) {
+		fclose(f);
+		return error("cannot read config file %s: %s", path, strerror(errno));
+	}
 	while (fgets(line, sizeof(line), f)) {
 		char *eq, *k, *v;
 		struct config_entry *e;
@@ -104,6 +122,12 @@ static int read_file(struct griot_config *cfg, const char *path)
 		if (strlen(v) >= 2 && (v[0] == '"' || v[0] == '\'') && v[strlen(v) - 1] == v[0]) {
 			v[strlen(v) - 1] = '\0';
 			v++;
+		}
+		if (*v && is_secret_key(k) && !config_mode_private(st.st_mode)) {
+			fclose(f);
+			return error("%s:%d: %s is a secret, but the file is readable by others "
+				     "(mode %04o); run: chmod 600 %s", path, lineno, k,
+				     (unsigned)(st.st_mode & 07777), path);
 		}
 		e = xcalloc(1, sizeof(*e));
 		e->key = xstrdup(k);
@@ -185,9 +209,14 @@ fail:
 	return -1;
 }
 
+bool config_mode_private(mode_t mode)
+{
+	return !(mode & (S_IRWXG | S_IRWXO));
+}
+
 int config_check_private(const struct stat *st, const char *path)
 {
-	if (st->st_mode & (S_IRWXG | S_IRWXO))
+	if (!config_mode_private(st->st_mode))
 		return error("%s holds secrets but is readable by others (mode %04o); "
 			     "run: chmod 600 %s", path, (unsigned)(st->st_mode & 07777), path);
 	return 0;

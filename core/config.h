@@ -44,11 +44,13 @@ void config_set(char **field, const char *value);
 int config_auth_header(struct griot_config *cfg, const char **out);
 
 /*
- * The rule for files that hold secrets (credentials, a config file with
- * secret keys, a TLS key): no access for group or others.  st is the
- * file's (fstat of the descriptor it is read through).  0, or -1 after
- * error() naming path, its mode and the fix.
+ * The rule for files that hold secrets (credentials, a config file with a
+ * secret key — orange_auth_header, dr_secret —, a TLS key): no access for
+ * group or others.
  */
+bool config_mode_private(mode_t mode);
+/* The rule applied: st is the file's (fstat of the descriptor it is read
+ * through).  0, or -1 after error() naming path, its mode and the fix. */
 int config_check_private(const struct stat *st, const char *path);
 
 #endif

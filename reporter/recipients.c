@@ -76,7 +76,8 @@ int report_write_recipients(struct db *db, const struct report_opts *scope,
 		      " FROM report_scope($1, $2::timestamptz, $3::timestamptz, $4) s"
 		      " ORDER BY s.id");
 
-	if (afile_open(&af, path, 0644) < 0)
+	/* numbers and personal fields: for the owner only */
+	if (afile_open(&af, path, 0600) < 0)
 		goto out;
 	f = af.fp;
 	/* BOM: Excel then reads the file as UTF-8 (accents in names). */

@@ -167,13 +167,17 @@ done
 grep -q '^griot_dr_write_seconds_count ' "$T_TMP/metrics" || fail "no write latency"
 grep -q '^griot_dr_batch_size_bucket' "$T_TMP/metrics" || fail "no batch sizes"
 code=$(curl -s -o /dev/null -w '%{http_code}' "http://$RECV_ADDR/healthz"); [ "$code" = 200 ] || fail "healthz $code"
+# /metrics has its own allowlist (default 127.0.0.1 and ::1): not the proxy
+code=$(curl -s -o /dev/null -w '%{http_code}' --interface 127.0.0.2 "http://$RECV_ADDR/metrics")
+[ "$code" = 403 ] || fail "/metrics answered $code to a source outside --metrics-allow"
 ok "metrics count receipts by status and refusals by reason; healthz 200"
 
 # ---- the secret never shows: not in the log, not in ps ----
 grep -F -- "$SECRET" "$T_TMP/recv.log" && fail "secret in the log"
 grep -q 'refused 404 bad_secret: POST /orange/dr/\*\*\*' "$T_TMP/recv.log" || fail "refusal not logged: $(cat "$T_TMP/recv.log")"
 tr '\0' ' ' </proc/"$RECV_PID"/cmdline | grep -F -- "$SECRET" && fail "secret visible in ps"
-ok "secret in neither log nor ps"
+grep -Eq '^Max core file size +0 +0 ' /proc/"$RECV_PID"/limits || fail "core dumps not off: $(grep core /proc/"$RECV_PID"/limits)"
+ok "secret in neither log nor ps; core dumps off"
 
 # ---- SIGTERM: graceful, exit 0 ----
 kill -TERM "$RECV_PID"

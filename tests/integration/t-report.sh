@@ -258,6 +258,8 @@ ok "CSV report"
 griot report --now "$NOW" --offline --campaign promo-mai --recipients "$T_TMP/rec.csv" \
 	--fields prenom,ville --sep ';' -o "$T_TMP/x.json" >/dev/null 2>&1 || fail "recipients"
 [ "$(wc -l <"$T_TMP/rec.csv")" = 17 ] || fail "recipient rows: $(wc -l <"$T_TMP/rec.csv")"
+# numbers and personal fields: for its owner only
+[ "$(stat -c %a "$T_TMP/rec.csv")" = 600 ] || fail "recipient CSV mode $(stat -c %a "$T_TMP/rec.csv")"
 python3 - "$T_TMP/rec.csv" <<'EOF' || fail "recipient CSV content"
 import csv, sys
 raw = open(sys.argv[1], "rb").read()

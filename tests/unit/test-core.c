@@ -262,6 +262,41 @@ static void test_config_file(void)
 	config_release(&cfg);
 }
 
+/* A config file that holds a secret key must be private; others need not. */
+static void test_config_file_secrets(void)
+{
+	static const char *const secret_lines[] = {
+		"orange_auth_header = Basic c2VjcmV0\n", "dr_secret = s3cret-s3cret-s3cret\n",
+	};
+	struct griot_config cfg;
+	char path[512];
+	size_t i;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/secret.conf", test_tmpdir());
+	for (i = 0; i < ARRAY_SIZE(secret_lines); i++) {
+		f = fopen(path, "w");
+		fputs("orange_api_base = http://127.0.0.1:1\n", f);
+		fputs(secret_lines[i], f);
+		fclose(f);
+		chmod(path, 0644);
+		config_init(&cfg);
+		CU_ASSERT_EQUAL(config_load(&cfg, path), -1);
+		config_release(&cfg);
+		chmod(path, 0600);
+		config_init(&cfg);
+		CU_ASSERT_EQUAL(config_load(&cfg, path), 0);
+		config_release(&cfg);
+	}
+	f = fopen(path, "w");
+	fputs("orange_api_base = http://127.0.0.1:1\ndr_secret =\n", f);
+	fclose(f);
+	chmod(path, 0644);
+	config_init(&cfg);
+	CU_ASSERT_EQUAL(config_load(&cfg, path), 0); /* no secret in it */
+	config_release(&cfg);
+}
+
 static void test_db_migrate_twice(void)
 {
 	struct db *db;
@@ -379,6 +414,7 @@ static void reg(void)
 	TEST_ADD(s, test_json_gen_invalid_utf8);
 	TEST_ADD(s, test_config_credentials);
 	TEST_ADD(s, test_config_file);
+	TEST_ADD(s, test_config_file_secrets);
 	TEST_ADD(s, test_db_migrate_twice);
 	TEST_ADD(s, test_db_copy);
 	TEST_ADD(s, test_db_array);
