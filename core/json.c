@@ -64,11 +64,18 @@ void json_null(struct json_gen *g) { GEN(g, yajl_gen_null(g->g)); }
 
 void json_double(struct json_gen *g, double v)
 {
+	char buf[32];
+	int n;
+
 	/* yajl refuses NaN/Inf; JSON has no such numbers anyway. */
-	if (v != v || v > 1e300 || v < -1e300)
+	if (v != v || v > 1e300 || v < -1e300) {
 		GEN(g, yajl_gen_null(g->g));
-	else
-		GEN(g, yajl_gen_double(g->g, v));
+		return;
+	}
+	/* 15 significant digits, all a double holds exactly: 2/3 is
+	 * 0.666666666666667, not yajl's 0.66666666666666662966. */
+	n = snprintf(buf, sizeof(buf), "%.15g", v);
+	GEN(g, yajl_gen_number(g->g, buf, (size_t)n));
 }
 
 void json_kv_str(struct json_gen *g, const char *k, const char *s) { json_key(g, k); json_str(g, s); }

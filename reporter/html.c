@@ -2,7 +2,8 @@
  * The HTML report: one self-contained file (inline CSS, inline SVG drawn
  * here, no script, no network) that opens from an e-mail attachment or a
  * file share, reads on a phone and prints.  Every string from the
- * database or from Orange goes through strbuf_addhtml().
+ * database or from Orange goes through strbuf_addhtml(), and each that
+ * people typed through add_user() (isolated, wrapping).
  */
 #include "reporter/internal.h"
 #include "core/strbuf.h"
@@ -33,6 +34,8 @@ static const char css[] =
 	".card .v{font-size:1.6em;font-weight:600;line-height:1.2;margin:2px 0}"
 	".card .s{color:var(--muted);font-size:.9em}"
 	".n{white-space:nowrap;font-variant-numeric:tabular-nums}"
+	"bdi{unicode-bidi:isolate;overflow-wrap:anywhere}"
+	"td,li,p,.bl{overflow-wrap:anywhere}"
 	".tw{overflow-x:auto;-webkit-overflow-scrolling:touch}"
 	"table{border-collapse:collapse;width:100%;font-size:.92em}"
 	"th,td{padding:5px 8px;border-bottom:1px solid var(--line);text-align:right;"
@@ -58,6 +61,19 @@ static const char css[] =
 	".tw{overflow:visible}a{color:inherit;text-decoration:none}"
 	"table{font-size:7.5pt}th{white-space:normal}th,td{padding:3px 4px}"
 	"@page{margin:14mm}}";
+
+/*
+ * A string people typed (campaign names, Orange's and the database's
+ * texts): escaped, and isolated in <bdi> so that a right-to-left name
+ * (حملة رمضان 2026) or an unclosed U+202E cannot move or reverse the
+ * figures beside it; the CSS lets it wrap anywhere.
+ */
+static void add_user(struct strbuf *sb, const char *s)
+{
+	strbuf_addstr(sb, "<bdi>");
+	strbuf_addhtml(sb, s);
+	strbuf_addstr(sb, "</bdi>");
+}
 
 /* Integers with a (non-breaking) space between thousands, as in French. */
 static void add_int(struct strbuf *sb, long long v)
@@ -256,7 +272,7 @@ static void stacked_bars(struct strbuf *sb, const struct report *r)
 		double x = 0;
 
 		strbuf_addstr(sb, "<div class=bar><div class=bl><strong>");
-		strbuf_addhtml(sb, g->campaign);
+		add_user(sb, g->campaign);
 		strbuf_addstr(sb, "</strong> <span class=n>");
 		add_int(sb, g->total);
 		strbuf_addstr(sb, " messages, ");
@@ -362,14 +378,14 @@ static void group_table(struct strbuf *sb, const char *first, struct report_grou
 		if (i == n)
 			strbuf_addstr(sb, "Total");
 		else if (by_campaign) {
-			strbuf_addhtml(sb, g->campaign);
+			add_user(sb, g->campaign);
 			if (g->campaign_status) {
 				strbuf_addstr(sb, " <small>(");
 				strbuf_addhtml(sb, g->campaign_status);
 				strbuf_addstr(sb, ")</small>");
 			}
 		} else
-			strbuf_addhtml(sb, g->country);
+			add_user(sb, g->country);
 		strbuf_addstr(sb, "</td>");
 		td_int(sb, g->total);
 		td_int(sb, g->accepted);
@@ -443,7 +459,7 @@ static void failures_table(struct strbuf *sb, const struct report *r)
 		      "<th>Messages</th></tr></thead><tbody>");
 	for (i = 0; i < r->nr_failures; i++) {
 		strbuf_addstr(sb, "<tr><td class=t>");
-		strbuf_addhtml(sb, r->failures[i].reason);
+		add_user(sb, r->failures[i].reason);
 		strbuf_addstr(sb, "</td><td class=t>");
 		strbuf_addhtml(sb, r->failures[i].send_status);
 		strbuf_addstr(sb, "</td>");
@@ -468,7 +484,7 @@ static void prices_table(struct strbuf *sb, const struct report *r)
 		const struct report_price *p = &r->prices[i];
 
 		strbuf_addstr(sb, "<tr><td class=t>");
-		strbuf_addhtml(sb, p->country);
+		add_user(sb, p->country);
 		strbuf_addstr(sb, "</td>");
 		td_int(sb, p->orders);
 		td_int(sb, p->units);
@@ -504,7 +520,7 @@ static void balance_table(struct strbuf *sb, const struct report *r)
 		const struct report_balance *b = &r->balances[i];
 
 		strbuf_addstr(sb, "<tr><td class=t>");
-		strbuf_addhtml(sb, b->country);
+		add_user(sb, b->country);
 		strbuf_addstr(sb, "</td>");
 		if (b->known)
 			td_int(sb, b->available_units);
@@ -515,13 +531,13 @@ static void balance_table(struct strbuf *sb, const struct report *r)
 		strbuf_addstr(sb, "</td>");
 		td_int(sb, b->pending_units);
 		strbuf_addstr(sb, "<td class=t>");
-		strbuf_addhtml(sb, b->pending_campaigns ? b->pending_campaigns : "");
+		add_user(sb, b->pending_campaigns ? b->pending_campaigns : "");
 		strbuf_addstr(sb, "</td><td>");
 		strbuf_addstr(sb, b->fits ? "<span class=ok>yes</span>" : "<span class=bad>no</span>");
 		strbuf_addstr(sb, "</td></tr>");
 		if (b->warning) {
 			strbuf_addstr(sb, "<tr><td></td><td colspan=5 class=\"t warn\">");
-			strbuf_addhtml(sb, b->warning);
+			add_user(sb, b->warning);
 			strbuf_addstr(sb, "</td></tr>");
 		}
 	}
@@ -546,9 +562,9 @@ static void reconcile_table(struct strbuf *sb, const struct report *r)
 		const struct report_reconcile *x = &r->reconcile[i];
 
 		strbuf_addstr(sb, "<tr><td class=t>");
-		strbuf_addhtml(sb, x->country);
+		add_user(sb, x->country);
 		strbuf_addstr(sb, "</td><td class=t>");
-		strbuf_addhtml(sb, *x->app_id ? x->app_id : "all");
+		add_user(sb, *x->app_id ? x->app_id : "all");
 		strbuf_addstr(sb, "</td>");
 		td_int(sb, x->local_units);
 		td_int(sb, x->local_messages);
@@ -565,9 +581,9 @@ static void reconcile_table(struct strbuf *sb, const struct report *r)
 	}
 	for (i = 0; i < r->nr_other_apps; i++) {
 		strbuf_addstr(sb, "<tr><td class=t>");
-		strbuf_addhtml(sb, r->other_apps[i].country);
+		add_user(sb, r->other_apps[i].country);
 		strbuf_addstr(sb, "</td><td class=t>");
-		strbuf_addhtml(sb, r->other_apps[i].app_id);
+		add_user(sb, r->other_apps[i].app_id);
 		strbuf_addstr(sb, " (another application)</td><td></td><td></td><td></td>");
 		td_int(sb, r->other_apps[i].usage);
 		strbuf_addstr(sb, "<td></td></tr>");
@@ -579,18 +595,18 @@ static void scope_line(struct strbuf *sb, const struct report *r)
 {
 	if (r->campaign) {
 		strbuf_addstr(sb, "Campaign <strong>");
-		strbuf_addhtml(sb, r->campaign);
+		add_user(sb, r->campaign);
 		strbuf_addstr(sb, "</strong>");
 	} else
 		strbuf_addstr(sb, "All campaigns");
 	if (r->since || r->until) {
 		strbuf_addstr(sb, " · sent ");
-		strbuf_addhtml(sb, r->since ? r->since : "…");
+		add_user(sb, r->since ? r->since : "…");
 		strbuf_addstr(sb, " to ");
-		strbuf_addhtml(sb, r->until ? r->until : "now");
+		add_user(sb, r->until ? r->until : "now");
 	}
 	strbuf_addstr(sb, " · ");
-	strbuf_addhtml(sb, r->country ? r->country : "all countries");
+	add_user(sb, r->country ? r->country : "all countries");
 	strbuf_addstr(sb, " · as of ");
 	strbuf_addhtml(sb, r->now);
 }
@@ -617,7 +633,7 @@ void report_render_html(const struct report *r, struct strbuf *sb)
 			      "come from an older answer:<ul>");
 		for (i = 0; i < r->nr_reasons; i++) {
 			strbuf_addstr(sb, "<li>");
-			strbuf_addhtml(sb, r->reasons[i]);
+			add_user(sb, r->reasons[i]);
 			strbuf_addstr(sb, "</li>");
 		}
 		strbuf_addstr(sb, "</ul></div>\n");
@@ -630,7 +646,7 @@ void report_render_html(const struct report *r, struct strbuf *sb)
 				      "<strong>Credit warning.</strong><ul>");
 		warned = true;
 		strbuf_addstr(sb, "<li>");
-		strbuf_addhtml(sb, r->balances[i].warning);
+		add_user(sb, r->balances[i].warning);
 		strbuf_addstr(sb, "</li>");
 	}
 	if (warned)

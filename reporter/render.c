@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -205,13 +206,23 @@ void report_render_csv(const struct report *r, char sep, struct strbuf *sb)
 
 /* ---- JSON ---- */
 
-static void json_rate(struct json_gen *g, const char *key, double v)
+/* A figure that may be unknown (< 0: null). */
+static void json_opt(struct json_gen *g, const char *key, double v)
 {
 	json_key(g, key);
 	if (v < 0)
 		json_null(g);
 	else
 		json_double(g, v);
+}
+
+/* A rate (0..1) to 6 significant digits: 0.666667, more would be noise. */
+static void json_rate(struct json_gen *g, const char *key, double v)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%.6g", v);
+	json_opt(g, key, v < 0 ? v : strtod(buf, NULL));
 }
 
 static void json_group(struct json_gen *g, const struct report_group *grp)
@@ -239,9 +250,9 @@ static void json_group(struct json_gen *g, const struct report_group *grp)
 	json_key(g, "latency_seconds");
 	json_map_open(g);
 	json_kv_int(g, "count", grp->latency_count);
-	json_rate(g, "p50", grp->latency_count ? grp->p50 : -1);
-	json_rate(g, "p90", grp->latency_count ? grp->p90 : -1);
-	json_rate(g, "p99", grp->latency_count ? grp->p99 : -1);
+	json_opt(g, "p50", grp->latency_count ? grp->p50 : -1);
+	json_opt(g, "p90", grp->latency_count ? grp->p90 : -1);
+	json_opt(g, "p99", grp->latency_count ? grp->p99 : -1);
 	json_map_close(g);
 	json_key(g, "cost");
 	json_array_open(g);
@@ -253,7 +264,7 @@ static void json_group(struct json_gen *g, const struct report_group *grp)
 	}
 	json_array_close(g);
 	json_kv_int(g, "unpriced_units", grp->cost.unpriced_units);
-	json_rate(g, "cost_per_delivered", grp->cost_per_delivered);
+	json_opt(g, "cost_per_delivered", grp->cost_per_delivered);
 }
 
 int report_render_json(const struct report *r, bool pretty, struct strbuf *sb)
@@ -351,7 +362,7 @@ int report_render_json(const struct report *r, bool pretty, struct strbuf *sb)
 		json_kv_int(g, "units", p->units);
 		json_kv_int(g, "orders", p->orders);
 		json_kv_int(g, "orders_unusable", p->orders_unusable);
-		json_rate(g, "unit_price", p->unit_price);
+		json_opt(g, "unit_price", p->unit_price);
 		json_map_close(g);
 	}
 	json_array_close(g);
