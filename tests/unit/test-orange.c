@@ -157,6 +157,7 @@ static void test_token_parse(void)
 	b = fixture("orange/token-number.json", &len);
 	CU_ASSERT_EQUAL(orange_parse_token(b, len, 0, &t), 0);
 	CU_ASSERT_DOUBLE_EQUAL(t.expires_at, 7776000, 0.001);
+	orange_token_release(&t);
 	free(b);
 	CU_ASSERT_EQUAL(orange_parse_token("{\"access_token\":\"x\"}", 20, 0, &t), -1);
 	CU_ASSERT_EQUAL(orange_parse_token("{\"access_token\":\"x\",\"expires_in\":\"soon\"}", 40, 0, &t), -1);
@@ -904,6 +905,8 @@ static void test_sim_token_renewal(void)
 	orange_client_stats(c, &st);
 	CU_ASSERT_EQUAL(st.token_requests, 1);
 	orange_client_free(c);
+	orange_token_release(&t1);
+	orange_token_release(&t2);
 	test_sim_stop(&sim);
 }
 
@@ -1006,6 +1009,7 @@ static void test_sim_timeout_after_send(void)
 	CU_ASSERT(err.maybe_accepted);
 	CU_ASSERT(strstr(err.message, "after the request was sent") != NULL);
 	orange_client_free(c);
+	orange_token_release(&t);
 	test_sim_stop(&sim);
 }
 
