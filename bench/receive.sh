@@ -5,8 +5,13 @@
 # of both, the ratio (bar >= 20%), p99 latency (bar < 50 ms), errors (bar
 # 0), medians of several short runs; then checks that every 200 is a row.
 # Also prints CPU time per receipt of griot and of its PostgreSQL backend
-# (which side to cut), and ends with one PASS or FAIL line (exit 0 / 1).
-#   RUNS=3 DURATION=4 CONNS=64 THREADS=2 [WRITERS=N] sh bench/receive.sh
+# (which side to cut).  Then the same griot run again while HOSTILE (1,000)
+# slow connections from an address outside the allowlist (127.0.0.2,
+# tests/tools/slow-client, reconnecting as soon as they are closed) press
+# on it: receipt rate and p99 of the allowed client beside the run without
+# them (bar >= 50% of the rate, p99 < 50 ms, 0 errors).  Ends with one
+# PASS or FAIL line (exit 0 / 1).
+#   RUNS=3 DURATION=4 CONNS=64 THREADS=2 HOSTILE=1000 [WRITERS=N] sh bench/receive.sh
 set -u
 top=${GRIOT_TOP:-$(cd "$(dirname "$0")/.." && pwd)}
 build=${GRIOT_BUILD:-$top/build}
@@ -17,6 +22,8 @@ DURATION=${DURATION:-4}
 CONNS=${CONNS:-64}
 THREADS=${THREADS:-2}
 NMSG=${NMSG:-100000}
+HOSTILE=${HOSTILE:-1000}
+slow=$build/tests/tools/slow-client
 SECRET=bench-secret-0123456789abcdef
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/griot-bench-receive-XXXXXX")
 db=bench_receive_$$
@@ -33,6 +40,7 @@ trap cleanup EXIT INT TERM
 
 command -v wrk >/dev/null || die "wrk is not installed (Debian package wrk)"
 [ -x "$bare" ] || die "$bare not built (make tests-build)"
+[ -x "$slow" ] || die "$slow not built (make tests-build)"
 
 # a durable database: refuse to measure anything else
 fsync=$(psql -qAtX -d postgres -c "SHOW fsync")
@@ -153,6 +161,8 @@ echo "durable database: fsync=$fsync synchronous_commit=$sync; $NMSG messages"
 echo "wrk: $CONNS connections, $THREADS threads, $RUNS runs of ${DURATION}s each"
 : >"$tmp/bare.res"
 : >"$tmp/griot.res"
+: >"$tmp/siege.res"
+siege_err=0
 total_ok=0 total_sent=0 total_err=0 total_rows=0 total_answered=0
 for r in $(seq "$RUNS"); do
 	run "$bare_addr" >>"$tmp/bare.res"
@@ -176,6 +186,30 @@ for r in $(seq "$RUNS"); do
 	echo "run $r: bare $(tail -n 1 "$tmp/bare.res" | cut -d' ' -f1)/s, griot $1/s p99 $2 ms errors $3; rows +$n = 200s $4 + $((n - $4)) in flight at wrk's stop"
 	total_err=$((total_err + $3))
 	total_rows=$((total_rows + n))
+
+	# the same, while hostile slow connections press on the receiver
+	rm -f "$tmp/slow.fifo"
+	mkfifo "$tmp/slow.fifo"
+	"$slow" --connect "$griot_addr" --source 127.0.0.2 -n "$HOSTILE" --interval 1000 \
+		--duration $((DURATION + 30)) --reconnect >"$tmp/slow.fifo" &
+	slow_pid=$!
+	pids="$pids $slow_pid"
+	exec 8<"$tmp/slow.fifo"
+	read -r line <&8 || die "slow-client did not start"
+	cat <&8 >"$tmp/slow.out" &
+	cat_pid=$!
+	exec 8<&-
+	before=$(rows)
+	res=$(run "$griot_addr")
+	kill "$slow_pid"
+	wait "$slow_pid" "$cat_pid"
+	settle
+	echo "$res" >>"$tmp/siege.res"
+	set -- $res
+	n=$(( $(rows) - before ))
+	[ "$n" -ge "$4" ] || die "run $r under siege: $n rows for $4 answers 200"
+	echo "run $r under $HOSTILE hostile slow connections: griot $1/s p99 $2 ms errors $3 ($(cat "$tmp/slow.out"))"
+	siege_err=$((siege_err + $3))
 done
 
 # the receipts named known messages and changed them (the realistic path)
@@ -201,12 +235,20 @@ awk -v g="$cpu_griot" -v d="$cpu_db" -v n="$total_rows" -v hz="$hz" 'BEGIN {
 	printf "CPU per receipt: griot process %.1f us, its PostgreSQL backend(s) %.1f us\n",
 		1e6 * g / hz / n, 1e6 * d / hz / n }'
 echo "p99: $griot_p99 ms (bar < 50 ms); errors: $total_err (bar 0)"
+siege_rate=$(cut -d' ' -f1 "$tmp/siege.res" | median)
+siege_p99=$(cut -d' ' -f2 "$tmp/siege.res" | median)
+siege_ratio=$(awk -v a="$siege_rate" -v b="$griot_rate" 'BEGIN { printf "%.1f", 100 * a / b }')
+printf '%-34s %10s %10s\n' "griot, $HOSTILE hostile slow conns" "$siege_rate" "$siege_p99"
+echo "under siege: $siege_ratio% of the rate without it (bar >= 50%), p99 $siege_p99 ms (bar < 50 ms), errors $siege_err (bar 0)"
 fail=
 awk -v r="$ratio" 'BEGIN { exit !(r >= 20) }' || fail="$fail ratio $ratio% < 20%;"
 awk -v p="$griot_p99" 'BEGIN { exit !(p < 50) }' || fail="$fail p99 $griot_p99 ms >= 50 ms;"
 [ "$total_err" = 0 ] || fail="$fail $total_err errors;"
+awk -v r="$siege_ratio" 'BEGIN { exit !(r >= 50) }' || fail="$fail under siege $siege_ratio% < 50%;"
+awk -v p="$siege_p99" 'BEGIN { exit !(p < 50) }' || fail="$fail p99 under siege $siege_p99 ms >= 50 ms;"
+[ "$siege_err" = 0 ] || fail="$fail $siege_err errors under siege;"
 if [ -z "$fail" ]; then
-	echo "PASS: ratio $ratio% >= 20%, p99 $griot_p99 ms < 50 ms, 0 errors (medians of $RUNS runs)"
+	echo "PASS: ratio $ratio% >= 20%, p99 $griot_p99 ms < 50 ms, 0 errors; under siege $siege_ratio% of that, p99 $siege_p99 ms (medians of $RUNS runs)"
 	exit 0
 fi
 echo "FAIL:${fail%;} (medians of $RUNS runs)"

@@ -4,7 +4,7 @@
  * tests and benches of servers facing hostile clients.
  *
  *   slow-client --connect ADDR:PORT [--source ADDR] [-n N] [--interval MS]
- *               [--bytes K] [--duration S] [--request TEXT]
+ *               [--bytes K] [--duration S] [--request TEXT] [--reconnect]
  *
  * Opens N sockets (bound to --source, e.g. 127.0.0.2 for a loopback
  * address outside an allowlist), prints "holding N" on stdout once every
@@ -15,6 +15,9 @@
  * the server, and prints
  *   connected=N refused=R closed_by_peer=C open_at_end=O longest_open_ms=L
  * where longest_open_ms is the longest a closed socket had stayed open.
+ * With --reconnect the sockets the server closed are opened again every
+ * --interval (an attacker keeping up the pressure until --duration), and the
+ * summary adds reconnects=K.
  * Bounded in count (20,000 sockets) and time (3,600 s).  Exit 0, or 64
  * (EX_USAGE) / 71 (EX_OSERR).
  */
@@ -138,6 +141,52 @@ static void raise_nofile(void)
 	}
 }
 
+/* Open and start connecting s (bound to src when given): 0, or -1 when
+ * the connection was refused at once. */
+static int open_sock(struct sock *s, const struct sockaddr_storage *dst, socklen_t dlen,
+		     const struct sockaddr_storage *src, socklen_t slen, int *nopen, int *pending)
+{
+	int fd = socket(dst->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	if (fd < 0) {
+		fprintf(stderr, "slow-client: socket: %s\n", strerror(errno));
+		exit(EX_OSERR);
+	}
+	if (src && bind(fd, (const struct sockaddr *)src, slen) < 0) {
+		fprintf(stderr, "slow-client: bind: %s\n", strerror(errno));
+		exit(EX_OSERR);
+	}
+	s->fd = fd;
+	s->sent = 0;
+	if (connect(fd, (const struct sockaddr *)dst, dlen) == 0) {
+		s->state = 1;
+		s->opened = now_s();
+		(*nopen)++;
+	} else if (errno == EINPROGRESS) {
+		s->state = 0;
+		(*pending)++;
+	} else {
+		close(fd);
+		s->fd = -1;
+		s->state = 3;
+		return -1;
+	}
+	return 0;
+}
+
+/* Open again every socket the server closed; how many. */
+static long reopen_closed(struct sock *v, long n, const struct sockaddr_storage *dst,
+			  socklen_t dlen, const struct sockaddr_storage *src, socklen_t slen,
+			  int *nopen, int *pending)
+{
+	long i, k = 0;
+
+	for (i = 0; i < n; i++)
+		if (v[i].state == 2 && open_sock(&v[i], dst, dlen, src, slen, nopen, pending) == 0)
+			k++;
+	return k;
+}
+
 /* Mark s closed by the peer and note how long it had stayed open. */
 static void peer_closed(struct sock *s, double now, double *longest, int *nopen)
 {
@@ -158,6 +207,7 @@ int main(int argc, char **argv)
 		{ "bytes", required_argument, NULL, 'b' },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "request", required_argument, NULL, 'r' },
+		{ "reconnect", no_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct sockaddr_storage dst, src;
@@ -169,6 +219,8 @@ int main(int argc, char **argv)
 	size_t reqlen;
 	double start, end, next_send, longest = 0;
 	int c, i, nopen = 0, pending = 0, refused = 0, closed = 0, announced = 0;
+	int reconnect = 0;
+	long reconnects = 0;
 
 	while ((c = getopt_long(argc, argv, "n:", opts, NULL)) != -1) {
 		switch (c) {
@@ -179,6 +231,7 @@ int main(int argc, char **argv)
 		case 'b': bytes = num_arg("bytes", optarg, 1, 65536); break;
 		case 'd': duration = num_arg("duration", optarg, 1, MAX_SECONDS); break;
 		case 'r': req = optarg; break;
+		case 'R': reconnect = 1; break;
 		default: return EX_USAGE;
 		}
 	}
@@ -207,33 +260,11 @@ int main(int argc, char **argv)
 
 	start = now_s();
 	end = start + (double)duration;
-	for (i = 0; i < n; i++) {
-		int fd = socket(dst.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-		if (fd < 0) {
-			fprintf(stderr, "slow-client: socket: %s\n", strerror(errno));
-			return EX_OSERR;
-		}
-		if (source && bind(fd, (struct sockaddr *)&src, slen) < 0) {
-			fprintf(stderr, "slow-client: bind %s: %s\n", source, strerror(errno));
-			return EX_OSERR;
-		}
-		v[i].fd = fd;
-		if (connect(fd, (struct sockaddr *)&dst, dlen) == 0) {
-			v[i].state = 1;
-			v[i].opened = now_s();
-			nopen++;
-		} else if (errno == EINPROGRESS) {
-			pending++;
-		} else {
-			close(fd);
-			v[i].fd = -1;
-			v[i].state = 3;
+	for (i = 0; i < n; i++)
+		if (open_sock(&v[i], &dst, dlen, source ? &src : NULL, slen, &nopen, &pending) < 0)
 			refused++;
-		}
-	}
-
 	next_send = now_s();
-	while (!stopping && now_s() < end && (nopen > 0 || pending > 0)) {
+	while (!stopping && now_s() < end && (nopen > 0 || pending > 0 || reconnect)) {
 		double t = now_s();
 		int timeout, k;
 
@@ -263,6 +294,9 @@ int main(int argc, char **argv)
 					closed++;
 				}
 			}
+			if (reconnect)
+				reconnects += reopen_closed(v, n, &dst, dlen, source ? &src : NULL, slen,
+							    &nopen, &pending);
 			next_send = t + (double)interval_ms / 1000.0;
 		}
 		for (i = 0; i < n; i++) {
@@ -314,8 +348,11 @@ int main(int argc, char **argv)
 		printf("holding %d\n", nopen);
 		fflush(stdout);
 	}
-	printf("connected=%ld refused=%d closed_by_peer=%d open_at_end=%d longest_open_ms=%.0f\n",
+	printf("connected=%ld refused=%d closed_by_peer=%d open_at_end=%d longest_open_ms=%.0f",
 	       n - refused - pending, refused, closed, nopen, longest * 1000.0);
+	if (reconnect)
+		printf(" reconnects=%ld", reconnects);
+	putchar('\n');
 	for (i = 0; i < n; i++)
 		if (v[i].fd >= 0)
 			close(v[i].fd);
