@@ -191,6 +191,18 @@ void i18n_time(struct strbuf *sb, enum console_lang l, double t, const char *tz)
 		strbuf_addstr(sb, buf);
 }
 
+void i18n_iso_date(struct strbuf *sb, enum console_lang l, const char *iso)
+{
+	bool ok = iso && strlen(iso) >= 10 && iso[4] == '-' && iso[7] == '-';
+
+	if (!ok)
+		strbuf_addstr(sb, iso ? iso : "—");
+	else if (l == LANG_FR)
+		strbuf_addf(sb, "%.2s/%.2s/%.4s", iso + 8, iso + 5, iso);
+	else
+		strbuf_addf(sb, "%.10s", iso);
+}
+
 void i18n_duration(struct strbuf *sb, enum console_lang l, double seconds)
 {
 	/* "1 h 05 min", "3 min 20 s": the same in both languages, as in reports */

@@ -31,6 +31,9 @@ void i18n_money(struct strbuf *sb, enum console_lang l, double amount, const cha
 /* A time (epoch s) in tz: 30/11/2026 21:05 (fr) / 2026-11-30 21:05 (en),
  * followed by the zone's abbreviation; "—" for 0. */
 void i18n_time(struct strbuf *sb, enum console_lang l, double t, const char *tz);
+/* The date of an ISO 8601 text (as Orange sends them): 02/11/2026 /
+ * 2026-11-02; anything else as it is. */
+void i18n_iso_date(struct strbuf *sb, enum console_lang l, const char *iso);
 /* A duration: 1 h 05 min / 1 h 05 min; 42 s. */
 void i18n_duration(struct strbuf *sb, enum console_lang l, double seconds);
 

@@ -1305,7 +1305,7 @@ static page_result balance_page(struct creq *q)
 			    T("Units"), T("Amount"));
 		for (i = 0; i < npo; i++) {
 			strbuf_addstr(&sb, "<tr><td>");
-			h(&sb, po[i].date);
+			i18n_iso_date(&sb, q->lang, po[i].date);
 			strbuf_addf(&sb, "</td><td>%s</td><td>", po[i].country);
 			h(&sb, po[i].description);
 			strbuf_addstr(&sb, "</td><td class=\"num\">");

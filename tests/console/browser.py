@@ -186,6 +186,22 @@ shot("03-check")
 ok("check page: 298 read, 290 imported, 2 duplicates, 6 rejected with lines and reasons, "
    "3 samples, 299 units per country against the balance, finish estimate")
 
+# ---- balance and purchases, in the user's locale ----
+d.get(BASE + "/balance")
+rows = {}
+for r in d.find_elements(By.CSS_SELECTOR, "#balance tbody tr"):
+    cells = [c.text for c in r.find_elements(By.TAG_NAME, "td")]
+    rows[cells[0]] = rows.get(cells[0], 0) + int(re.sub(r"\D", "", cells[2]))
+if rows != balance:
+    fail("balance page %r, Orange says %r" % (rows, balance))
+amounts = d.find_element(By.ID, "purchases").text.replace("\xa0", " ").replace("\u202f", " ")
+want = "25 000 XOF" if FR else "25,000 XOF"
+if want not in amounts or "25000.00" in amounts:
+    fail("purchases: %r not in %r" % (want, amounts))
+shot("03b-balance")
+d.get(BASE + "/campaigns/" + cid)
+ok("balance per country as Orange says; purchases in the user's locale (%s)" % want)
+
 # ---- schedule; the sender sends it ----
 submit("#schedule")
 wait_for("the scheduled campaign", lambda: d.find_elements(By.CSS_SELECTOR, ".badge.s-scheduled"))

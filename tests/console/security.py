@@ -329,3 +329,39 @@ expect(r.status == 413 and "too large" in r.text, "large suppression file: %d" %
 expect(int(sql("SELECT count(*) FROM suppressions")) == int(before) + 2, "a large file half-added")
 expect("suppress-upload" in admin.get("/audit").text, "suppression upload not audited")
 ok("suppression list upload: admins only, counts shown, too large refused with nothing added")
+
+# ---- pause (with a reason), resume, cancel: each asks first ----
+r = op.get("/campaigns/%s/pause" % cid)
+expect(r.status == 200 and 'id="confirm"' in r.text, "pause confirmation page")
+expect(sql("SELECT status FROM campaigns WHERE id = %s" % cid) == "scheduled", "a GET changed the status")
+r = op.post("/campaigns/%s/pause" % cid, {"csrf": op.csrf(), "reason": "client asked"})
+expect(r.status == 400, "pause without confirmation: %d" % r.status)
+r = op.post("/campaigns/%s/pause" % cid, {"csrf": op.csrf(), "reason": "client asked", "confirm": "yes"})
+expect(r.status == 303 and sql("SELECT status || '/' || paused_reason FROM campaigns WHERE id = %s" % cid)
+       == "paused/client asked", "pause: %d" % r.status)
+expect("client asked" in op.get("/campaigns/%s" % cid).text, "pause reason not shown")
+r = op.post("/campaigns/%s/resume" % cid, {"csrf": op.csrf(), "confirm": "yes"})
+expect(r.status == 303 and sql("SELECT status FROM campaigns WHERE id = %s" % cid) == "scheduled",
+       "resume: %d %s" % (r.status, sql("SELECT status FROM campaigns WHERE id = %s" % cid)))
+r = op.post("/campaigns/%s/cancel" % cid, {"csrf": op.csrf(), "confirm": "yes"})
+expect(r.status == 303 and sql("SELECT status FROM campaigns WHERE id = %s" % cid) == "cancelled", "cancel")
+r = op.post("/campaigns/%s/resume" % cid, {"csrf": op.csrf(), "confirm": "yes"})
+expect(r.status == 409 and "cancelled" in r.text, "resume of a cancelled campaign: %d" % r.status)
+audit = admin.get("/audit").text
+expect(all(a in audit for a in ("campaign-pause", "campaign-resume", "campaign-cancel")), "lifecycle audit")
+ok("pause (reason shown), resume and cancel after confirmation; refusals say why; audited")
+
+# ---- reports: opened in the console, downloaded; per-recipient CSV for operators ----
+r = op.get("/campaigns/%s/report" % uid)
+expect(r.status == 200 and "<svg" in r.text and "uploads" in r.text, "report page: %d" % r.status)
+csp = r.header("Content-Security-Policy")[0]
+expect("script-src" not in csp and "default-src 'none'" in csp, "report CSP: " + csp)
+for what, ctype in (("report.html", "text/html"), ("report.csv", "text/csv"), ("recipients.csv", "text/csv")):
+    r = op.get("/campaigns/%s/%s" % (uid, what))
+    expect(r.status == 200 and r.header("Content-Type")[0].startswith(ctype)
+           and "attachment" in r.header("Content-Disposition")[0], "%s: %d" % (what, r.status))
+r = op.get("/campaigns/%s/recipients.csv" % uid)
+expect(r.text.count("\n") >= 1000 and "+22376000999" in r.text, "per-recipient CSV rows")
+expect(viewer.get("/campaigns/%s/report.csv" % uid).status == 200, "viewer reads the report")
+expect(viewer.get("/campaigns/%s/recipients.csv" % uid).status == 403, "viewer per-recipient CSV")
+ok("report opened and downloaded (HTML, CSV); per-recipient CSV for operators only")

@@ -39,6 +39,15 @@ static void test_locale_numbers(void)
 	strbuf_reset(&sb);
 	i18n_time(&sb, LANG_EN, 1796154000, "Africa/Bamako");
 	CU_ASSERT_STRING_EQUAL(sb.buf, "2026-12-01 19:40 GMT");
+	strbuf_reset(&sb);
+	i18n_iso_date(&sb, LANG_FR, "2026-11-02T16:00:00.000Z");
+	CU_ASSERT_STRING_EQUAL(sb.buf, "02/11/2026");
+	strbuf_reset(&sb);
+	i18n_iso_date(&sb, LANG_EN, "2026-11-02T16:00:00.000Z");
+	CU_ASSERT_STRING_EQUAL(sb.buf, "2026-11-02");
+	strbuf_reset(&sb);
+	i18n_iso_date(&sb, LANG_FR, "soon");
+	CU_ASSERT_STRING_EQUAL(sb.buf, "soon");
 	strbuf_release(&sb);
 }
 
