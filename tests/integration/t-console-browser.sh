@@ -31,5 +31,6 @@ for lang in fr en; do
 	$PY "$CONSOLE_PY/browser.py" "$CONSOLE_ADDR" $lang "$T_DB" "$SHOTS" \
 		"$GRIOT_TOP/demo/recipients.csv" || fail "browser test ($lang)"
 done
+stop_console
 ls "$SHOTS"/*.png >/dev/null || fail "no screenshot"
 ok "screenshots in $SHOTS"

@@ -54,3 +54,5 @@ if gen != open(top + "/console/fr.h", encoding="utf-8").read():
     sys.exit(1)
 PY
 ok "every console message has its French text"
+stop_console
+ok "console stopped cleanly on SIGTERM"

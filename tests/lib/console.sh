@@ -23,3 +23,15 @@ add_user() {
 	printf '%s\n' "$3" | griot user add "$1" --role "$2" --password-stdin >/dev/null ||
 		fail "griot user add $1"
 }
+
+# stop_console: SIGTERM; it must exit 0 with nothing from the sanitizers
+# (under make check-asan) in its log.
+stop_console() {
+	kill -TERM "$CONSOLE_PID"
+	wait "$CONSOLE_PID"
+	rc=$?
+	T_PIDS=$(echo "$T_PIDS" | sed "s/\b$CONSOLE_PID\b//")
+	[ $rc = 0 ] || fail "griot console exited $rc: $(tail -n 20 "$T_TMP/console.log")"
+	! grep -q "Sanitizer\|runtime error" "$T_TMP/console.log" ||
+		fail "sanitizer report: $(grep -A 20 "Sanitizer\|runtime error" "$T_TMP/console.log" | head -40)"
+}
