@@ -8,7 +8,7 @@ MANDIR  = $(PREFIX)/share/man/man1
 BUILD   ?= build
 
 CC      ?= cc
-PKGS    = libcurl yajl libpq libmicrohttpd libargon2 libzip expat
+PKGS    = libcurl yajl libpq libmicrohttpd libargon2 liboath libzip expat
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv
 CUNIT_LIBS := $(shell pkg-config --libs cunit 2>/dev/null || echo -lcunit)

@@ -8,10 +8,12 @@
 #include "core/util.h"
 
 #include <argon2.h>
+#include <liboath/oath.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
 
 /* OWASP's Argon2id minimum: 19 MiB, 2 passes, 1 lane. */
 #define ARGON_T 2
@@ -229,8 +231,124 @@ static int record_attempt(struct db *db, const char *name, const char *addr, boo
 			" VALUES ($1, $2, $3::boolean)", 3, p) < 0 ? -1 : 0;
 }
 
+/* ---- TOTP (RFC 6238: 30-second steps, 6 digits, one step of slack) ---- */
+
+#define TOTP_STEP 30
+#define TOTP_DIGITS 6
+#define TOTP_WINDOW 1
+#define TOTP_SECRET_BYTES 20
+
+/*
+ * The time step a code matches for secret (base32) at time now, or -1
+ * when it matches none (or is malformed).
+ */
+static long long totp_step(const char *b32, const char *code, time_t now)
+{
+	char *raw = NULL;
+	size_t rawlen = 0;
+	int pos = 0, rc;
+
+	if (!code || strlen(code) != TOTP_DIGITS || strspn(code, "0123456789") != TOTP_DIGITS)
+		return -1;
+	if (oath_base32_decode(b32, strlen(b32), &raw, &rawlen) != OATH_OK)
+		return -1;
+	rc = oath_totp_validate2(raw, rawlen, now, TOTP_STEP, 0, TOTP_WINDOW, &pos, code);
+	secure_zero(raw, rawlen);
+	free(raw);
+	if (rc < 0)
+		return -1;
+	return (long long)(now / TOTP_STEP) + pos;
+}
+
+int console_totp_begin(struct db *db, const char *name, char *b32, size_t size)
+{
+	unsigned char raw[TOTP_SECRET_BYTES];
+	char *enc = NULL;
+	size_t enclen = 0;
+	int rc;
+
+	if (oath_init() != OATH_OK)
+		return error("liboath cannot start");
+	if (random_bytes(raw, sizeof(raw)) < 0)
+		return -1;
+	rc = oath_base32_encode((const char *)raw, sizeof(raw), &enc, &enclen);
+	secure_zero(raw, sizeof(raw));
+	if (rc != OATH_OK || enclen >= size) {
+		free(enc);
+		return error("cannot encode a TOTP secret");
+	}
+	strlcpy_(b32, enc, size);
+	secure_zero(enc, enclen);
+	free(enc);
+	rc = update_user(db, "UPDATE console_users SET totp_pending = $2, updated_at = now()"
+			 " WHERE name = $1", name, b32);
+	return rc;
+}
+
+int console_totp_confirm(struct db *db, const char *name, const char *code)
+{
+	char pending[128], step[32];
+	const char *p[2] = { name, step };
+	long long st;
+	int n;
+
+	n = db_query_value(db, pending, sizeof(pending),
+			   "SELECT coalesce(totp_pending, '') FROM console_users WHERE name = $1", 1, p);
+	if (n <= 0)
+		return n < 0 ? -1 : 1;
+	st = *pending ? totp_step(pending, code, time(NULL)) : -1;
+	secure_zero(pending, sizeof(pending));
+	if (st < 0)
+		return 1;
+	snprintf(step, sizeof(step), "%lld", st);
+	return db_query(db, NULL, "UPDATE console_users SET totp_secret = totp_pending, totp_pending = NULL,"
+			" totp_last_step = $2::bigint, updated_at = now() WHERE name = $1", 2, p) < 0 ? -1 : 0;
+}
+
+int console_totp_disable(struct db *db, const char *name)
+{
+	const char *p[1] = { name };
+	int n = db_query(db, NULL, "UPDATE console_users SET totp_secret = NULL, totp_pending = NULL,"
+			 " updated_at = now() WHERE name = $1", 1, p);
+
+	return n < 0 ? -1 : n == 0;
+}
+
+int console_totp_enabled(struct db *db, const char *name)
+{
+	char buf[8];
+	const char *p[1] = { name };
+	int n = db_query_value(db, buf, sizeof(buf), "SELECT totp_secret IS NOT NULL"
+			       " FROM console_users WHERE name = $1", 1, p);
+
+	return n < 0 ? -1 : n == 1 && !strcmp(buf, "t");
+}
+
+/* The second factor of a user whose password was right: 1 when it passes
+ * (no TOTP, or a fresh code: its step is recorded so it never passes
+ * again), 0 when not, -1 on a database error. */
+static int second_factor(struct db *db, const char *name, const char *secret, const char *code)
+{
+	char step[32];
+	const char *p[2] = { name, step };
+	long long st;
+	int n;
+
+	if (!secret)
+		return 1;
+	st = totp_step(secret, code, time(NULL));
+	if (st < 0)
+		return 0;
+	snprintf(step, sizeof(step), "%lld", st);
+	/* atomically: a code used once (or an older one) is refused */
+	n = db_query(db, NULL, "UPDATE console_users SET totp_last_step = $2::bigint"
+		     " WHERE name = $1 AND totp_last_step < $2::bigint", 2, p);
+	return n < 0 ? -1 : n == 1;
+}
+
 enum console_login_result console_login(struct db *db, const char *name, const char *pw,
-					const char *addr, char sid[CONSOLE_TOKEN_HEX + 1],
+					const char *code, const char *addr,
+					char sid[CONSOLE_TOKEN_HEX + 1],
 					struct console_user *u, int *wait)
 {
 	struct db_result *r = NULL;
@@ -251,7 +369,7 @@ enum console_login_result console_login(struct db *db, const char *name, const c
 		res = LOGIN_THROTTLED;
 		goto out;
 	}
-	n = db_query(db, &r, "SELECT id, name, role, lang, password_hash, disabled"
+	n = db_query(db, &r, "SELECT id, name, role, lang, password_hash, disabled, totp_secret"
 		     " FROM console_users WHERE name = $1", 1, p);
 	if (n < 0)
 		goto out;
@@ -260,6 +378,9 @@ enum console_login_result console_login(struct db *db, const char *name, const c
 	if (!hash)
 		goto out;
 	ok = console_password_verify(hash, pw);
+	if (ok > 0 && usable)
+		ok = second_factor(db, name, db_result_isnull(r, 0, 6) ? NULL : db_result_get(r, 0, 6),
+				   code);
 	if (ok < 0)
 		goto out;
 	if (!ok || !usable) {

@@ -60,13 +60,27 @@ enum console_login_result {
 	LOGIN_ERROR,                /* database trouble (error printed) */
 };
 /*
- * Check the password (the same work whether the user exists or not),
- * record the attempt, and on success open a session: sid gets the new
- * session id (hex, the cookie's value; only its hash is stored).
+ * Check the password (the same work whether the user exists or not) and,
+ * for a user with a second factor, the TOTP code (each code once), record
+ * the attempt, and on success open a session: sid gets the new session
+ * id (hex, the cookie's value; only its hash is stored).
  */
 enum console_login_result console_login(struct db *db, const char *name, const char *pw,
-					const char *addr, char sid[CONSOLE_TOKEN_HEX + 1],
+					const char *code, const char *addr,
+					char sid[CONSOLE_TOKEN_HEX + 1],
 					struct console_user *u, int *wait);
+
+/*
+ * The optional second factor (TOTP, RFC 6238, liboath; sql/071).
+ * console_totp_begin() makes a new secret (base32 into b32) waiting for
+ * its first code; console_totp_confirm() turns it on when the code
+ * matches (0; 1 wrong code or none waiting).  begin/disable: 0, 1 no
+ * such user, -1 after error().  console_totp_enabled(): 1, 0 or -1.
+ */
+int console_totp_begin(struct db *db, const char *name, char *b32, size_t size);
+int console_totp_confirm(struct db *db, const char *name, const char *code);
+int console_totp_disable(struct db *db, const char *name);
+int console_totp_enabled(struct db *db, const char *name);
 /* Session idle and absolute lifetimes, seconds. */
 #define CONSOLE_SESSION_IDLE (8 * 3600)
 #define CONSOLE_SESSION_MAX  (24 * 3600)

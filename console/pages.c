@@ -94,6 +94,11 @@ static void badge(struct creq *q, struct strbuf *sb, const char *status)
 	strbuf_addstr(sb, "</span>");
 }
 
+static const char *empty_null(const char *s)
+{
+	return s && *s ? s : NULL;
+}
+
 /* ---- login ---- */
 
 static page_result login_form(struct creq *q, unsigned code, const char *msg, const char *name)
@@ -113,8 +118,10 @@ static page_result login_form(struct creq *q, unsigned code, const char *msg, co
 	h(&sb, name);
 	strbuf_addf(&sb, "\"></label><label>%s<input type=\"password\" name=\"password\""
 		    " autocomplete=\"current-password\" required></label>"
+		    "<label>%s<input name=\"code\" inputmode=\"numeric\" autocomplete=\"one-time-code\""
+		    " maxlength=\"6\" pattern=\"[0-9]{6}\"></label>"
 		    "<button type=\"submit\">%s</button></form></section>",
-		    T("Password"), T("Sign in"));
+		    T("Password"), T("Code from your authenticator app (if two-factor is on)"), T("Sign in"));
 	return respond_page(q, code, T("Sign in"), &sb);
 }
 
@@ -134,7 +141,8 @@ static page_result do_login(struct creq *q)
 				  T("This form has expired; please sign in again."), name);
 	if (!name || !pw || !*name || !*pw)
 		return login_form(q, MHD_HTTP_BAD_REQUEST, T("Enter your user name and password."), name);
-	lr = console_login(q->cs->db, name, pw, q->addr, sid, &u, &wait);
+	lr = console_login(q->cs->db, name, pw, empty_null(form_get(q, "code")), q->addr, sid, &u,
+			   &wait);
 	if (lr == LOGIN_ERROR)
 		return respond_error(q, MHD_HTTP_SERVICE_UNAVAILABLE,
 				     T("The database is unreachable; try again in a moment."));
@@ -148,7 +156,7 @@ static page_result do_login(struct creq *q)
 	}
 	if (lr == LOGIN_BAD) {
 		audit(q, "login-failed", name, NULL);
-		return login_form(q, MHD_HTTP_FORBIDDEN, T("Wrong user name or password."), name);
+		return login_form(q, MHD_HTTP_FORBIDDEN, T("Wrong user name, password or code."), name);
 	}
 	q->logged_in = true;
 	q->user = u;
@@ -362,10 +370,6 @@ static page_result campaign_form(struct creq *q, unsigned code, const char *msg)
 	return respond_page(q, code, T("New campaign"), &sb);
 }
 
-static const char *empty_null(const char *s)
-{
-	return s && *s ? s : NULL;
-}
 
 static page_result campaign_new(struct creq *q)
 {
@@ -1236,14 +1240,60 @@ static page_result audit_page(struct creq *q)
 	return respond_page(q, MHD_HTTP_OK, T("Audit log"), &sb);
 }
 
+/* Settings, second factor: turn on (a secret to enter in an
+ * authenticator app, confirmed by a first code) or off. */
+static page_result totp_post(struct creq *q, const char *action)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char secret[128];
+	int rc;
+
+	if (!strcmp(action, "totp-off")) {
+		if (console_totp_disable(q->cs->db, q->user.name) < 0)
+			return respond_error(q, MHD_HTTP_SERVICE_UNAVAILABLE,
+					     T("The database is unreachable; try again in a moment."));
+		audit(q, "totp-off", q->user.name, NULL);
+		return redirect(q, "/settings");
+	}
+	if (!strcmp(action, "totp-confirm")) {
+		rc = console_totp_confirm(q->cs->db, q->user.name, form_get(q, "code"));
+		if (rc < 0)
+			return respond_error(q, MHD_HTTP_SERVICE_UNAVAILABLE,
+					     T("The database is unreachable; try again in a moment."));
+		if (rc > 0)
+			return respond_error(q, MHD_HTTP_BAD_REQUEST,
+					     T("That code does not match: two-factor sign-in stays off."));
+		audit(q, "totp-on", q->user.name, NULL);
+		return redirect(q, "/settings");
+	}
+	if (console_totp_begin(q->cs->db, q->user.name, secret, sizeof(secret)) != 0)
+		return respond_error(q, MHD_HTTP_SERVICE_UNAVAILABLE, T("Two-factor sign-in could not start."));
+	strbuf_addf(&sb, "<h1>%s</h1><section class=\"card wide\"><p>%s</p><p><code id=\"totp-secret\">%s</code></p>"
+		    "<p class=\"hint\">otpauth://totp/griot:", T("Two-factor sign-in"),
+		    T("Enter this key in your authenticator app (time-based, 6 digits, 30 seconds), then the code it shows."),
+		    secret);
+	strbuf_addurlenc(&sb, q->user.name);
+	strbuf_addf(&sb, "?secret=%s&amp;issuer=griot</p><form method=\"post\" action=\"/settings\">", secret);
+	secure_zero(secret, sizeof(secret));
+	form_csrf_field(q, &sb);
+	strbuf_addstr(&sb, "<input type=\"hidden\" name=\"action\" value=\"totp-confirm\">");
+	input(&sb, T("Code"), "code", "text", NULL, "inputmode=\"numeric\" autocomplete=\"one-time-code\" required");
+	strbuf_addf(&sb, "<button type=\"submit\">%s</button></form></section>", T("Turn on"));
+	return respond_page(q, MHD_HTTP_OK, T("Two-factor sign-in"), &sb);
+}
+
 static page_result settings(struct creq *q)
 {
 	struct strbuf sb = STRBUF_INIT;
-	const char *lang;
+	const char *lang, *action;
+	int totp;
 
 	if (q->post) {
 		if (!form_csrf_ok(q))
 			return respond_error(q, MHD_HTTP_FORBIDDEN, T("This form has expired; reload the page."));
+		action = form_get(q, "action");
+		if (action && starts_with(action, "totp-"))
+			return totp_post(q, action);
 		/* "" (which a form may not even send): the browser's language */
 		lang = form_get(q, "lang");
 		if (!lang)
@@ -1256,6 +1306,7 @@ static page_result settings(struct creq *q)
 		audit(q, "settings-language", q->user.name, *lang ? lang : "browser");
 		return redirect(q, "/settings");
 	}
+	totp = console_totp_enabled(q->cs->db, q->user.name);
 	strbuf_addf(&sb, "<h1>%s</h1><form method=\"post\" action=\"/settings\" class=\"card\">",
 		    T("Settings"));
 	form_csrf_field(q, &sb);
@@ -1266,6 +1317,13 @@ static page_result settings(struct creq *q)
 		    !*q->user.lang ? " selected" : "", T("The browser's language"),
 		    !strcmp(q->user.lang, "fr") ? " selected" : "",
 		    !strcmp(q->user.lang, "en") ? " selected" : "", T("Save"));
+	strbuf_addf(&sb, "<form method=\"post\" action=\"/settings\" class=\"card\"><h2>%s</h2><p id=\"totp-state\">%s</p>",
+		    T("Two-factor sign-in"), totp > 0 ? T("On: signing in asks for a code from your authenticator app.")
+						      : T("Off."));
+	form_csrf_field(q, &sb);
+	strbuf_addf(&sb, "<input type=\"hidden\" name=\"action\" value=\"%s\">"
+		    "<button type=\"submit\" id=\"totp\" class=\"secondary\">%s</button></form>",
+		    totp > 0 ? "totp-off" : "totp-begin", totp > 0 ? T("Turn off") : T("Turn on"));
 	return respond_page(q, MHD_HTTP_OK, T("Settings"), &sb);
 }
 

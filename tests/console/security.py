@@ -365,3 +365,51 @@ expect(r.text.count("\n") >= 1000 and "+22376000999" in r.text, "per-recipient C
 expect(viewer.get("/campaigns/%s/report.csv" % uid).status == 200, "viewer reads the report")
 expect(viewer.get("/campaigns/%s/recipients.csv" % uid).status == 403, "viewer per-recipient CSV")
 ok("report opened and downloaded (HTML, CSV); per-recipient CSV for operators only")
+
+# ---- optional second factor (TOTP) ----
+import base64
+import hashlib
+import hmac
+import struct
+import time
+
+
+def totp(secret, t):
+    key = base64.b32decode(secret + "=" * (-len(secret) % 8))
+    h = hmac.new(key, struct.pack(">Q", int(t // 30)), hashlib.sha1).digest()
+    o = h[-1] & 15
+    return "%06d" % ((struct.unpack(">I", h[o:o + 4])[0] & 0x7fffffff) % 1000000)
+
+
+viewer = logged("viewer")
+expect("Off." in viewer.get("/settings").text, "TOTP off at first")
+r = viewer.post("/settings", {"csrf": viewer.csrf("/settings"), "action": "totp-begin"})
+m = re.search(r'id="totp-secret">([A-Z2-7]+)<', r.text)
+expect(r.status == 200 and m, "TOTP secret page: %d" % r.status)
+secret = m.group(1)
+now = time.time()
+valid = {totp(secret, now + k * 30) for k in (-1, 0, 1)}
+wrong = next(c for c in ("000000", "111111", "222222") if c not in valid)
+r = viewer.post("/settings", {"csrf": viewer.csrf("/settings"), "action": "totp-confirm", "code": wrong})
+expect(r.status == 400, "a wrong first code turned TOTP on: %d" % r.status)
+r = viewer.post("/settings", {"csrf": viewer.csrf("/settings"), "action": "totp-confirm",
+                              "code": totp(secret, time.time())})
+expect(r.status == 303 and "On:" in viewer.get("/settings").text, "TOTP on: %d" % r.status)
+t = Client(ADDR, "en")
+expect(t.login("viewer", PW["viewer"]).status == 403, "signed in without the code")
+tok = Client.csrf_of(t.get("/login"))
+r = t.post("/login", {"csrf": tok, "username": "viewer", "password": PW["viewer"], "code": wrong})
+expect(r.status == 403, "signed in with a wrong code")
+code = totp(secret, time.time() + 30)
+tok = Client.csrf_of(t.get("/login"))
+r = t.post("/login", {"csrf": tok, "username": "viewer", "password": PW["viewer"], "code": code})
+expect(r.status == 303 and "griot_session" in t.cookies, "sign-in with password and code: %d" % r.status)
+t2 = Client(ADDR, "en")
+tok = Client.csrf_of(t2.get("/login"))
+r = t2.post("/login", {"csrf": tok, "username": "viewer", "password": PW["viewer"], "code": code})
+expect(r.status == 403, "a code was accepted twice")
+expect(secret not in open(sys.argv[4]).read(), "the TOTP secret is in the console's log")
+expect("totp-on" in admin.get("/audit").text and secret not in admin.get("/audit").text, "TOTP audit")
+r = t.post("/settings", {"csrf": t.csrf("/settings"), "action": "totp-off"})
+expect(r.status == 303 and logged("viewer").get("/campaigns").status == 200, "TOTP off again")
+ok("TOTP: enrolment confirmed by a code; sign-in needs password and a fresh code; no replay")

@@ -25,7 +25,8 @@ ok "users added from the command line, Argon2id hashes"
 
 start_console --max-upload 1
 curl -sf "http://$CONSOLE_ADDR/healthz" >/dev/null || fail "healthz"
-$PY "$CONSOLE_PY/security.py" "$CONSOLE_ADDR" "$T_DB" "$GRIOT_TOP/tests/data/import-xlsx.xlsx" ||
+$PY "$CONSOLE_PY/security.py" "$CONSOLE_ADDR" "$T_DB" "$GRIOT_TOP/tests/data/import-xlsx.xlsx" \
+	"$T_TMP/console.log" ||
 	fail "security.py"
 
 # A disabled user's session ends: from the command line too.
