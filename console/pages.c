@@ -481,9 +481,12 @@ static void samples(struct creq *q, struct strbuf *sb, const struct campaign *c)
 		return;
 	snprintf(id, sizeof(id), "%lld", c->id);
 	n = db_query(q->cs->db, &r, "SELECT msisdn, fields::text FROM messages WHERE campaign_id = $1"
-		     " ORDER BY id LIMIT " "3", 1, p);
-	if (n <= 0)
+		     " ORDER BY id LIMIT 3", 1, p);
+	if (n <= 0) {
+		if (n == 0)
+			db_result_free(r);
 		return;
+	}
 	strbuf_addf(sb, "<h3>%s</h3><ol class=\"samples\">", T("Sample messages"));
 	for (i = 0; i < n && i < SAMPLES_SHOWN; i++) {
 		struct strbuf out = STRBUF_INIT;
@@ -768,8 +771,11 @@ static void unknown_list(struct creq *q, struct strbuf *sb, long long id)
 	n = db_query(q->cs->db, &r, "SELECT msisdn, country, coalesce(last_error, ''),"
 		     " extract(epoch FROM coalesce(sending_at, updated_at)) FROM messages"
 		     " WHERE campaign_id = $1 AND send_status = 'unknown' ORDER BY id LIMIT 100", 1, p);
-	if (n <= 0)
+	if (n <= 0) {
+		if (n == 0)
+			db_result_free(r);
 		return;
+	}
 	strbuf_addf(sb, "<table class=\"list\" id=\"unknown\"><thead><tr><th>%s</th><th>%s</th>"
 		    "<th>%s</th><th>%s</th></tr></thead><tbody>", T("Number"), T("Country"), T("When"),
 		    T("Detail"));
