@@ -135,12 +135,36 @@ static const char *pick_sender(struct griot_ctx *ctx, const struct dr_opts *o)
 	return s && *s ? s : NULL;
 }
 
-/* Latest active recorded subscription: 1 found, 0 none, -1 error. */
-static int latest(struct db *db, char *id, size_t idsize)
+/*
+ * The subscription an action is about: the ID given, else the latest
+ * active one recorded, malloc'ed into *id (Orange's ids have no length
+ * limit here).  0, or the exit code after saying why (none_hint: what
+ * to do when none is recorded).
+ */
+static int pick_id(struct griot_ctx *ctx, const char *id_arg, const char *none_hint, char **id)
 {
-	return db_query_value(db, id, idsize,
-			      "SELECT id FROM dr_subscriptions WHERE deleted_at IS NULL "
-			      "ORDER BY created_at DESC, id LIMIT 1", 0, NULL);
+	struct db_result *res = NULL;
+	int n;
+
+	*id = NULL;
+	if (builtin_need_db(ctx) < 0)
+		return EX_UNAVAILABLE;
+	if (id_arg) {
+		*id = xstrdup(id_arg);
+		return 0;
+	}
+	n = db_query(ctx->db, &res, "SELECT id FROM dr_subscriptions WHERE deleted_at IS NULL "
+		     "ORDER BY created_at DESC, id LIMIT 1", 0, NULL);
+	if (n > 0)
+		*id = xstrdup(db_result_get(res, 0, 0));
+	db_result_free(res);
+	if (n < 0)
+		return EX_UNAVAILABLE;
+	if (n == 0) {
+		error("no delivery-receipt subscription recorded; %s", none_hint);
+		return EX_DATAERR;
+	}
+	return 0;
 }
 
 static int do_subscribe(struct griot_ctx *ctx, struct orange_client *c,
@@ -242,28 +266,19 @@ static int do_show(struct griot_ctx *ctx, struct orange_client *c,
 	struct strbuf m_orange = STRBUF_INIT, m_stored = STRBUF_INIT, m_conf = STRBUF_INIT;
 	const char *params[1];
 	const char *stored = NULL, *sender = NULL, *configured, *digest = NULL;
-	char id[256], orange_digest[65];
+	char *id = NULL, orange_digest[65];
 	bool matches = true, conf_matches = true;
-	int ret = 0, r;
+	int ret;
 
-	if (builtin_need_db(ctx) < 0)
-		return EX_UNAVAILABLE;
-	if (id_arg) {
-		strlcpy_(id, id_arg, sizeof(id));
-	} else {
-		r = latest(ctx->db, id, sizeof(id));
-		if (r < 0)
-			return EX_UNAVAILABLE;
-		if (r == 0) {
-			error("no delivery-receipt subscription recorded; "
-			      "run 'griot dr subscribe https://your.host'");
-			return EX_DATAERR;
-		}
-	}
+	ret = pick_id(ctx, id_arg, "run 'griot dr subscribe https://your.host'", &id);
+	if (ret)
+		return ret;
 	params[0] = id;
 	if (db_query(ctx->db, &res, "SELECT notify_url, sender_address, created_at, deleted_at, "
-		     "notify_url_sha256 FROM dr_subscriptions WHERE id = $1", 1, params) < 0)
-		return EX_UNAVAILABLE;
+		     "notify_url_sha256 FROM dr_subscriptions WHERE id = $1", 1, params) < 0) {
+		ret = EX_UNAVAILABLE;
+		goto out;
+	}
 	if (db_result_rows(res) > 0) {
 		stored = db_result_get(res, 0, 0);
 		sender = db_result_get(res, 0, 1);
@@ -335,6 +350,7 @@ static int do_show(struct griot_ctx *ctx, struct orange_client *c,
 		ret = EX_DATAERR;
 	}
 out:
+	free(id);
 	orange_subscription_release(&s);
 	secure_zero(expect.buf, expect.len);
 	secure_zero(conf.buf, conf.len);
@@ -351,42 +367,42 @@ static int do_unsubscribe(struct griot_ctx *ctx, struct orange_client *c,
 			  const struct dr_opts *o, const char *id_arg)
 {
 	struct orange_error err;
+	struct db_result *res = NULL;
 	const char *params[1];
-	char id[256], sender[64] = "";
 	const char *use_sender;
+	char *id = NULL;
 	bool gone = false;
-	int r;
+	int ret;
 
-	if (builtin_need_db(ctx) < 0)
-		return EX_UNAVAILABLE;
-	if (id_arg) {
-		strlcpy_(id, id_arg, sizeof(id));
-	} else {
-		r = latest(ctx->db, id, sizeof(id));
-		if (r < 0)
-			return EX_UNAVAILABLE;
-		if (r == 0) {
-			error("no delivery-receipt subscription recorded; give its ID");
-			return EX_DATAERR;
-		}
-	}
+	ret = pick_id(ctx, id_arg, "give its ID", &id);
+	if (ret)
+		return ret;
 	params[0] = id;
-	if (db_query_value(ctx->db, sender, sizeof(sender),
-			   "SELECT sender_address FROM dr_subscriptions WHERE id = $1", 1, params) < 0)
-		return EX_UNAVAILABLE;
-	use_sender = o->sender ? o->sender : sender[0] ? sender : pick_sender(ctx, o);
-	if (!use_sender)
-		return EX_USAGE;
+	if (db_query(ctx->db, &res, "SELECT sender_address FROM dr_subscriptions WHERE id = $1",
+		     1, params) < 0) {
+		ret = EX_UNAVAILABLE;
+		goto out;
+	}
+	use_sender = o->sender ? o->sender : db_result_rows(res) > 0 ? db_result_get(res, 0, 0)
+								     : pick_sender(ctx, o);
+	if (!use_sender) {
+		ret = EX_USAGE;
+		goto out;
+	}
 	if (orange_dr_unsubscribe(c, use_sender, id, &err) < 0) {
-		if (err.kind != ORANGE_ERR_NOT_FOUND)
-			return orange_err_report(&err);
+		if (err.kind != ORANGE_ERR_NOT_FOUND) {
+			ret = orange_err_report(&err);
+			goto out;
+		}
 		warning("Orange does not know subscription %s (already deleted or replaced); "
 			"marking it deleted here", id);
 		gone = true;
 	}
 	if (db_query(ctx->db, NULL, "UPDATE dr_subscriptions SET deleted_at = now() "
-		     "WHERE id = $1 AND deleted_at IS NULL", 1, params) < 0)
-		return EX_UNAVAILABLE;
+		     "WHERE id = $1 AND deleted_at IS NULL", 1, params) < 0) {
+		ret = EX_UNAVAILABLE;
+		goto out;
+	}
 	if (o->json) {
 		struct json_gen *g = json_gen_new(true);
 		json_map_open(g);
@@ -398,7 +414,10 @@ static int do_unsubscribe(struct griot_ctx *ctx, struct orange_client *c,
 	} else {
 		printf("unsubscribed %s\n", id);
 	}
-	return 0;
+out:
+	db_result_free(res);
+	free(id);
+	return ret;
 }
 
 int cmd_dr(int argc, char **argv, struct griot_ctx *ctx)

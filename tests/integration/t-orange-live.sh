@@ -43,7 +43,7 @@ griot orange usage --json >"$T_TMP/use.json" || fail "orange usage"
 [ "$(jv "$T_TMP/use.json" 'sorted((u["country"], u["application_id"]) for u in d["usage"])')" = \
 	'[["CIV", ""], ["SEN", ""]]' ] || fail "usage: $(cat "$T_TMP/use.json")"
 griot orange purchases --json >"$T_TMP/pur.json" || fail "orange purchases"
-[ "$(jv "$T_TMP/pur.json" '[(p["country"], p["units"], p["amount"]) for p in d["purchase_orders"] if p["country"] == "CIV"]')" = \
+[ "$(jv "$T_TMP/pur.json" '[(p["country"], p["units"], float(p["amount"])) for p in d["purchase_orders"] if p["country"] == "CIV"]')" = \
 	'[["CIV", 50, 1250.0], ["CIV", 100, 2500.0]]' ] || fail "purchases: $(cat "$T_TMP/pur.json")"
 ok "usage with appid null; purchases newest first, units = new - old"
 
