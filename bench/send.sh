@@ -29,7 +29,7 @@ run() {
 	reset
 	pids=""
 	for p in $(seq 1 "$1"); do
-		"$GRIOT_BIN" ${SEND_BENCH_V:-} send --campaign bench --rate $CAP --json >>"$T_TMP/send.json" 2>>"$T_TMP/send.log" &
+		"$GRIOT_BIN" ${SEND_BENCH_V:-} send --campaign bench --rate $CAP --limiter bench$CAP --json >>"$T_TMP/send.json" 2>>"$T_TMP/send.log" &
 		pids="$pids $!"
 	done
 	for p in $pids; do wait "$p" || fail "griot send exited $?: $(tail -3 "$T_TMP/send.log")"; done

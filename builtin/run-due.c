@@ -16,7 +16,7 @@
 #include <string.h>
 
 static const char run_due_usage[] =
-	"usage: griot run-due [--rate N] [--report-dir DIR] [--list] [--json]\n"
+	"usage: griot run-due [--rate N [--limiter NAME]] [--report-dir DIR] [--list] [--json]\n"
 	"\n"
 	"For cron or a systemd timer (docs/sending.md): starts the scheduled\n"
 	"campaigns whose start time has come and that are inside their daily\n"
@@ -91,6 +91,7 @@ int cmd_run_due(int argc, char **argv, struct griot_ctx *ctx)
 {
 	static const struct option opts[] = {
 		{ "rate", required_argument, NULL, 'r' },
+		{ "limiter", required_argument, NULL, 'L' },
 		{ "report-dir", required_argument, NULL, 'R' },
 		{ "list", no_argument, NULL, 'l' },
 		{ "json", no_argument, NULL, 'j' },
@@ -111,6 +112,7 @@ int cmd_run_due(int argc, char **argv, struct griot_ctx *ctx)
 	optind = 0; /* re-initialise getopt: main parsed with "+" */
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (ch) {
+		case 'L': so.limiter = optarg; break;
 		case 'r':
 			if (parse_double(optarg, &so.rate) < 0 || so.rate <= 0 || so.rate > 100000) {
 				error("--rate: '%s' is not a rate in messages per second", optarg);

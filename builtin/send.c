@@ -18,14 +18,17 @@ static const char send_usage[] =
 	"\n"
 	"Sends the pending messages of NAME (or of every running campaign) inside\n"
 	"their send windows.  Any number of 'griot send' processes, on any hosts,\n"
-	"share one rate limit kept in PostgreSQL (send_rate, default 5/s); --rate\n"
-	"sets this process's rate instead.  --until-done (the default) waits for\n"
+	"share one rate limit kept in PostgreSQL (send_rate, default 5/s); every\n"
+	"sender of a limiter uses the limiter's rate: --rate N --limiter NAME\n"
+	"sends at N/s on limiter NAME (created with that rate).  --until-done\n"
+	"(the default) waits for\n"
 	"retries and for other senders and marks finished campaigns done; --once\n"
 	"sends what can be claimed now.  --resend-unknown first puts the messages\n"
 	"Orange may or may not have accepted back to pending (see docs/sending.md).\n"
 	"SIGINT/SIGTERM: finish the requests in flight, record them, exit 0.\n"
 	"Exit: 0 nothing left; 75 stopped with messages left (window closed,\n"
-	"country held for credit, paused); 69 database or Orange unusable.\n";
+	"country held for credit, paused); 69 database or Orange unusable;\n"
+	"78 Orange refused the credentials; 64 a --rate its --limiter does not have.\n";
 
 static volatile sig_atomic_t stop_requested;
 
@@ -57,8 +60,16 @@ int builtin_run_sender(struct griot_ctx *ctx, struct sender_opts *so,
 	sigaction(SIGTERM, &sa, NULL);
 	so->stop = &stop_requested;
 	ret = sender_run(ctx->db, client, so, st);
+	/* Requests the run left on the wire complete here (aborted); the
+	 * sender orphaned them, so their callbacks only free them. */
 	orange_client_free(client);
-	return ret < 0 ? EX_UNAVAILABLE : 0;
+	if (ret == 0)
+		return 0;
+	switch (st->exit_kind) {
+	case SENDER_EXIT_CONFIG: return EX_CONFIG;
+	case SENDER_EXIT_USAGE: return EX_USAGE;
+	default: return EX_UNAVAILABLE;
+	}
 }
 
 static void print_stats(const struct sender_stats *st, bool json)

@@ -10,15 +10,44 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#define LEAD 0.03                 /* first slot of a booking at least this far ahead */
-#define FLUSH_EVERY 0.05          /* seconds a result may wait before its commit */
-#define FLUSH_BATCH 40            /* small: each commit must fit between slots */
-#define REFRESH_EVERY 1.0
-#define RECOVER_EVERY 2.0
-#define QUIET_GAP 0.025           /* no database work closer than this to a slot */
+/*
+ * Named intervals and margins (seconds).  Everything that depends on the
+ * distance to PostgreSQL or to Orange is derived from measured latencies
+ * in sender_tune(); these are the fixed parts.
+ */
+#define FLUSH_EVERY 0.05          /* an answer may wait this long before its commit... */
+#define FLUSH_OVERDUE 2.0         /* ...and is committed after this even if a slot suffers */
+#define FLUSH_BATCH 40            /* answers per commit */
+#define REFRESH_EVERY 1.0         /* reload campaigns: status, windows, due starts */
+#define RECOVER_EVERY 3.0         /* look for dead senders' rows */
+#define CLOCK_SYNC_EVERY 30.0     /* re-measure the offset to PostgreSQL's clock */
+#define REMAINING_EVERY 5.0       /* count what is left, for progress lines */
+#define RENDER_EVERY 30.0         /* render recipients imported meanwhile */
+#define CHORE_OVERDUE 3.0         /* a chore this late runs even if a slot suffers */
+#define STOP_GRACE 1.5            /* after a stop, wait this long for answers in flight */
+#define IDLE_WAIT_MAX 0.1         /* longest wait between two stop checks */
+#define IDLE_POLL 0.2             /* nothing to claim: look again after */
+#define SUBMIT_PUSH 0.002         /* drive new requests onto the wire this long */
+#define DB_GAP_MARGIN 0.01        /* database work must end this long before a slot */
+#define LEAD_MARGIN 0.02          /* first slot of a claim: one db round trip + this */
+#define LEASE_MIN 0.5             /* shortest lease on starting requests */
+#define CLAIM_MAX 100             /* rows per claim */
+#define CLAIM_HORIZON_MAX 5.0     /* never hold claimed slots further ahead */
+#define QUEUE_MAX 4000            /* claimed rows held at most */
+#define INFLIGHT_MARGIN 1.5       /* requests on the wire: rate x Orange RTT x this + 2 */
+#define INFLIGHT_MAX 64           /* the Orange client's connection pool */
+#define ORANGE_RTT_START 1.0      /* assumed Orange round trip before one is measured */
+#define RETRY_AFTER_DEFAULT 1.0   /* a 429 without Retry-After */
+#define RETRY_AFTER_MAX 60.0      /* = griot_retry_after_max() in sql/050 */
+#define RECOVER_MARGIN 0.5        /* beyond the dead sender's clock error */
+#define CLOCK_SAMPLES 5           /* round trips per clock measurement */
+#define LAT_DECAY 0.3             /* estimators: up at once, down by this fraction */
+#define DB_GAP_SHARE 0.25         /* ...plus this share of the statement's expected time */
+#define FLUSH_SHARE 3.0           /* answers wait at least this many flush times */
 
 enum item_state { ITEM_QUEUED, ITEM_FLIGHT, ITEM_DONE };
 
@@ -32,13 +61,16 @@ struct item {
 	char *msisdn;
 	char country[4];
 	char *body;
-	double slot;                  /* monotonic clock */
+	double slot_db;               /* PostgreSQL's clock (epoch s) */
+	double slot;                  /* the same on our monotonic clock */
+	double submitted;             /* monotonic, when handed to the client */
+	double answered;              /* PostgreSQL's clock, when Orange answered */
 	int attempts;                 /* including this one */
 	enum item_state state;
 	char *resource_id;            /* Orange's id (any length), NULL */
 	struct orange_error err;
 	bool ok;
-	struct sender *s;
+	struct sender *s;             /* NULL: orphaned at exit, on_done frees it */
 };
 
 /* A campaign served by this run. */
@@ -46,9 +78,7 @@ struct sc {
 	struct campaign c;
 	bool eligible;
 	bool dry;                     /* last claim found nothing */
-	bool rendered;
 	double next_render;
-	long long remaining;
 	char why[200];                /* why not eligible */
 };
 
@@ -59,7 +89,24 @@ struct result {
 	char *error;
 	double delay;                 /* retry after, seconds */
 	int attempts_delta;
+	double answered;              /* PostgreSQL's clock; 0 = not answered */
 };
+
+/* A latency estimate: follows a rise at once, a fall slowly. */
+struct lat {
+	double est;
+};
+
+struct sender;
+/* A housekeeping chore: run every `every` seconds, in a gap between slots. */
+struct chore {
+	const char *name;
+	double every;                 /* 0: when due() says so */
+	int (*run)(struct sender *s); /* <0 error, 1 another step is due now */
+	bool (*due)(const struct sender *s);
+	bool while_stopping;
+};
+enum chore_id { CHORE_REFRESH, CHORE_LEASE, CHORE_RECOVER, CHORE_CLOCK, CHORE_REMAINING, NCHORES };
 
 struct sender {
 	struct db *db;
@@ -69,16 +116,33 @@ struct sender {
 	char id[128];
 	char limiter[64];
 	double rate, spacing, late;
-	int batch, max_parallel, max_attempts;
-	double lookahead;
+	int max_attempts;
 
-	struct sc *scs;
+	/* measured */
+	struct lat db_rtt;            /* one small statement */
+	struct lat claim_cost;        /* one claim */
+	struct lat flush_cost;        /* one batch of answers */
+	struct lat orange_rtt;        /* one send request */
+	double clock_off;             /* PostgreSQL's clock minus time_mono() */
+	double clock_err;             /* uncertainty of clock_off, seconds */
+	double clock_moved;           /* largest move of clock_off between measures */
+	bool clock_known;
+	/* derived from the measures (sender_tune) */
+	double lead, horizon, lease_ahead;
+	int batch, max_parallel;
+
+	double lease_db;              /* committed lease end, PostgreSQL's clock */
+
+	struct sc **scs;              /* allocated one by one: items point at them */
 	size_t nsc;
 	size_t cur;                   /* campaign being claimed */
+	char **names;                 /* without --campaign: those that may send */
+	size_t nnames, refresh_i;
 
 	struct item **queue;          /* claimed, not yet submitted, by slot */
 	size_t nq, aq;
-	int in_flight;
+	struct item **flight;         /* submitted, not answered */
+	size_t nflight, aflight;
 	struct item **done;           /* answered, not yet processed */
 	size_t ndone, adone;
 
@@ -86,24 +150,79 @@ struct sender {
 	size_t nres, ares;
 	double first_res;
 
-	double clock_off;             /* PostgreSQL's clock minus time_mono() */
-	double next_sync;
+	double *chore_next;           /* per chore: when it is due */
+	struct lat *chore_cost;
 	double claim_pause_until;     /* after a 429 */
-	bool stopping, fatal;
+	double next_work_check;
+	bool stopping, fatal, registered;
+	double stop_at;
+	int exit_kind;                /* SENDER_EXIT_* */
 	double rate_win[64];          /* times of recent sends (ring) */
 	size_t rate_n;
 	double started, last_log, last_progress;
 	long long remaining;
 };
 
-double sender_spacing(double rate)
+static void lat_add(struct lat *l, double sample)
 {
-	return (rate > 20 ? 1.04 : 1.012) / rate;
+	if (sample > l->est)
+		l->est = sample;
+	else
+		l->est += (sample - l->est) * LAT_DECAY;
 }
 
 double sender_late_tolerance(double rate)
 {
 	return rate > 20 ? 0.025 : 0.006;
+}
+
+/*
+ * Derive the claim and pipe sizes from what was measured: the first slot
+ * of a claim leaves a database round trip for the claim's answer to come
+ * back; claims keep `horizon` seconds of slots booked (enough to cover the
+ * next claim, made in a gap between slots); requests in flight cover the
+ * Orange round trip at the rate.
+ */
+static void sender_tune(struct sender *s)
+{
+	double rtt = s->db_rtt.est, cmax;
+	int par;
+
+	s->lead = rtt + LEAD_MARGIN;
+	s->horizon = s->lead + 2 * s->claim_cost.est + 2 * s->spacing;
+	s->batch = (int)ceil(s->horizon * s->rate);
+	cmax = s->rate * CLAIM_HORIZON_MAX;
+	if (s->batch > cmax)
+		s->batch = (int)cmax;
+	if (s->batch > CLAIM_MAX)
+		s->batch = CLAIM_MAX;
+	if (s->batch < 1)
+		s->batch = 1;
+	s->lease_ahead = 3 * rtt + 4 * s->spacing;
+	if (s->lease_ahead < LEASE_MIN)
+		s->lease_ahead = LEASE_MIN;
+	par = (int)ceil(s->rate * s->orange_rtt.est * INFLIGHT_MARGIN) + 2;
+	if (s->opts->max_parallel > 0)
+		par = s->opts->max_parallel;
+	s->max_parallel = par > INFLIGHT_MAX ? INFLIGHT_MAX : par;
+}
+
+/* db_now: PostgreSQL's clock, as mapped onto ours. */
+static double db_now(const struct sender *s)
+{
+	return time_mono() + s->clock_off;
+}
+
+/*
+ * May a database statement expected to take `cost` seconds run now?  Yes
+ * when it ends before the next queued slot (with a margin), or nothing is
+ * queued.
+ */
+static bool db_fits(const struct sender *s, double cost)
+{
+	if (!s->nq)
+		return true;
+	return s->queue[0]->slot - time_mono() >= cost * (1 + DB_GAP_SHARE) + DB_GAP_MARGIN;
 }
 
 int sender_register(struct db *db, char *id, size_t size)
@@ -134,6 +253,7 @@ void sender_unregister(struct db *db, const char *id)
 	const char *p[1] = { id };
 
 	db_set_quiet(db, true);
+	db_query(db, NULL, "DELETE FROM sender_instances WHERE id = $1", 1, p);
 	db_query(db, NULL, "SELECT pg_advisory_unlock(" LOCK_CLASS_SENDER_SQL ", hashtext($1))", 1, p);
 	db_set_quiet(db, false);
 }
@@ -142,48 +262,41 @@ int sender_recover(struct db *db, const char *self, long long *to_pending,
 		   long long *to_unknown)
 {
 	struct db_result *r;
+	char margin[32];
 	int n, i;
 
 	*to_pending = *to_unknown = 0;
+	snprintf(margin, sizeof(margin), "%.3f", RECOVER_MARGIN);
 	n = db_query(db, &r, "SELECT DISTINCT claimed_by FROM messages WHERE send_status = 'sending'"
 		     " AND claimed_by IS NOT NULL AND claimed_by <> $1", 1, &self);
 	if (n < 0)
 		return -1;
 	for (i = 0; i < n; i++) {
 		const char *owner = db_result_get(r, i, 0);
-		const char *p[1] = { owner };
+		const char *p[2] = { owner, margin };
 		struct db_result *u;
 		char got[8];
-		int k, j;
+		long long j, k;
 
 		/* Free lock = its session is gone = the owner is dead. */
 		if (db_query_value(db, got, sizeof(got),
-				   "SELECT pg_try_advisory_lock(" LOCK_CLASS_SENDER_SQL ", hashtext($1))", 1, p) < 0)
+				   "SELECT pg_try_advisory_lock(" LOCK_CLASS_SENDER_SQL ", hashtext($1))",
+				   1, p) < 0)
 			goto fail;
 		if (strcmp(got, "t"))
 			continue;
-		k = db_query(db, &u,
-			     "WITH x AS (UPDATE messages SET"
-			     "  send_status = CASE WHEN sending_at > now() THEN 'pending' ELSE 'unknown' END,"
-			     "  attempts = CASE WHEN sending_at > now() THEN greatest(attempts - 1, 0)"
-			     "             ELSE attempts END,"
-			     "  last_error = CASE WHEN sending_at > now() THEN last_error ELSE"
-			     "   'sender ' || claimed_by || ' died after the request was due: Orange may"
-			     " have accepted it' END,"
-			     "  claimed_by = CASE WHEN sending_at > now() THEN NULL ELSE claimed_by END,"
-			     "  updated_at = now()"
-			     " WHERE send_status = 'sending' AND claimed_by = $1 RETURNING send_status)"
-			     " SELECT count(*) FILTER (WHERE send_status = 'pending'),"
-			     "        count(*) FILTER (WHERE send_status = 'unknown') FROM x", 1, p);
-		db_query(db, NULL, "SELECT pg_advisory_unlock(" LOCK_CLASS_SENDER_SQL ", hashtext($1))", 1, p);
+		k = db_query(db, &u, "SELECT to_pending, to_unknown"
+			     " FROM griot_recover_instance($1, $2::float8)", 2, p);
+		db_query(db, NULL, "SELECT pg_advisory_unlock(" LOCK_CLASS_SENDER_SQL ", hashtext($1))",
+			 1, p);
 		if (k < 0)
 			goto fail;
-		j = (int)db_result_int(u, 0, 0);
-		k = (int)db_result_int(u, 0, 1);
+		j = db_result_int(u, 0, 0);
+		k = db_result_int(u, 0, 1);
 		db_result_free(u);
 		if (j || k)
-			warning("recovered %d message(s) of dead sender %s: %d back to pending "
-				"(never sent), %d unknown (Orange may have them)", j + k, owner, j, k);
+			warning("recovered %lld message(s) of dead sender %s: %lld back to pending "
+				"(never sent), %lld unknown (Orange may have them)", j + k, owner, j, k);
 		*to_pending += j;
 		*to_unknown += k;
 	}
@@ -206,8 +319,8 @@ static void item_free(struct item *it)
 	free(it);
 }
 
-static void add_result(struct sender *s, long long id, enum outcome out, const char *rid,
-		       const char *err, double delay, int attempts_delta)
+static void add_result(struct sender *s, const struct item *it, enum outcome out,
+		       const char *rid, const char *err, double delay, int attempts_delta)
 {
 	struct result *r;
 
@@ -218,12 +331,21 @@ static void add_result(struct sender *s, long long id, enum outcome out, const c
 	if (!s->nres)
 		s->first_res = time_mono();
 	r = &s->res[s->nres++];
-	r->id = id;
+	r->id = it->id;
 	r->out = out;
 	r->resource_id = rid ? xstrdup(rid) : NULL;
 	r->error = err ? xstrdup(err) : NULL;
 	r->delay = delay;
 	r->attempts_delta = attempts_delta;
+	r->answered = it->answered;
+}
+
+/* A claimed row goes back to pending untouched (the attempt is not counted). */
+static void release_item(struct sender *s, struct item *it)
+{
+	add_result(s, it, OUT_RELEASE, NULL, NULL, 0, -1);
+	s->st->released++;
+	item_free(it);
 }
 
 static const char *outcome_status(enum outcome o)
@@ -236,12 +358,18 @@ static const char *outcome_status(enum outcome o)
 	}
 }
 
-/* Commit every recorded outcome in one statement. */
+/*
+ * Flush phase: commit every recorded outcome in one statement
+ * (griot_record_answers, which also extends the lease).
+ */
 static int flush_results(struct sender *s)
 {
 	struct strbuf ids = STRBUF_INIT, sts = STRBUF_INIT, rids = STRBUF_INIT,
-		errs = STRBUF_INIT, delays = STRBUF_INIT, ads = STRBUF_INIT;
-	const char *p[7];
+		errs = STRBUF_INIT, delays = STRBUF_INIT, ads = STRBUF_INIT, ats = STRBUF_INIT;
+	char lease[32], cerr[32];
+	const char *p[10];
+	struct db_result *dr = NULL;
+	double t0 = time_mono();
 	size_t i;
 	int n, ret = 0;
 
@@ -260,34 +388,35 @@ static int flush_results(struct sender *s)
 		db_array_add(&delays, num);
 		snprintf(num, sizeof(num), "%d", r->attempts_delta);
 		db_array_add(&ads, num);
+		snprintf(num, sizeof(num), "%.6f", r->answered > 0 ? r->answered : db_now(s));
+		db_array_add(&ats, num);
 	}
-	db_array_end(&ids); db_array_end(&sts); db_array_end(&rids);
-	db_array_end(&errs); db_array_end(&delays); db_array_end(&ads);
-	p[0] = ids.buf; p[1] = sts.buf; p[2] = rids.buf; p[3] = errs.buf;
-	p[4] = delays.buf; p[5] = ads.buf; p[6] = s->id;
-	n = db_query(s->db, NULL,
-		     "UPDATE messages m SET send_status = v.st,"
-		     " resource_id = coalesce(v.rid, m.resource_id),"
-		     " sent_at = CASE WHEN v.st = 'sent' THEN now() ELSE m.sent_at END,"
-		     " last_error = CASE WHEN v.st = 'sent' THEN NULL ELSE coalesce(v.err, m.last_error) END,"
-		     " next_attempt_at = CASE WHEN v.st = 'pending' AND v.d > 0"
-		     "   THEN now() + v.d * interval '1 second' ELSE NULL END,"
-		     " attempts = greatest(m.attempts + v.ad, 0),"
-		     " claimed_by = CASE WHEN v.st = 'pending' THEN NULL ELSE m.claimed_by END,"
-		     " sending_at = CASE WHEN v.st = 'pending' THEN NULL ELSE m.sending_at END,"
-		     " updated_at = now()"
-		     " FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::float8[],"
-		     "             $6::int[]) AS v(id, st, rid, err, d, ad)"
-		     " WHERE m.id = v.id AND m.claimed_by = $7 AND m.send_status = 'sending'",
-		     7, p);
-	if (n < 0) {
+	db_array_end(&ids); db_array_end(&sts); db_array_end(&rids); db_array_end(&errs);
+	db_array_end(&delays); db_array_end(&ads); db_array_end(&ats);
+	snprintf(lease, sizeof(lease), "%.3f", s->lease_ahead);
+	snprintf(cerr, sizeof(cerr), "%.6f", s->clock_err);
+	p[0] = s->id; p[1] = ids.buf; p[2] = sts.buf; p[3] = rids.buf; p[4] = errs.buf;
+	p[5] = delays.buf; p[6] = ads.buf; p[7] = ats.buf; p[8] = lease; p[9] = cerr;
+	n = db_query(s->db, &dr, "SELECT recorded, started_until FROM griot_record_answers($1,"
+		     " $2::bigint[], $3::text[], $4::text[], $5::text[], $6::float8[], $7::int[],"
+		     " $8::float8[], $9::float8, $10::float8)", 10, p);
+	if (n <= 0) {
 		ret = error("cannot record %zu answer(s) from Orange; the rows stay 'sending' "
 			    "and will be recovered as unknown", s->nres);
 		s->fatal = true;
-	} else if ((size_t)n != s->nres) {
-		warning("recorded %d of %zu answers: the others were taken over meanwhile",
-			n, s->nres);
+	} else {
+		long long got = db_result_int(dr, 0, 0);
+		double lease_end = db_result_double(dr, 0, 1);
+
+		if ((size_t)got != s->nres)
+			warning("recorded %lld of %zu answers: the others were taken over meanwhile",
+				got, s->nres);
+		if (lease_end > s->lease_db)
+			s->lease_db = lease_end;
 	}
+	db_result_free(dr);
+	lat_add(&s->flush_cost, time_mono() - t0);
+	debug("flush of %zu: %.1f ms", s->nres, (time_mono() - t0) * 1000);
 	for (i = 0; i < s->nres; i++) {
 		free(s->res[i].resource_id);
 		free(s->res[i].error);
@@ -295,6 +424,7 @@ static int flush_results(struct sender *s)
 	s->nres = 0;
 	strbuf_release(&ids); strbuf_release(&sts); strbuf_release(&rids);
 	strbuf_release(&errs); strbuf_release(&delays); strbuf_release(&ads);
+	strbuf_release(&ats);
 	return ret;
 }
 
@@ -310,19 +440,39 @@ static void release_queued(struct sender *s, struct sc *only, const char *countr
 			s->queue[k++] = it;
 			continue;
 		}
-		add_result(s, it->id, OUT_RELEASE, NULL, NULL, 0, -1);
-		s->st->released++;
-		item_free(it);
+		release_item(s, it);
 	}
 	s->nq = k;
 }
 
+static void flight_remove(struct sender *s, struct item *it)
+{
+	size_t i;
+
+	for (i = 0; i < s->nflight; i++)
+		if (s->flight[i] == it) {
+			s->flight[i] = s->flight[--s->nflight];
+			return;
+		}
+}
+
+/*
+ * The client's completion callback.  An item orphaned at exit (sender_run
+ * returned with it on the wire) only frees itself: its row stays
+ * 'sending' and recovery decides.
+ */
 static void on_done(void *arg, const char *resource_id, const struct orange_error *err)
 {
 	struct item *it = arg;
 	struct sender *s = it->s;
 
+	if (!s) {
+		item_free(it);
+		return;
+	}
 	it->state = ITEM_DONE;
+	it->answered = db_now(s);
+	lat_add(&s->orange_rtt, time_mono() - it->submitted);
 	it->ok = resource_id != NULL;
 	free(it->resource_id);
 	it->resource_id = resource_id ? xstrdup(resource_id) : NULL;
@@ -334,12 +484,12 @@ static void on_done(void *arg, const char *resource_id, const struct orange_erro
 		it->err.maybe_accepted = true;
 		strlcpy_(it->err.message, "no answer", sizeof(it->err.message));
 	}
+	flight_remove(s, it);
 	if (s->ndone == s->adone) {
 		s->adone = s->adone ? 2 * s->adone : 64;
 		s->done = xrealloc(s->done, s->adone * sizeof(*s->done));
 	}
 	s->done[s->ndone++] = it;
-	s->in_flight--;
 }
 
 static double backoff(int attempts)
@@ -352,14 +502,51 @@ static double backoff(int attempts)
 	return base * jitter;
 }
 
-/* Decide what an answer means for its row (docs/statuses.md). */
+/* "kind[ HTTP n]: message" for last_error and logs. */
+static void format_error(const struct orange_error *e, char *buf, size_t size)
+{
+	if (e->http_status)
+		snprintf(buf, size, "%s HTTP %d: %s", orange_err_name(e->kind), e->http_status,
+			 e->message);
+	else
+		snprintf(buf, size, "%s: %s", orange_err_name(e->kind), e->message);
+}
+
+/* A 429: book the (capped) pause into the shared limiter for every sender. */
+static int rate_limited(struct sender *s, struct item *it, const char *msg)
+{
+	const struct orange_error *e = &it->err;
+	double ra = e->retry_after > 0 ? e->retry_after : RETRY_AFTER_DEFAULT;
+	const char *p[2];
+	char rbuf[32];
+
+	if (ra > RETRY_AFTER_MAX) {
+		warning("Orange asked to wait %.0f s (Retry-After): waiting %.0f s, the cap",
+			ra, RETRY_AFTER_MAX);
+		ra = RETRY_AFTER_MAX;
+	}
+	snprintf(rbuf, sizeof(rbuf), "%.3f", ra);
+	p[0] = s->limiter;
+	p[1] = rbuf;
+	s->st->rate_limited++;
+	add_result(s, it, OUT_RETRY, NULL, msg, ra, -1);
+	if (db_query(s->db, NULL, "SELECT griot_rate_backoff($1, $2::float8)", 2, p) < 0)
+		return -1;
+	release_queued(s, NULL, NULL);
+	s->claim_pause_until = time_mono() + ra;
+	warning("Orange says too many requests (429, Retry-After %.1f s): pausing every sender "
+		"of limiter '%s'", ra, s->limiter);
+	return 0;
+}
+
+/* Classify phase: what an answer means for its row (docs/statuses.md). */
 static int process_answer(struct sender *s, struct item *it)
 {
 	const struct orange_error *e = &it->err;
 	char msg[700];
 
 	if (it->ok) {
-		add_result(s, it->id, OUT_SENT, it->resource_id, NULL, 0, 0);
+		add_result(s, it, OUT_SENT, it->resource_id, NULL, 0, 0);
 		s->st->sent++;
 		if (s->rate_n < 64)
 			s->rate_win[s->rate_n++] = time_mono();
@@ -369,39 +556,22 @@ static int process_answer(struct sender *s, struct item *it)
 		}
 		return 0;
 	}
-	snprintf(msg, sizeof(msg), "%s%s%d: %s", orange_err_name(e->kind),
-		 e->http_status ? " HTTP " : "", e->http_status, e->message);
+	format_error(e, msg, sizeof(msg));
 	if (e->maybe_accepted) {
 		/* Never resent blindly: a receipt or --resend-unknown settles it. */
-		add_result(s, it->id, OUT_UNKNOWN, NULL, msg, 0, 0);
+		add_result(s, it, OUT_UNKNOWN, NULL, msg, 0, 0);
 		s->st->unknown++;
 		return 0;
 	}
 	switch (e->kind) {
-	case ORANGE_ERR_RATE_LIMITED: {
-		double ra = e->retry_after > 0 ? e->retry_after : 1.0;
-		const char *p[2];
-		char rbuf[32];
-
-		snprintf(rbuf, sizeof(rbuf), "%.3f", ra);
-		p[0] = s->limiter;
-		p[1] = rbuf;
-		s->st->rate_limited++;
-		add_result(s, it->id, OUT_RETRY, NULL, msg, ra, -1);
-		/* Book the pause into the shared limiter: every sender backs off. */
-		if (db_query(s->db, NULL, "SELECT griot_rate_backoff($1, $2::float8)", 2, p) < 0)
-			return -1;
-		release_queued(s, NULL, NULL);
-		s->claim_pause_until = time_mono() + ra;
-		warning("Orange says too many requests (429): pausing %.1f s for every sender", ra);
-		return 0;
-	}
+	case ORANGE_ERR_RATE_LIMITED:
+		return rate_limited(s, it, msg);
 	case ORANGE_ERR_POLICY: {
 		char reason[900];
 
 		snprintf(reason, sizeof(reason), "Orange refused for %s: %s%s%s", it->country,
 			 e->message, *e->variables ? " — " : "", e->variables);
-		add_result(s, it->id, OUT_RELEASE, NULL, reason, 0, -1);
+		add_result(s, it, OUT_RELEASE, NULL, reason, 0, -1);
 		if (campaign_hold_country(s->db, it->sc->c.id, it->country, reason) < 0)
 			return -1;
 		if (!it->sc->dry || s->nq) {
@@ -416,10 +586,11 @@ static int process_answer(struct sender *s, struct item *it)
 	case ORANGE_ERR_CREDENTIALS:
 	case ORANGE_ERR_TOKEN_EXPIRED:
 	case ORANGE_ERR_CONFIG:
-		add_result(s, it->id, OUT_RELEASE, NULL, msg, 0, -1);
+		add_result(s, it, OUT_RELEASE, NULL, msg, 0, -1);
 		if (!s->fatal)
 			error("Orange refused griot's credentials (%s): stopping", msg);
 		s->fatal = true;
+		s->exit_kind = SENDER_EXIT_CONFIG;
 		s->stopping = true;
 		release_queued(s, NULL, NULL);
 		return 0;
@@ -429,15 +600,15 @@ static int process_answer(struct sender *s, struct item *it)
 		if (it->attempts >= s->max_attempts) {
 			char gave[800];
 			snprintf(gave, sizeof(gave), "gave up after %d attempts: %s", it->attempts, msg);
-			add_result(s, it->id, OUT_FAILED, NULL, gave, 0, 0);
+			add_result(s, it, OUT_FAILED, NULL, gave, 0, 0);
 			s->st->failed++;
 			return 0;
 		}
-		add_result(s, it->id, OUT_RETRY, NULL, msg, backoff(it->attempts), 0);
+		add_result(s, it, OUT_RETRY, NULL, msg, backoff(it->attempts), 0);
 		s->st->retried++;
 		return 0;
 	default:
-		add_result(s, it->id, OUT_FAILED, NULL, msg, 0, 0);
+		add_result(s, it, OUT_FAILED, NULL, msg, 0, 0);
 		s->st->failed++;
 		return 0;
 	}
@@ -449,8 +620,10 @@ static void sc_release_all(struct sender *s)
 {
 	size_t i;
 
-	for (i = 0; i < s->nsc; i++)
-		campaign_release(&s->scs[i].c);
+	for (i = 0; i < s->nsc; i++) {
+		campaign_release(&s->scs[i]->c);
+		free(s->scs[i]);
+	}
 	free(s->scs);
 	s->scs = NULL;
 	s->nsc = 0;
@@ -461,74 +634,65 @@ static struct sc *sc_find(struct sender *s, long long id)
 	size_t i;
 
 	for (i = 0; i < s->nsc; i++)
-		if (s->scs[i].c.id == id)
-			return &s->scs[i];
+		if (s->scs[i]->c.id == id)
+			return s->scs[i];
 	return NULL;
 }
 
-static void sc_add(struct sender *s, struct campaign *c)
+/* Items point at their campaign: each sc is allocated once, never moved. */
+static struct sc *sc_add(struct sender *s, struct campaign *c)
 {
-	struct sc *x;
+	struct sc *x = xcalloc(1, sizeof(*x));
 
 	s->scs = xrealloc(s->scs, (s->nsc + 1) * sizeof(*s->scs));
-	x = &s->scs[s->nsc++];
-	memset(x, 0, sizeof(*x));
+	s->scs[s->nsc++] = x;
 	x->c = *c;
-	x->next_render = 0;
+	return x;
 }
 
-/* Reload the campaigns, start those due, decide which may send now. */
-static int refresh(struct sender *s)
+/* A campaign may no longer send: give its queued rows back. */
+static void sc_ineligible(struct sender *s, struct sc *x)
+{
+	x->eligible = false;
+	release_queued(s, x, NULL);
+}
+
+/* Reload campaign `name`, start it if due, decide whether it may send now. */
+static int refresh_campaign(struct sender *s, const char *name)
 {
 	double now = window_now(), mono = time_mono();
-	struct db_result *r = NULL;
-	int n, i;
-	size_t k;
+	struct campaign c;
+	struct sc *x;
+	bool inside, started;
+	double next;
+	int rc = campaign_load(s->db, name, &c);
 
-	if (s->opts->campaign) {
-		n = 1;
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
+	x = sc_find(s, c.id);
+	if (x) {
+		campaign_release(&x->c);
+		x->c = c;
 	} else {
-		n = db_query(s->db, &r, "SELECT name FROM campaigns WHERE status IN"
-			     " ('scheduled', 'running') ORDER BY id", 0, NULL);
-		if (n < 0)
-			return -1;
+		x = sc_add(s, &c);
 	}
-	for (i = 0; i < n; i++) {
-		const char *name = r ? db_result_get(r, i, 0) : s->opts->campaign;
-		struct campaign c;
-		struct sc *x;
-		bool inside, started;
-		double next;
-		int rc = campaign_load(s->db, name, &c);
+	if (s->opts->start_due && campaign_start_if_due(s->db, &x->c, now, &started) < 0)
+		return -1;
+	if (s->opts->start_due && started)
+		info("campaign '%s' started", x->c.name);
+	if (campaign_in_window(&x->c, now, &inside, &next) < 0)
+		return -1;
+	if (!strcmp(x->c.status, "running") && inside) {
+		x->eligible = true;
+		x->dry = false;
+	} else {
+		char tbuf[64];
 
-		if (rc < 0)
-			goto fail;
-		if (rc > 0)
-			continue;
-		x = sc_find(s, c.id);
-		if (x) {
-			campaign_release(&x->c);
-			x->c = c;
-		} else {
-			sc_add(s, &c);
-			x = &s->scs[s->nsc - 1];
-		}
-		if (s->opts->start_due && campaign_start_if_due(s->db, &x->c, now, &started) < 0)
-			goto fail;
-		if (s->opts->start_due && started)
-			info("campaign '%s' started", x->c.name);
-		if (campaign_in_window(&x->c, now, &inside, &next) < 0)
-			goto fail;
-		x->eligible = false;
-		if (!strcmp(x->c.status, "running") && inside) {
-			x->eligible = true;
+		if (!strcmp(x->c.status, "scheduled") && x->c.start_at > now) {
+			campaign_format_time(&x->c, x->c.start_at, tbuf, sizeof(tbuf));
+			snprintf(x->why, sizeof(x->why), "not due before %s", tbuf);
 		} else if (!strcmp(x->c.status, "running") || !strcmp(x->c.status, "scheduled")) {
-			char tbuf[64];
-
-			if (!strcmp(x->c.status, "scheduled") && x->c.start_at > now) {
-				campaign_format_time(&x->c, x->c.start_at, tbuf, sizeof(tbuf));
-				snprintf(x->why, sizeof(x->why), "not due before %s", tbuf);
-			} else if (!inside) {
+			if (!inside) {
 				campaign_format_time(&x->c, next, tbuf, sizeof(tbuf));
 				snprintf(x->why, sizeof(x->why), "outside its send window until %s", tbuf);
 			} else {
@@ -539,30 +703,71 @@ static int refresh(struct sender *s)
 				 x->c.paused_reason ? ": " : "",
 				 x->c.paused_reason ? x->c.paused_reason : "");
 		}
-		if (x->eligible && mono >= x->next_render) {
-			/* Recipients imported after scheduling need their body. */
-			if (campaign_fail_unrenderable(s->db, &x->c) < 0)
-				goto fail;
-			x->next_render = mono + 30;
-		}
+		sc_ineligible(s, x);
 	}
-	db_result_free(r);
-	/* Campaigns that left 'running': give their queued rows back. */
-	for (k = 0; k < s->nsc; k++) {
-		struct sc *x = &s->scs[k];
-		bool seen = false;
-
-		if (!x->eligible) {
-			release_queued(s, x, NULL);
-			continue;
-		}
-		x->dry = false;
-		(void)seen;
+	if (x->eligible && mono >= x->next_render) {
+		/* Recipients imported after scheduling need their body. */
+		if (campaign_fail_unrenderable(s->db, &x->c) < 0)
+			return -1;
+		x->next_render = mono + RENDER_EVERY;
 	}
 	return 0;
-fail:
+}
+
+/*
+ * Without --campaign: the names of the campaigns that may send (one
+ * statement); served campaigns missing from it (paused, cancelled, done)
+ * stop at once.
+ */
+static int refresh_list(struct sender *s)
+{
+	struct db_result *r;
+	size_t i;
+	int n, k;
+
+	n = db_query(s->db, &r, "SELECT name FROM campaigns WHERE status IN"
+		     " ('scheduled', 'running') ORDER BY id", 0, NULL);
+	if (n < 0)
+		return -1;
+	for (i = 0; i < s->nnames; i++)
+		free(s->names[i]);
+	s->names = xrealloc(s->names, ((size_t)n + 1) * sizeof(*s->names));
+	for (k = 0; k < n; k++)
+		s->names[k] = xstrdup(db_result_get(r, k, 0));
+	s->nnames = (size_t)n;
 	db_result_free(r);
-	return -1;
+	for (i = 0; i < s->nsc; i++) {
+		struct sc *x = s->scs[i];
+		bool listed = false;
+
+		for (k = 0; k < n && !listed; k++)
+			listed = !strcmp(s->names[k], x->c.name);
+		if (!listed && x->eligible) {
+			snprintf(x->why, sizeof(x->why), "no longer running");
+			sc_ineligible(s, x);
+		}
+	}
+	return 0;
+}
+
+/*
+ * The refresh chore: one statement-sized step at a time, so that each
+ * fits between two slots.  With --campaign, that campaign; else the list,
+ * then one campaign per step.  1 when more steps are due now.
+ */
+static int chore_refresh(struct sender *s)
+{
+	if (s->opts->campaign)
+		return refresh_campaign(s, s->opts->campaign);
+	if (s->refresh_i >= s->nnames) {
+		if (refresh_list(s) < 0)
+			return -1;
+		s->refresh_i = 0;
+		return s->nnames ? 1 : 0;
+	}
+	if (refresh_campaign(s, s->names[s->refresh_i++]) < 0)
+		return -1;
+	return s->refresh_i < s->nnames ? 1 : 0;
 }
 
 static int item_cmp(const void *a, const void *b)
@@ -574,82 +779,77 @@ static int item_cmp(const void *a, const void *b)
 /*
  * Slots are instants on PostgreSQL's clock, shared by every sender.  Map
  * them onto this process's monotonic clock: the offset from the quickest
- * of a few round trips is good to half that round trip.
+ * of a few round trips is good to half that round trip.  The clock error
+ * recorded for recovery adds how far the offset moved since the last
+ * measure (a stepped or drifting database clock) and the late tolerance.
+ * GRIOT_TEST_DB_CLOCK_STEP (tests only) adds seconds to the database's
+ * clock from the second measure on, as a stepped clock would.
  */
 static int clock_sync(struct sender *s)
 {
-	double best = 1e9;
+	const char *step_env = getenv("GRIOT_TEST_DB_CLOCK_STEP");
+	double best = 1e9, off = 0, step = 0, moved = 0;
 	int i;
 
-	for (i = 0; i < 5; i++) {
+	if (step_env && s->clock_known && parse_double(step_env, &step) < 0)
+		step = 0;
+	for (i = 0; i < CLOCK_SAMPLES; i++) {
 		char buf[64];
-		double t1 = time_mono(), t2, db_now;
+		double t1 = time_mono(), t2, dbt;
 
 		if (db_query_value(s->db, buf, sizeof(buf),
 				   "SELECT extract(epoch from clock_timestamp())", 0, NULL) < 0)
 			return -1;
 		t2 = time_mono();
-		if (parse_double(buf, &db_now) < 0)
+		if (parse_double(buf, &dbt) < 0)
 			return error("cannot read PostgreSQL's clock");
 		if (t2 - t1 < best) {
 			best = t2 - t1;
-			s->clock_off = db_now - (t1 + t2) / 2;
+			off = dbt + step - (t1 + t2) / 2;
 		}
 	}
-	s->next_sync = time_mono() + 30;
-	debug("clock offset to PostgreSQL measured within %.2f ms", best * 500);
+	lat_add(&s->db_rtt, best);
+	if (s->clock_known)
+		moved = fabs(off - s->clock_off);
+	if (moved > s->clock_moved)
+		s->clock_moved = moved;
+	s->clock_off = off;
+	s->clock_known = true;
+	s->clock_err = best / 2 + s->clock_moved + s->late;
+	debug("clock offset to PostgreSQL within %.2f ms (moved %.2f ms)", best * 500, moved * 1000);
 	return 0;
 }
 
-/* Claim up to s->batch rows of x, booking their slots: one statement. */
+static int chore_clock(struct sender *s)
+{
+	return clock_sync(s);
+}
+
+/*
+ * Claim phase: up to s->batch rows of x with their slots, one statement
+ * (griot_claim), the lease extended with it.
+ */
 static int claim(struct sender *s, struct sc *x)
 {
-	char idbuf[32], kbuf[16], spbuf[32], leadbuf[32];
-	const char *p[6];
+	char idbuf[32], kbuf[16], leadbuf[32], lease[32], cerr[32];
+	const char *p[7];
 	struct db_result *r;
+	double t0 = time_mono();
 	int n, i;
 
 	snprintf(idbuf, sizeof(idbuf), "%lld", x->c.id);
 	snprintf(kbuf, sizeof(kbuf), "%d", s->batch);
-	snprintf(spbuf, sizeof(spbuf), "%.9f", s->spacing);
-	snprintf(leadbuf, sizeof(leadbuf), "%.3f", LEAD);
-	p[0] = idbuf; p[1] = kbuf; p[2] = s->limiter; p[3] = spbuf; p[4] = leadbuf; p[5] = s->id;
-	/* The claim is the one commit that must be durable before any request
-	 * leaves: a lost 'sending' could mean a second send after a crash. */
-	if (db_begin(s->db) < 0)
+	snprintf(leadbuf, sizeof(leadbuf), "%.3f", s->lead);
+	snprintf(lease, sizeof(lease), "%.3f", s->lease_ahead);
+	snprintf(cerr, sizeof(cerr), "%.6f", s->clock_err);
+	p[0] = idbuf; p[1] = kbuf; p[2] = s->limiter; p[3] = leadbuf; p[4] = s->id;
+	p[5] = lease; p[6] = cerr;
+	n = db_query(s->db, &r, "SELECT id, msisdn, country, body, attempts, slot, started_until"
+		     " FROM griot_claim($1::bigint, $2::int, $3, $4::float8, $5, $6::float8, $7::float8)",
+		     7, p);
+	if (n < 0)
 		return -1;
-	if (db_exec(s->db, "SET LOCAL synchronous_commit = on") < 0) {
-		db_rollback(s->db);
-		return -1;
-	}
-	n = db_query(s->db, &r,
-		     "WITH c AS ("
-		     "  SELECT m.id FROM messages m"
-		     "   WHERE m.campaign_id = $1::bigint AND m.send_status = 'pending'"
-		     "     AND m.body IS NOT NULL"
-		     "     AND (m.next_attempt_at IS NULL OR m.next_attempt_at <= now())"
-		     "     AND NOT EXISTS (SELECT 1 FROM campaign_country_holds h"
-		     "                      WHERE h.campaign_id = m.campaign_id AND h.country = m.country)"
-		     "     AND EXISTS (SELECT 1 FROM campaigns k WHERE k.id = m.campaign_id"
-		     "                  AND k.status = 'running')"
-		     "   ORDER BY m.id LIMIT $2::int FOR UPDATE OF m SKIP LOCKED),"
-		     " o AS (SELECT id, row_number() OVER (ORDER BY id) - 1 AS i FROM c),"
-		     " s AS (SELECT griot_book_slots($3, (SELECT count(*)::int FROM c),"
-		     "                               $4::float8, $5::float8) AS first)"
-		     " UPDATE messages m SET send_status = 'sending', claimed_by = $6,"
-		     "   attempts = m.attempts + 1, next_attempt_at = NULL, updated_at = now(),"
-		     "   sending_at = s.first + o.i * $4::float8 * interval '1 second'"
-		     " FROM o, s WHERE m.id = o.id"
-		     " RETURNING m.id, m.msisdn, m.country, m.body, m.attempts,"
-		     "   extract(epoch from m.sending_at)", 6, p);
-	if (n < 0) {
-		db_rollback(s->db);
-		return -1;
-	}
-	if (db_commit(s->db) < 0) {
-		db_result_free(r);
-		return -1;
-	}
+	lat_add(&s->claim_cost, time_mono() - t0);
 	if (n == 0)
 		x->dry = true;
 	if (s->nq + (size_t)n > s->aq) {
@@ -658,6 +858,7 @@ static int claim(struct sender *s, struct sc *x)
 	}
 	for (i = 0; i < n; i++) {
 		struct item *it = xcalloc(1, sizeof(*it));
+		double lease_end = db_result_double(r, i, 6);
 
 		it->id = db_result_int(r, i, 0);
 		it->sc = x;
@@ -666,8 +867,11 @@ static int claim(struct sender *s, struct sc *x)
 		it->body = xstrdup(db_result_get(r, i, 3));
 		it->attempts = (int)db_result_int(r, i, 4);
 		/* Slots are on the server's clock: no skew between hosts. */
-		it->slot = db_result_double(r, i, 5) - s->clock_off;
+		it->slot_db = db_result_double(r, i, 5);
+		it->slot = it->slot_db - s->clock_off;
 		it->s = s;
+		if (lease_end > s->lease_db)
+			s->lease_db = lease_end;
 		s->queue[s->nq++] = it;
 	}
 	db_result_free(r);
@@ -675,23 +879,65 @@ static int claim(struct sender *s, struct sc *x)
 	return n;
 }
 
-/* Submit every queued item whose slot has come; release the late ones. */
-static void submit_due(struct sender *s)
+/* The lease must cover the next slots before their requests may start. */
+static bool lease_due(const struct sender *s)
+{
+	return s->nq && s->queue[0]->slot_db > s->lease_db - s->lease_ahead / 2;
+}
+
+static int chore_lease(struct sender *s)
+{
+	char lease[32], cerr[32], buf[64];
+	const char *p[3] = { s->id, lease, cerr };
+	double v;
+
+	snprintf(lease, sizeof(lease), "%.3f", s->lease_ahead);
+	snprintf(cerr, sizeof(cerr), "%.6f", s->clock_err);
+	if (db_query_value(s->db, buf, sizeof(buf),
+			   "SELECT griot_sender_lease($1, $2::float8, $3::float8)", 3, p) <= 0 ||
+	    parse_double(buf, &v) < 0)
+		return -1;
+	if (v > s->lease_db)
+		s->lease_db = v;
+	return 0;
+}
+
+static int chore_recover(struct sender *s)
+{
+	long long a, b;
+
+	if (sender_recover(s->db, s->id, &a, &b) < 0)
+		return -1;
+	s->st->recovered_pending += a;
+	s->st->recovered_unknown += b;
+	return 0;
+}
+
+static int count_remaining(struct sender *s);
+static int chore_remaining(struct sender *s)
+{
+	return count_remaining(s);
+}
+
+/* Submit phase: every queued item whose slot has come; release the late. */
+static void phase_submit(struct sender *s)
 {
 	double now = time_mono();
 	size_t i = 0, k;
+	bool submitted = false;
 
-	while (i < s->nq && s->queue[i]->slot <= now && s->in_flight < s->max_parallel) {
+	while (i < s->nq && s->queue[i]->slot <= now && s->nflight < (size_t)s->max_parallel) {
 		struct item *it = s->queue[i];
 		struct orange_sms sms;
 		char addr[64];
 
-		if (now - it->slot > s->late) {
-			/* Too late for its slot: sending now could crowd the next second. */
-			add_result(s, it->id, OUT_RELEASE, NULL, NULL, 0, -1);
-			s->st->released++;
-			item_free(it);
-			i++;
+		i++;
+		if (now - it->slot > s->late || it->slot_db > s->lease_db) {
+			/* Too late for its slot (sending now could crowd the next
+			 * second), or beyond the lease committed for starting. */
+			debug("release %lld: %.1f ms after its slot%s", it->id, (now - it->slot) * 1000,
+			      it->slot_db > s->lease_db ? ", beyond the lease" : "");
+			release_item(s, it);
 			continue;
 		}
 		snprintf(addr, sizeof(addr), "tel:%s", it->msisdn);
@@ -701,37 +947,46 @@ static void submit_due(struct sender *s)
 		sms.address = addr;
 		sms.message = it->body;
 		it->state = ITEM_FLIGHT;
+		it->submitted = now;
 		if (log_get_level() >= LOG_DEBUG)
 			debug("submit %lld at %.6f, %.4f s after its slot", it->id, time_now(),
 			      now - it->slot);
-		s->in_flight++;
-		if (orange_send_submit(s->client, &sms, on_done, it) < 0) {
-			s->in_flight--;
-			add_result(s, it->id, OUT_RELEASE, NULL, NULL, 0, -1);
-			item_free(it);
+		if (s->nflight == s->aflight) {
+			s->aflight = s->aflight ? 2 * s->aflight : 16;
+			s->flight = xrealloc(s->flight, s->aflight * sizeof(*s->flight));
 		}
-		i++;
+		s->flight[s->nflight++] = it;
+		if (orange_send_submit(s->client, &sms, on_done, it) < 0) {
+			flight_remove(s, it);
+			release_item(s, it);
+		} else {
+			submitted = true;
+		}
 		now = time_mono();
 	}
 	/* Items past their slot that could not go for lack of a connection. */
-	while (i < s->nq && now - s->queue[i]->slot > s->late) {
-		add_result(s, s->queue[i]->id, OUT_RELEASE, NULL, NULL, 0, -1);
-		s->st->released++;
-		item_free(s->queue[i]);
-		i++;
-	}
+	while (i < s->nq && now - s->queue[i]->slot > s->late)
+		release_item(s, s->queue[i++]);
 	if (i) {
 		for (k = i; k < s->nq; k++)
 			s->queue[k - i] = s->queue[k];
 		s->nq -= i;
 	}
+	/* Push the new requests onto the wire now, not after the database work
+	 * of this tick: a request on a new connection needs a second drive
+	 * once the connection is up. */
+	if (submitted && orange_send_run(s->client, SUBMIT_PUSH) < 0)
+		warning("the Orange client reported an error while sending");
 }
 
-static int process_done(struct sender *s)
+/* Drain phase: collect the answers and classify them. */
+static int phase_drain(struct sender *s)
 {
 	size_t i;
 	int ret = 0;
 
+	if (s->nflight && orange_send_run(s->client, 0) < 0)
+		warning("the Orange client reported an error while sending");
 	for (i = 0; i < s->ndone; i++) {
 		if (ret == 0 && process_answer(s, s->done[i]) < 0)
 			ret = -1;
@@ -739,6 +994,100 @@ static int process_done(struct sender *s)
 	}
 	s->ndone = 0;
 	return ret;
+}
+
+/* How long answers wait for their commit: longer when commits are slow. */
+static double flush_every(const struct sender *s)
+{
+	double t = FLUSH_SHARE * s->flush_cost.est;
+
+	return t > FLUSH_EVERY ? t : FLUSH_EVERY;
+}
+
+/* Flush phase: commit the answers when enough wait or one waited long. */
+static int phase_flush(struct sender *s)
+{
+	double age;
+
+	if (!s->nres)
+		return 0;
+	age = time_mono() - s->first_res;
+	if (s->stopping || s->fatal || age >= FLUSH_OVERDUE ||
+	    ((s->nres >= FLUSH_BATCH || age >= flush_every(s)) && db_fits(s, s->flush_cost.est)))
+		return flush_results(s);
+	return 0;
+}
+
+/* The next campaign (round robin) that may give rows, or NULL. */
+static struct sc *next_claimable(struct sender *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nsc; i++) {
+		size_t k = (s->cur + i) % s->nsc;
+		struct sc *y = s->scs[k];
+
+		if (y->eligible && !y->dry) {
+			s->cur = k;
+			return y;
+		}
+	}
+	return NULL;
+}
+
+/* Claim phase: one claim when the queue runs short and the claim fits. */
+static int phase_claim(struct sender *s)
+{
+	double now = time_mono(), ahead;
+	struct sc *x;
+
+	if (s->stopping || now < s->claim_pause_until || s->nq >= QUEUE_MAX)
+		return 0;
+	ahead = s->nq ? s->queue[s->nq - 1]->slot - now : 0;
+	if (ahead >= s->horizon || !db_fits(s, s->claim_cost.est))
+		return 0;
+	x = next_claimable(s);
+	if (!x)
+		return 0;
+	if (claim(s, x) < 0)
+		return -1;
+	debug("claim: %zu queued, %.1f ms (estimate %.1f), batch %d, lead %.1f ms", s->nq,
+	      (time_mono() - now) * 1000, s->claim_cost.est * 1000, s->batch, s->lead * 1000);
+	s->cur = (s->cur + 1) % s->nsc;
+	return 0;
+}
+
+/* Housekeeping: the chores in the table, each when due and when it fits. */
+static const struct chore chores[NCHORES] = {
+	[CHORE_REFRESH] = { "refresh", REFRESH_EVERY, chore_refresh, NULL, false },
+	[CHORE_LEASE] = { "lease", 0, chore_lease, lease_due, true },
+	[CHORE_RECOVER] = { "recover", RECOVER_EVERY, chore_recover, NULL, false },
+	[CHORE_CLOCK] = { "clock", CLOCK_SYNC_EVERY, chore_clock, NULL, false },
+	[CHORE_REMAINING] = { "remaining", REMAINING_EVERY, chore_remaining, NULL, false },
+};
+
+static int phase_housekeeping(struct sender *s)
+{
+	size_t i;
+
+	for (i = 0; i < NCHORES; i++) {
+		const struct chore *c = &chores[i];
+		double t0 = time_mono();
+		bool due = c->due ? c->due(s) : t0 >= s->chore_next[i];
+		bool overdue = !c->due && t0 >= s->chore_next[i] + CHORE_OVERDUE;
+		int rc;
+
+		if (!due || (s->stopping && !c->while_stopping) ||
+		    (!overdue && !db_fits(s, s->chore_cost[i].est)))
+			continue;
+		rc = c->run(s);
+		if (rc < 0)
+			return error("sender: %s failed", c->name);
+		debug("chore %s: %.1f ms", c->name, (time_mono() - t0) * 1000);
+		lat_add(&s->chore_cost[i], time_mono() - t0);
+		s->chore_next[i] = rc > 0 ? t0 : time_mono() + c->every;
+	}
+	return 0;
 }
 
 static double current_rate(struct sender *s)
@@ -766,7 +1115,7 @@ static int count_remaining(struct sender *s)
 
 	for (i = 0; i < s->nsc; i++) {
 		char num[32];
-		snprintf(num, sizeof(num), "%lld", s->scs[i].c.id);
+		snprintf(num, sizeof(num), "%lld", s->scs[i]->c.id);
 		db_array_add(&ids, num);
 	}
 	db_array_end(&ids);
@@ -821,9 +1170,9 @@ static int work_left(struct sender *s, double *wait)
 	*wait = 0.2;
 	for (i = 0; i < s->nsc; i++) {
 		char num[32];
-		if (!s->scs[i].eligible)
+		if (!s->scs[i]->eligible)
 			continue;
-		snprintf(num, sizeof(num), "%lld", s->scs[i].c.id);
+		snprintf(num, sizeof(num), "%lld", s->scs[i]->c.id);
 		db_array_add(&ids, num);
 		eligible++;
 	}
@@ -874,7 +1223,7 @@ static void finish_campaigns(struct sender *s)
 	size_t i;
 
 	for (i = 0; i < s->nsc; i++) {
-		struct sc *x = &s->scs[i];
+		struct sc *x = s->scs[i];
 		char idbuf[32], buf[32];
 		const char *p[1] = { idbuf };
 
@@ -927,54 +1276,191 @@ static int resend_unknown(struct sender *s)
 	return 0;
 }
 
-static int pick_rate(struct sender *s)
+/*
+ * The limiter and its spacing.  The spacing always comes from the limiter's
+ * row, so every sender of one limiter uses the same: --rate N names the
+ * rate of the limiter (created with it when new); a limiter that already
+ * has another rate is refused (another rate needs another --limiter).
+ */
+static int pick_limiter(struct sender *s)
 {
-	char buf[64];
-	const char *p[1] = { s->limiter };
+	char buf[64], rbuf[64];
+	const char *p[2] = { s->limiter, rbuf };
 	int n;
 
 	if (s->opts->rate > 0) {
+		snprintf(rbuf, sizeof(rbuf), "%.17g", s->opts->rate);
+		db_set_quiet(s->db, true);
+		n = db_query_value(s->db, buf, sizeof(buf),
+				   "SELECT griot_limiter_for($1, $2::float8)", 2, p);
+		db_set_quiet(s->db, false);
+		if (n < 0 && !strcmp(db_last_sqlstate(s->db), "23514")) {
+			s->exit_kind = SENDER_EXIT_USAGE;
+			return error("--rate %g: limiter '%s' already has another rate; every sender "
+				     "of a limiter uses its rate: give another --limiter NAME for "
+				     "%g/s (Orange's limit is per account: keep the sum under it)",
+				     s->opts->rate, s->limiter, s->opts->rate);
+		}
+		if (n < 0)
+			return error("limiter '%s': %s", s->limiter, db_last_error(s->db));
 		s->rate = s->opts->rate;
 	} else {
-		n = db_query_value(s->db, buf, sizeof(buf),
-				   "SELECT rate FROM send_rate WHERE name = $1", 1, p);
+		struct db_result *r;
+
+		n = db_query(s->db, &r, "SELECT rate, griot_rate_spacing(rate) FROM send_rate"
+			     " WHERE name = $1", 1, p);
 		if (n < 0)
 			return -1;
-		if (n == 0)
-			return error("no send_rate row named '%s'", s->limiter);
-		if (parse_double(buf, &s->rate) < 0 || s->rate <= 0)
-			return error("bad rate in send_rate row '%s'", s->limiter);
+		if (n == 0) {
+			db_result_free(r);
+			s->exit_kind = SENDER_EXIT_USAGE;
+			return error("no limiter named '%s' (give --rate N to create it)", s->limiter);
+		}
+		s->rate = db_result_double(r, 0, 0);
+		snprintf(buf, sizeof(buf), "%s", db_result_get(r, 0, 1));
+		db_result_free(r);
 	}
-	if (s->opts->rate > 0) {
-		/* The limiter row must exist even for a one-off rate. */
-		if (db_query(s->db, NULL, "INSERT INTO send_rate (name, rate) VALUES ($1, 5)"
-			     " ON CONFLICT DO NOTHING", 1, p) < 0)
-			return -1;
-	}
-	s->spacing = sender_spacing(s->rate);
+	if (parse_double(buf, &s->spacing) < 0 || s->spacing <= 0 || s->rate <= 0)
+		return error("bad rate in send_rate row '%s'", s->limiter);
 	s->late = sender_late_tolerance(s->rate);
-	s->batch = (int)lround(s->rate * 0.05);
-	if (s->batch < 1)
-		s->batch = 1;
-	if (s->batch > 100)
-		s->batch = 100;
-	s->lookahead = 4.0 * s->batch * s->spacing;
-	if (s->lookahead < 0.6)
-		s->lookahead = 0.6;
-	s->max_parallel = s->opts->max_parallel > 0 ? s->opts->max_parallel :
-		s->rate > 100 ? 64 : s->rate > 10 ? 8 : 4;
 	return 0;
 }
 
-int sender_run(struct db *db, struct orange_client *client, const struct sender_opts *opts,
-	       struct sender_stats *st)
+/*
+ * Nothing queued, in flight or to flush, and no campaign gave rows: is
+ * the run over?  1 yes, 0 not yet (s->next_work_check set), -1 error.
+ */
+static int phase_done_check(struct sender *s)
 {
-	struct sender sv, *s = &sv;
-	double next_refresh = 0, next_recover = 0;
-	int ret = -1;
-	bool registered = false;
+	double wait;
+	size_t i;
+	int w;
 
-	memset(s, 0, sizeof(*s));
+	if (s->nq || s->nflight || s->ndone)
+		return 0;
+	if (s->stopping)
+		return s->nres ? 0 : 1;
+	if (time_mono() < s->claim_pause_until || next_claimable(s))
+		return 0;
+	if (!s->opts->campaign && s->refresh_i < s->nnames)
+		return 0;   /* a refresh cycle is under way: campaigns may come */
+	if (time_mono() < s->next_work_check)
+		return 0;
+	if (s->nres && flush_results(s) < 0)
+		return -1;
+	w = work_left(s, &wait);
+	if (w != 0)
+		return w;
+	/* Others may have released rows, or retries come due: look again. */
+	for (i = 0; i < s->nsc; i++)
+		s->scs[i]->dry = false;
+	s->next_work_check = time_mono() + wait;
+	return 0;
+}
+
+/*
+ * Idle wait: until the next slot, flush, chore or look at the work, at
+ * most IDLE_WAIT_MAX (the stop check runs between waits).  Answers from
+ * Orange end the wait early.
+ */
+static void phase_wait(struct sender *s)
+{
+	double now = time_mono(), until = now + IDLE_WAIT_MAX;
+	size_t i;
+
+	if (s->nq && s->queue[0]->slot < until)
+		until = s->queue[0]->slot;
+	if (s->nres && s->first_res + flush_every(s) < until)
+		until = s->first_res + flush_every(s);
+	for (i = 0; i < NCHORES; i++)
+		if (!chores[i].due && s->chore_next[i] < until)
+			until = s->chore_next[i];
+	if (!s->nq && !s->nflight && s->next_work_check < until)
+		until = s->next_work_check;
+	if (s->claim_pause_until > now && s->claim_pause_until < until)
+		until = s->claim_pause_until;
+	if (!s->stopping && now >= s->claim_pause_until && next_claimable(s) &&
+	    (s->nq ? s->queue[s->nq - 1]->slot - now : 0) < s->horizon &&
+	    db_fits(s, s->claim_cost.est))
+		until = now;   /* a claim is wanted and fits: at once */
+	if (until <= now)
+		return;
+	if (s->nflight) {
+		if (orange_send_run(s->client, until - now) < 0)
+			warning("the Orange client reported an error while sending");
+	} else {
+		time_sleep(until - now);
+	}
+}
+
+/* Stop check: the first signal stops claiming, the second or the grace
+ * period's end stops waiting for the requests in flight. */
+static bool phase_stop(struct sender *s)
+{
+	volatile sig_atomic_t *stop = s->opts->stop;
+
+	if (stop && *stop && !s->stopping) {
+		s->stopping = true;
+		s->st->interrupted = true;
+		s->stop_at = time_mono();
+		info("stopping: finishing %zu request(s) in flight", s->nflight);
+		release_queued(s, NULL, NULL);
+	}
+	if (s->stopping && !s->stop_at)
+		s->stop_at = time_mono();
+	return s->nflight && ((stop && *stop > 1) || (s->stopping && time_mono() - s->stop_at > STOP_GRACE));
+}
+
+/*
+ * One tick of the sender: stop check, submit, drain, flush, claim,
+ * housekeeping, done check, idle wait.  1 when the run is over, 0 to go
+ * on, -1 after error().
+ */
+int sender_tick(struct sender *s)
+{
+	int rc;
+
+	if (phase_stop(s))
+		return 1;   /* leave what is on the wire to recovery */
+	phase_submit(s);
+	if (phase_drain(s) < 0 || phase_flush(s) < 0)
+		return -1;
+	if (s->fatal)
+		return s->nflight ? 0 : 1;
+	sender_tune(s);
+	if (phase_claim(s) < 0 || phase_housekeeping(s) < 0)
+		return -1;
+	phase_submit(s);
+	progress(s, false);
+	rc = phase_done_check(s);
+	if (rc)
+		return rc;
+	phase_wait(s);
+	return 0;
+}
+
+/* A first token now, so that the first request leaves right at its slot. */
+static int first_token(struct sender *s)
+{
+	struct orange_error err;
+
+	memset(&err, 0, sizeof(err));
+	if (orange_token(s->client, false, NULL, &err) < 0) {
+		if (err.kind == ORANGE_ERR_CREDENTIALS || err.kind == ORANGE_ERR_CONFIG) {
+			s->exit_kind = SENDER_EXIT_CONFIG;
+			return error("Orange refused griot's credentials: %s", err.message);
+		}
+		warning("cannot get an Orange token yet (%s); will retry", err.message);
+	}
+	return 0;
+}
+
+struct sender *sender_new(struct db *db, struct orange_client *client,
+			  const struct sender_opts *opts, struct sender_stats *st)
+{
+	struct sender *s = xcalloc(1, sizeof(*s));
+	size_t i;
+
 	memset(st, 0, sizeof(*st));
 	s->db = db;
 	s->client = client;
@@ -983,203 +1469,136 @@ int sender_run(struct db *db, struct orange_client *client, const struct sender_
 	s->max_attempts = opts->max_attempts > 0 ? opts->max_attempts : 5;
 	strlcpy_(s->limiter, opts->limiter ? opts->limiter : "default", sizeof(s->limiter));
 	s->started = time_mono();
-	srand((unsigned)(time_now() * 1000) ^ (unsigned)getpid());
+	s->orange_rtt.est = ORANGE_RTT_START;
+	s->chore_next = xcalloc(NCHORES, sizeof(*s->chore_next));
+	s->chore_cost = xcalloc(NCHORES, sizeof(*s->chore_cost));
+	for (i = 0; i < NCHORES; i++)
+		s->chore_next[i] = s->started;
+	return s;
+}
 
-	if (sender_register(db, s->id, sizeof(s->id)) < 0)
+int sender_start(struct sender *s)
+{
+	size_t i;
+	int rc;
+
+	srand((unsigned)(time_now() * 1000) ^ (unsigned)getpid());
+	if (sender_register(s->db, s->id, sizeof(s->id)) < 0)
 		return -1;
-	registered = true;
-	if (pick_rate(s) < 0 || clock_sync(s) < 0)
-		goto out;
+	s->registered = true;
+	if (pick_limiter(s) < 0 || clock_sync(s) < 0)
+		return -1;
+	s->chore_next[CHORE_CLOCK] = time_mono() + CLOCK_SYNC_EVERY;
+	s->claim_cost.est = s->db_rtt.est;
+	s->flush_cost.est = s->db_rtt.est;
+	for (i = 0; i < NCHORES; i++)
+		s->chore_cost[i].est = s->db_rtt.est;
+	s->chore_cost[CHORE_CLOCK].est = CLOCK_SAMPLES * s->db_rtt.est;
+	sender_tune(s);
 	/*
 	 * Every other write may be lost in a database crash without harm: a
 	 * lost 'sent' leaves the row 'sending', recovered as unknown, never
-	 * resent.  Not waiting for the disk keeps slots punctual.
+	 * resent.  Not waiting for the disk keeps slots punctual.  (The claim
+	 * commits durably: griot_claim sets it for itself.)
 	 */
-	if (db_exec(db, "SET synchronous_commit = off") < 0)
-		goto out;
-	if (sender_recover(db, s->id, &st->recovered_pending, &st->recovered_unknown) < 0)
-		goto out;
-	if (opts->resend_unknown && resend_unknown(s) < 0)
-		goto out;
-	{
-		/* A token now, so the first request leaves right at its slot. */
-		struct orange_error err;
+	if (db_exec(s->db, "SET synchronous_commit = off") < 0)
+		return -1;
+	if (chore_lease(s) < 0)
+		return -1;
+	if (sender_recover(s->db, s->id, &s->st->recovered_pending, &s->st->recovered_unknown) < 0)
+		return -1;
+	s->chore_next[CHORE_RECOVER] = time_mono() + RECOVER_EVERY;
+	if (s->opts->resend_unknown && resend_unknown(s) < 0)
+		return -1;
+	do {        /* every campaign known before the first tick */
+		rc = chore_refresh(s);
+		if (rc < 0)
+			return -1;
+	} while (rc > 0);
+	s->chore_next[CHORE_REFRESH] = time_mono() + REFRESH_EVERY;
+	if (first_token(s) < 0)
+		return -1;
+	debug("sender %s: rate %.3f/s, spacing %.4f s, database round trip %.1f ms, "
+	      "batch %d, %d parallel", s->id, s->rate, s->spacing, s->db_rtt.est * 1000,
+	      s->batch, s->max_parallel);
+	return 0;
+}
 
-		memset(&err, 0, sizeof(err));
-		if (orange_token(client, false, NULL, &err) < 0) {
-			if (err.kind == ORANGE_ERR_CREDENTIALS || err.kind == ORANGE_ERR_CONFIG) {
-				error("Orange refused griot's credentials: %s", err.message);
-				goto out;
-			}
-			warning("cannot get an Orange token yet (%s); will retry", err.message);
-		}
-	}
-	debug("sender %s: rate %.3f/s, spacing %.4f s, batch %d, %d parallel", s->id,
-	      s->rate, s->spacing, s->batch, s->max_parallel);
+/*
+ * End of a run: what is still on the wire is orphaned (its row stays
+ * 'sending'; the client frees it when it completes or is aborted, and
+ * recovery decides), the queue is released, the answers are committed,
+ * finished campaigns are marked done.  Returns ret, or -1.
+ */
+int sender_finish(struct sender *s, int ret)
+{
+	size_t i;
 
-	for (;;) {
-		double now, slack, wait = 0.2;
-		bool can_claim, quiet;
-		size_t i;
-
-		if (opts->stop && *opts->stop && !s->stopping) {
-			s->stopping = true;
-			st->interrupted = true;
-			info("stopping: finishing %d request(s) in flight", s->in_flight);
-			release_queued(s, NULL, NULL);
-		}
-		if (opts->stop && *opts->stop > 1 && s->in_flight)
-			break; /* second signal: leave the rest to recovery */
-		/* Requests first: each must leave right at its slot. */
-		submit_due(s);
-		if (s->in_flight > 0 && orange_send_run(client, 0) < 0)
-			warning("the Orange client reported an error while sending");
-		now = time_mono();
-		slack = s->nq ? s->queue[0]->slot - now : 1e9;
-		/* Database work only where it cannot delay a slot, unless overdue. */
-		quiet = slack > QUIET_GAP;
-		if (!s->stopping && now >= next_refresh && (quiet || now >= next_refresh + 1)) {
-			if (refresh(s) < 0)
-				goto out;
-			if (count_remaining(s) < 0)
-				goto out;
-			next_refresh = time_mono() + REFRESH_EVERY;
-		}
-		if (quiet && now >= s->next_sync && clock_sync(s) < 0)
-			goto out;
-		if (!s->stopping && now >= next_recover && (quiet || now >= next_recover + 2)) {
-			long long a, b;
-			if (sender_recover(db, s->id, &a, &b) < 0)
-				goto out;
-			st->recovered_pending += a;
-			st->recovered_unknown += b;
-			next_recover = time_mono() + RECOVER_EVERY;
-		}
-		/* Keep about `lookahead` seconds of slots booked ahead. */
-		can_claim = !s->stopping && now >= s->claim_pause_until;
-		while (can_claim && s->nq < 4000) {
-			double ahead = s->nq ? s->queue[s->nq - 1]->slot - time_mono() : 0;
-			struct sc *x = NULL;
-
-			if (ahead >= s->lookahead)
-				break;
-			slack = s->nq ? s->queue[0]->slot - time_mono() : 1e9;
-			if (slack <= QUIET_GAP && ahead >= s->lookahead / 2)
-				break;
-			for (i = 0; i < s->nsc; i++) {
-				struct sc *y = &s->scs[(s->cur + i) % s->nsc];
-				if (y->eligible && !y->dry) {
-					x = y;
-					s->cur = (s->cur + i) % s->nsc;
-					break;
-				}
-			}
-			if (!x)
-				break;
-			{
-				double c0 = time_mono();
-				if (claim(s, x) < 0)
-					goto out;
-				if (time_mono() - c0 > 0.01)
-					debug("slow claim: %.1f ms", (time_mono() - c0) * 1000);
-			}
-			submit_due(s);
-			if (s->in_flight > 0 && orange_send_run(client, 0) < 0)
-				warning("the Orange client reported an error while sending");
-		}
-		if (s->in_flight > 0) {
-			double until = s->nq ? s->queue[0]->slot - time_mono() : 0.1;
-			if (until < 0)
-				until = 0;
-			if (until > 0.1)
-				until = 0.1;
-			if (orange_send_run(client, until) < 0)
-				warning("the Orange client reported an error while sending");
-		}
-		if (process_done(s) < 0)
-			goto out;
-		slack = s->nq ? s->queue[0]->slot - time_mono() : 1e9;
-		if (s->nres && (s->nres >= FLUSH_BATCH || s->stopping || s->nq == 0 ||
-				(time_mono() - s->first_res >= FLUSH_EVERY && slack > QUIET_GAP) ||
-				time_mono() - s->first_res >= 4 * FLUSH_EVERY)) {
-			double f0 = time_mono();
-			size_t nr = s->nres;
-			if (flush_results(s) < 0)
-				goto out;
-			if (time_mono() - f0 > 0.01)
-				debug("slow flush of %zu: %.1f ms", nr, (time_mono() - f0) * 1000);
-		}
-		if (s->fatal && !s->in_flight)
-			break;
-		progress(s, false);
-		if (s->nq || s->in_flight)
-			goto wait;
-		if (s->stopping)
-			break;
-		now = time_mono();
-		if (now < s->claim_pause_until) {
-			wait = s->claim_pause_until - now;
-			goto wait;
-		}
-		{
-			bool any = false;
-			for (i = 0; i < s->nsc; i++)
-				if (s->scs[i].eligible && !s->scs[i].dry)
-					any = true;
-			if (any)
-				continue;
-		}
-		if (s->nres && flush_results(s) < 0)
-			goto out;
-		{
-			int w = work_left(s, &wait);
-			if (w < 0)
-				goto out;
-			if (w == 1)
-				break;
-			/* Others may have released rows, or retries come due: look again. */
-			for (i = 0; i < s->nsc; i++)
-				s->scs[i].dry = false;
-		}
-wait:
-		if (!s->in_flight) {
-			double until = s->nq ? s->queue[0]->slot - time_mono() : wait;
-			if (until > wait)
-				until = wait;
-			if (until > 0)
-				time_sleep(until);
-		}
-	}
-	/* Interrupted twice, or fatal: whatever is still on the wire may have left. */
-	if (s->in_flight) {
-		orange_send_run(client, 0);
-		process_done(s);
-	}
+	if (s->nflight)
+		warning("%zu request(s) still in flight: their messages stay 'sending' and will "
+			"be recovered as unknown", s->nflight);
+	for (i = 0; i < s->nflight; i++)
+		s->flight[i]->s = NULL;
+	s->nflight = 0;
 	release_queued(s, NULL, NULL);
-	if (flush_results(s) < 0)
-		goto out;
-	if (!s->fatal && !st->interrupted && count_remaining(s) == 0)
+	if (s->nres && flush_results(s) < 0)
+		ret = -1;
+	if (ret == 0 && !s->fatal && !s->st->interrupted && count_remaining(s) == 0)
 		finish_campaigns(s);
-	ret = s->fatal ? -1 : 0;
-out:
+	if (s->fatal)
+		ret = -1;
 	progress(s, true);
 	progress_done();
-	if (ret < 0 && s->nres)
-		flush_results(s);
-	release_queued(s, NULL, NULL);
-	for (size_t k = 0; k < s->ndone; k++)
+	return ret;
+}
+
+void sender_free(struct sender *s)
+{
+	size_t k;
+
+	if (!s)
+		return;
+	for (k = 0; k < s->nflight; k++)
+		s->flight[k]->s = NULL;
+	for (k = 0; k < s->nq; k++)
+		item_free(s->queue[k]);
+	for (k = 0; k < s->ndone; k++)
 		item_free(s->done[k]);
-	st->campaigns = (int)s->nsc;
-	st->elapsed = time_mono() - s->started;
-	if (registered)
-		sender_unregister(db, s->id);
+	s->st->campaigns = (int)s->nsc;
+	s->st->elapsed = time_mono() - s->started;
+	if (s->registered)
+		sender_unregister(s->db, s->id);
 	sc_release_all(s);
+	for (k = 0; k < s->nnames; k++)
+		free(s->names[k]);
+	free(s->names);
 	free(s->queue);
+	free(s->flight);
 	free(s->done);
-	for (size_t k = 0; k < s->nres; k++) {
+	for (k = 0; k < s->nres; k++) {
 		free(s->res[k].resource_id);
 		free(s->res[k].error);
 	}
 	free(s->res);
+	free(s->chore_next);
+	free(s->chore_cost);
+	free(s);
+}
+
+int sender_run(struct db *db, struct orange_client *client, const struct sender_opts *opts,
+	       struct sender_stats *st)
+{
+	struct sender *s = sender_new(db, client, opts, st);
+	int ret = -1, rc = 0;
+
+	if (sender_start(s) < 0)
+		goto out;
+	while ((rc = sender_tick(s)) == 0)
+		;
+	ret = rc < 0 ? -1 : 0;
+out:
+	ret = sender_finish(s, ret);
+	st->exit_kind = s->exit_kind;
+	sender_free(s);
 	return ret;
 }

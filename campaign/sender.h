@@ -3,20 +3,31 @@
 /*
  * The throttled, crash-safe sender (docs/sending.md).
  *
- * Each batch of rows is claimed in one statement: pending rows locked
- * with FOR UPDATE SKIP LOCKED, as many slots booked on the shared limiter
- * (griot_book_slots, one row of send_rate per limiter, shared by every
- * process on every host), and the rows committed as 'sending' with their
- * slot time in sending_at — all before any request goes out.  Each request
- * leaves at its slot; answers are written back in batches.  A request
- * that would leave later than a small tolerance after its slot is not
- * sent but released, so lateness never packs more than `rate` messages
- * into a second.
+ * Each batch of rows is claimed in one statement (griot_claim, sql/050):
+ * pending rows locked with FOR UPDATE SKIP LOCKED, as many slots booked on
+ * the shared limiter (one row of send_rate per limiter, shared by every
+ * process on every host, whose rate sets the spacing for all), and the
+ * rows committed as 'sending' with their slot time in sending_at — all
+ * before any request goes out.  Each request leaves at its slot; answers
+ * are written back in batches (griot_record_answers).  A request that
+ * would leave later than a small tolerance after its slot is not sent but
+ * released, so lateness never packs more than `rate` messages into a
+ * second.
+ *
+ * The run is a loop of ticks, each a sequence of named phases: stop check,
+ * submit (the due requests), drain (Orange's answers, classified), flush
+ * (the answers' commit), claim, housekeeping (a table of chores with their
+ * intervals), done check, idle wait.  Database work happens only where it
+ * ends before the next slot, judged from measured round trips; the claim's
+ * lead, its size and the requests in flight follow the measured latencies
+ * to PostgreSQL and to Orange.
  *
  * Every sender holds a session advisory lock on its instance id while it
- * lives.  Rows left 'sending' by an instance whose lock is free are
- * recovered: slot still in the future -> pending (the request never
- * left), else -> unknown.
+ * lives, and a lease (sender_instances.started_until): it never starts a
+ * request whose slot lies beyond the lease it committed.  Rows left
+ * 'sending' by an instance whose lock is free are recovered: slot beyond
+ * its lease, or still further ahead than its clock error plus a margin ->
+ * pending (the request never left), else -> unknown.
  */
 #include <signal.h>
 #include <stdbool.h>
@@ -47,13 +58,37 @@ struct sender_stats {
 	int campaigns;              /* campaigns served */
 	bool left_over;             /* stopped with messages left (window, hold, pause) */
 	bool interrupted;           /* a signal stopped it */
+	int exit_kind;              /* SENDER_EXIT_*: why it failed */
 	char reason[512];           /* why left_over */
 	double elapsed;
 };
 
-/* 0 done (or left_over set), -1 after error(). */
+/* Why a run failed (sender_stats.exit_kind), for the command's exit code. */
+enum sender_exit_kind {
+	SENDER_EXIT_UNAVAILABLE,    /* database or Orange unusable */
+	SENDER_EXIT_CONFIG,         /* Orange refused the credentials */
+	SENDER_EXIT_USAGE,          /* a limiter/rate that cannot be used */
+};
+
+/* 0 done (or left_over set), -1 after error(); st->exit_kind says why. */
 int sender_run(struct db *db, struct orange_client *client, const struct sender_opts *opts,
 	       struct sender_stats *st);
+
+/*
+ * The same run in steps, for tests that drive it tick by tick:
+ * sender_new, sender_start (register, limiter, clock, recovery, token:
+ * 0 or -1), sender_tick until it returns non-zero (1 over, -1 error),
+ * sender_finish(s, 0 or -1) (records what is left; returns 0 or -1),
+ * sender_free.  Requests still in flight after sender_finish are orphaned
+ * safely: the client frees them.
+ */
+struct sender;
+struct sender *sender_new(struct db *db, struct orange_client *client,
+			  const struct sender_opts *opts, struct sender_stats *st);
+int sender_start(struct sender *s);
+int sender_tick(struct sender *s);
+int sender_finish(struct sender *s, int ret);
+void sender_free(struct sender *s);
 
 /*
  * Recover rows left 'sending' by dead instances (not `self`).  Counts go
@@ -67,14 +102,9 @@ int sender_register(struct db *db, char *id, size_t size);
 void sender_unregister(struct db *db, const char *id);
 
 /*
- * Slot spacing for a rate: margin/rate.  A request leaves at most
- * `late` seconds after its slot, else it is released, so any rate+1
- * consecutive sends span at least margin - late seconds: the difference
- * is what network and server jitter may eat before a second holds more
- * than `rate`.  Low rates (the 5/s contract) keep the margin thin, to
- * come close to the limit; high rates trade a little speed for room to
- * do database work between slots.
+ * A request leaves at most this long after its slot, else it is released.
+ * The slot spacing (griot_rate_spacing in sql/050) is margin/rate, so any
+ * rate+1 consecutive sends span at least margin - tolerance seconds.
  */
-double sender_spacing(double rate);
 double sender_late_tolerance(double rate);
 #endif

@@ -15,7 +15,7 @@ start_sim --rate 2000 --credits MLI:1000 --dr-url "$DR_URL" --allow-http-notify 
 	--dr-dup 0.5 --dr-waiting 0.5 --dr-reorder
 mk_campaign e2e $N MLI 2237
 griot campaign schedule e2e >/dev/null || fail "schedule"
-griot send --campaign e2e --rate 1000 2>"$T_TMP/send.err" || fail "griot send exited $?: $(tail -n 3 "$T_TMP/send.err")"
+griot send --campaign e2e --rate 1000 --limiter fast1000 2>"$T_TMP/send.err" || fail "griot send exited $?: $(tail -n 3 "$T_TMP/send.err")"
 [ "$(sql "SELECT count(*) FROM messages WHERE send_status = 'sent' AND resource_id IS NOT NULL")" = $N ] ||
 	fail "not all sent: $(status_counts)"
 ok "$N messages sent by griot send"

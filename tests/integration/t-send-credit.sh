@@ -19,7 +19,7 @@ grep -q 'MLI: 50 units needed, 30 available' "$T_TMP/sched.err" || fail "no clea
 griot campaign schedule credit --allow-partial >/dev/null 2>&1 || fail "--allow-partial refused"
 ok "schedule refuses short credit (69), --allow-partial proceeds"
 
-griot send --campaign credit --rate 300 2>"$T_TMP/send1.err"; rc=$?
+griot send --campaign credit --rate 300 --limiter fast300 2>"$T_TMP/send1.err"; rc=$?
 [ $rc = 75 ] || fail "send with credit exhausted exited $rc, want 75: $(tail -3 "$T_TMP/send1.err")"
 grep -q 'held for MLI' "$T_TMP/send1.err" || fail "no hold message: $(tail -3 "$T_TMP/send1.err")"
 [ "$(sql "SELECT count(*) FROM messages WHERE country = 'CIV' AND send_status = 'sent'")" = 20 ] ||
@@ -36,7 +36,7 @@ ok "exhaustion held MLI after 30, CIV finished, send exited 75"
 curl -sf -X POST -d '{"country":"MLI","units":100}' "$SIM_URL/_sim/credits" >/dev/null || fail "add credit"
 griot campaign resume credit >"$T_TMP/resume.out" || fail "resume"
 grep -q 'hold(s) lifted' "$T_TMP/resume.out" || fail "resume did not lift the hold"
-griot send --campaign credit --rate 300 2>"$T_TMP/send2.err" || fail "send after resume exited $?"
+griot send --campaign credit --rate 300 --limiter fast300 2>"$T_TMP/send2.err" || fail "send after resume exited $?"
 [ "$(status_counts)" = "sent=70" ] || fail "after resume: $(status_counts)"
 [ "$(sql "SELECT status FROM campaigns WHERE name = 'credit'")" = done ] || fail "not done"
 [ "$(ledger_count sms)" = 70 ] || fail "ledger has $(ledger_count sms) sends"

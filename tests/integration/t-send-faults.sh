@@ -19,7 +19,7 @@ kills=0
 i=0
 while [ $i -lt 22 ]; do
 	i=$((i + 1))
-	"$GRIOT_BIN" send --campaign faults --rate 150 >/dev/null 2>>"$T_TMP/kill.log" &
+	"$GRIOT_BIN" send --campaign faults --rate 150 --limiter fast150 >/dev/null 2>>"$T_TMP/kill.log" &
 	pid=$!
 	# the random moment is the point of the test, not a wait for something
 	sleep "$(awk -v s="$i" 'BEGIN { srand(s * 7919); printf "%.3f", 0.05 + rand() * 0.35 }')"
@@ -30,7 +30,7 @@ done
 sent_before=$(sql "SELECT count(*) FROM messages WHERE send_status <> 'pending'")
 ok "$kills senders killed with SIGKILL; $sent_before of $N messages handled by them"
 
-griot send --campaign faults --rate 200 --json >"$T_TMP/final.json" 2>"$T_TMP/final.log" ||
+griot send --campaign faults --rate 200 --limiter fast200 --json >"$T_TMP/final.json" 2>"$T_TMP/final.log" ||
 	fail "final send exited $?: $(tail -5 "$T_TMP/final.log")"
 grep -q '"recovered_' "$T_TMP/final.json" || fail "no stats"
 left=$(sql "SELECT count(*) FROM messages WHERE send_status NOT IN ('sent', 'failed', 'unknown')")
@@ -55,7 +55,7 @@ unknown=$(sql "SELECT count(*) FROM messages WHERE send_status = 'unknown'")
 ok "no number twice; $(ledger_count sms) ledger sends all matched; $drops dropped answers -> unknown"
 
 # Explicit resend of the unknown ones.
-griot send --campaign faults --rate 200 --resend-unknown >/dev/null 2>"$T_TMP/resend.log" ||
+griot send --campaign faults --rate 200 --limiter fast200 --resend-unknown >/dev/null 2>"$T_TMP/resend.log" ||
 	fail "resend-unknown exited $?"
 grep -q 'will be sent again' "$T_TMP/resend.log" || [ "$unknown" = 0 ] || fail "resend did not say so"
 after=$(sql "SELECT count(*) FROM messages WHERE send_status IN ('pending', 'sending')")

@@ -9,7 +9,7 @@ new_db
 start_sim --rate 2000 --credits MLI:1000 --fault-latency 30
 mk_campaign sig $N MLI 2237
 griot campaign schedule sig >/dev/null || fail "schedule"
-"$GRIOT_BIN" send --campaign sig --rate 40 2>"$T_TMP/s1.err" &
+"$GRIOT_BIN" send --campaign sig --rate 40 --limiter fast40 2>"$T_TMP/s1.err" &
 pid=$!
 T_PIDS="$T_PIDS $pid"
 # wait for some accepted sends (a file condition), bounded
@@ -25,11 +25,11 @@ sent=$(sql "SELECT count(*) FROM messages WHERE send_status = 'sent'")
 ok "SIGTERM: exit 0, $sent recorded = ledger, nothing left 'sending'"
 
 griot campaign pause sig >/dev/null || fail "pause"
-griot send --campaign sig --rate 400 2>/dev/null; rc=$?
+griot send --campaign sig --rate 400 --limiter fast400 2>/dev/null; rc=$?
 [ $rc = 75 ] || fail "send on a paused campaign exited $rc, want 75"
 [ "$(ledger_count sms)" = "$sent" ] || fail "sent while paused"
 griot campaign resume sig >/dev/null || fail "resume"
-griot send --campaign sig --rate 400 2>"$T_TMP/s2.err" || fail "resumed send exited $?"
+griot send --campaign sig --rate 400 --limiter fast400 2>"$T_TMP/s2.err" || fail "resumed send exited $?"
 [ "$(status_counts)" = "sent=$N" ] || fail "after resume: $(status_counts)"
 [ "$(ledger_count sms)" = $N ] || fail "ledger $(ledger_count sms)"
 [ -z "$(ledger_dup_numbers)" ] || fail "numbers sent twice"
