@@ -914,9 +914,35 @@ static int chore_recover(struct sender *s)
 }
 
 static int count_remaining(struct sender *s);
+static struct sc *sc_find(struct sender *s, long long id);
 static int chore_remaining(struct sender *s)
 {
 	return count_remaining(s);
+}
+
+/*
+ * Changes phase: campaign status changes received (LISTEN griot_campaign,
+ * no round trip).  A campaign that left 'running' gives its queued rows
+ * back before its next slot; any change makes the refresh due now.
+ */
+static int phase_changes(struct sender *s)
+{
+	enum campaign_status st;
+	long long id;
+	int rc;
+
+	while ((rc = campaign_next_change(s->db, &id, &st)) > 0) {
+		struct sc *x = sc_find(s, id);
+
+		if (x && st != CAMPAIGN_RUNNING && x->eligible) {
+			snprintf(x->why, sizeof(x->why), "%s", campaign_status_names[st]);
+			sc_ineligible(s, x);
+			info("campaign '%s' is %s: its queued messages go back to pending",
+			     x->c.name, campaign_status_names[st]);
+		}
+		s->chore_next[CHORE_REFRESH] = time_mono();
+	}
+	return rc;
 }
 
 /* Submit phase: every queued item whose slot has come; release the late. */
@@ -1105,28 +1131,31 @@ static double current_rate(struct sender *s)
 	return n > 1 && now > first ? (double)(n - 1) / (now - first) : 0;
 }
 
+/* The ids of the campaigns served (only the eligible ones when asked);
+ * their number in *n.  Free the array. */
+static long long *sc_ids(const struct sender *s, bool eligible_only, size_t *n)
+{
+	long long *ids = xcalloc(s->nsc + 1, sizeof(*ids));
+	size_t i;
+
+	*n = 0;
+	for (i = 0; i < s->nsc; i++)
+		if (!eligible_only || s->scs[i]->eligible)
+			ids[(*n)++] = s->scs[i]->c.id;
+	return ids;
+}
+
+/* Messages still to send, for progress lines (an index-only count). */
 static int count_remaining(struct sender *s)
 {
-	struct strbuf ids = STRBUF_INIT;
-	char buf[32];
-	const char *p[1];
-	size_t i;
-	int n;
+	size_t n;
+	long long *ids = sc_ids(s, false, &n);
+	long long left = campaign_open_count(s->db, ids, n);
 
-	for (i = 0; i < s->nsc; i++) {
-		char num[32];
-		snprintf(num, sizeof(num), "%lld", s->scs[i]->c.id);
-		db_array_add(&ids, num);
-	}
-	db_array_end(&ids);
-	p[0] = ids.buf;
-	n = db_query_value(s->db, buf, sizeof(buf),
-			   "SELECT count(*) FROM messages WHERE campaign_id = ANY($1::bigint[])"
-			   " AND " MSG_OPEN_SQL("send_status"), 1, p);
-	strbuf_release(&ids);
-	if (n < 0)
+	free(ids);
+	if (left < 0)
 		return -1;
-	s->remaining = atoll(buf);
+	s->remaining = left;
 	return 0;
 }
 
@@ -1161,61 +1190,32 @@ static void progress(struct sender *s, bool force)
  */
 static int work_left(struct sender *s, double *wait)
 {
-	struct strbuf ids = STRBUF_INIT;
-	struct db_result *r;
-	const char *p[2];
-	size_t i;
-	int n, eligible = 0;
+	struct campaign_work w;
+	long long *ids;
+	size_t n;
+	int rc;
 
-	*wait = 0.2;
-	for (i = 0; i < s->nsc; i++) {
-		char num[32];
-		if (!s->scs[i]->eligible)
-			continue;
-		snprintf(num, sizeof(num), "%lld", s->scs[i]->c.id);
-		db_array_add(&ids, num);
-		eligible++;
-	}
-	db_array_end(&ids);
-	if (!eligible) {
-		strbuf_release(&ids);
+	*wait = IDLE_POLL;
+	ids = sc_ids(s, true, &n);
+	if (!n) {
+		free(ids);
 		return 1;
 	}
-	p[0] = ids.buf;
-	n = db_query(s->db, &r,
-		     "SELECT count(*) FILTER (WHERE m.send_status = 'pending' AND m.body IS NOT NULL"
-		     "   AND NOT held AND (m.next_attempt_at IS NULL OR m.next_attempt_at <= now())),"
-		     " coalesce(extract(epoch from min(m.next_attempt_at) FILTER (WHERE"
-		     "   m.send_status = 'pending' AND NOT held AND m.next_attempt_at > now()) - now()), -1),"
-		     " count(*) FILTER (WHERE m.send_status = 'sending')"
-		     " FROM (SELECT m.*, EXISTS (SELECT 1 FROM campaign_country_holds h"
-		     "        WHERE h.campaign_id = m.campaign_id AND h.country = m.country) AS held"
-		     "       FROM messages m WHERE m.campaign_id = ANY($1::bigint[])"
-		     "        AND " MSG_OPEN_SQL("m.send_status") ") m", 1, p);
-	strbuf_release(&ids);
-	if (n < 0)
+	rc = campaign_work_left(s->db, ids, n, &w);
+	free(ids);
+	if (rc < 0)
 		return -1;
-	{
-		long long claimable = db_result_int(r, 0, 0), sending = db_result_int(r, 0, 2);
-		double next = db_result_double(r, 0, 1);
-
-		db_result_free(r);
-		if (claimable > 0) {
-			*wait = 0.05;
-			return 0;
-		}
-		if (s->opts->mode == SENDER_ONCE)
-			return 1;
-		if (next >= 0) {
-			*wait = next < 0.5 ? next : 0.5;
-			return 0;
-		}
-		if (sending > 0) {
-			*wait = 0.2;
-			return 0;
-		}
+	if (w.claimable) {
+		*wait = FLUSH_EVERY;
+		return 0;
 	}
-	return 1;
+	if (s->opts->mode == SENDER_ONCE)
+		return 1;
+	if (w.next_retry >= 0) {
+		*wait = w.next_retry < IDLE_POLL ? w.next_retry : IDLE_POLL;
+		return 0;
+	}
+	return w.sending ? 0 : 1;
 }
 
 static void finish_campaigns(struct sender *s)
@@ -1422,13 +1422,15 @@ int sender_tick(struct sender *s)
 
 	if (phase_stop(s))
 		return 1;   /* leave what is on the wire to recovery */
+	if (phase_changes(s) < 0)
+		return -1;
 	phase_submit(s);
 	if (phase_drain(s) < 0 || phase_flush(s) < 0)
 		return -1;
 	if (s->fatal)
 		return s->nflight ? 0 : 1;
 	sender_tune(s);
-	if (phase_claim(s) < 0 || phase_housekeeping(s) < 0)
+	if (phase_claim(s) < 0 || phase_housekeeping(s) < 0 || phase_changes(s) < 0)
 		return -1;
 	phase_submit(s);
 	progress(s, false);
@@ -1501,7 +1503,7 @@ int sender_start(struct sender *s)
 	 * resent.  Not waiting for the disk keeps slots punctual.  (The claim
 	 * commits durably: griot_claim sets it for itself.)
 	 */
-	if (db_exec(s->db, "SET synchronous_commit = off") < 0)
+	if (db_exec(s->db, "SET synchronous_commit = off") < 0 || campaign_session_init(s->db) < 0)
 		return -1;
 	if (chore_lease(s) < 0)
 		return -1;

@@ -96,21 +96,9 @@ RETURNS double precision LANGUAGE sql AS $$
 	RETURNING extract(epoch from started_until)::float8;
 $$;
 
--- The rows of campaign p_campaign a sender may claim now, at most p_k,
--- locked (SKIP LOCKED).  The rules of what may be sent are the campaign
--- module's (it may replace this function); the sender decides how many
--- and when.
-CREATE FUNCTION griot_claim_candidates(p_campaign bigint, p_k integer)
-RETURNS SETOF bigint LANGUAGE sql AS $$
-	SELECT m.id FROM messages m
-	 WHERE m.campaign_id = p_campaign AND m.send_status = 'pending'
-	   AND m.body IS NOT NULL
-	   AND (m.next_attempt_at IS NULL OR m.next_attempt_at <= now())
-	   AND NOT EXISTS (SELECT 1 FROM campaign_country_holds h
-	                    WHERE h.campaign_id = m.campaign_id AND h.country = m.country)
-	   AND EXISTS (SELECT 1 FROM campaigns k WHERE k.id = m.campaign_id AND k.status = 'running')
-	 ORDER BY m.id LIMIT p_k FOR UPDATE OF m SKIP LOCKED
-$$;
+-- The rows a claim takes come from griot_claim_candidates(campaign, k)
+-- (sql/056: the campaign rules of what may be sent now, locked SKIP
+-- LOCKED); the sender decides how many and when.
 
 -- The claim, in one round trip and one durable commit (the one write that
 -- must survive a crash before any request leaves: a lost 'sending' could
