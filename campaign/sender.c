@@ -879,10 +879,19 @@ static int claim(struct sender *s, struct sc *x)
 	return n;
 }
 
-/* The lease must cover the next slots before their requests may start. */
+/*
+ * The lease must cover the next slot before its request may start: renew
+ * it when that slot is near (within half a lease) and not covered with
+ * half a lease to spare.  A renewal covers lease_ahead from now.
+ */
 static bool lease_due(const struct sender *s)
 {
-	return s->nq && s->queue[0]->slot_db > s->lease_db - s->lease_ahead / 2;
+	double next;
+
+	if (!s->nq)
+		return false;
+	next = s->queue[0]->slot_db;
+	return next - db_now(s) < s->lease_ahead / 2 && next > s->lease_db - s->lease_ahead / 2;
 }
 
 static int chore_lease(struct sender *s)

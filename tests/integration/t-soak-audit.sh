@@ -32,7 +32,7 @@ add_recipients b $N MLI 2237
 add_recipients b 10 SEN 22177 100
 for c in a b; do
 	griot campaign schedule "$c" >/dev/null || fail "schedule $c"
-	griot send --campaign "$c" --rate 1000 2>>"$T_TMP/send.err" || fail "send $c: $(tail -n 3 "$T_TMP/send.err")"
+	griot send --campaign "$c" --rate 1000 --limiter fast1000 2>>"$T_TMP/send.err" || fail "send $c: $(tail -n 3 "$T_TMP/send.err")"
 done
 pending() {
 	curl -s "$SIM_URL/_sim/state" | python3 -c 'import json,sys; print(json.load(sys.stdin)["dr"]["pending"])'
