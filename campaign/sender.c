@@ -1,4 +1,5 @@
 #include "campaign/sender.h"
+#include "campaign/breaker.h"
 #include "campaign/campaign.h"
 #include "campaign/window.h"
 #include "core/db.h"
@@ -150,6 +151,7 @@ struct sender {
 	size_t nres, ares;
 	double first_res;
 
+	struct breaker breaker;       /* systemic errors: pause instead of burning rows */
 	double *chore_next;           /* per chore: when it is due */
 	struct lat *chore_cost;
 	double claim_pause_until;     /* after a 429 */
@@ -539,8 +541,8 @@ static int rate_limited(struct sender *s, struct item *it, const char *msg)
 	return 0;
 }
 
-/* Classify phase: what an answer means for its row (docs/statuses.md). */
-static int process_answer(struct sender *s, struct item *it)
+/* Classify: what an answer means for its row (docs/statuses.md). */
+static int classify(struct sender *s, struct item *it)
 {
 	const struct orange_error *e = &it->err;
 	char msg[700];
@@ -611,6 +613,81 @@ static int process_answer(struct sender *s, struct item *it)
 		add_result(s, it, OUT_FAILED, NULL, msg, 0, 0);
 		s->st->failed++;
 		return 0;
+	}
+}
+
+/*
+ * A systemic answer (campaign/breaker.h): the row was not at fault.  It
+ * goes back to pending without counting the attempt, unless Orange may
+ * have it (unknown, as always).
+ */
+static void requeue_systemic(struct sender *s, struct item *it, const char *why)
+{
+	char msg[700];
+
+	format_error(&it->err, msg, sizeof(msg));
+	if (it->err.maybe_accepted) {
+		add_result(s, it, OUT_UNKNOWN, NULL, msg, 0, 0);
+		s->st->unknown++;
+		return;
+	}
+	add_result(s, it, OUT_RELEASE, NULL, why, 0, -1);
+	s->st->released++;
+}
+
+static void sc_ineligible(struct sender *s, struct sc *x);
+
+/* Pause the campaign(s) the verdict names, after committing the answers. */
+static int systemic_pause(struct sender *s, struct item *it, const struct breaker_verdict *v)
+{
+	size_t i;
+
+	requeue_systemic(s, it, v->reason);
+	if (flush_results(s) < 0)
+		return -1;
+	for (i = 0; i < s->nsc; i++) {
+		struct sc *x = s->scs[i];
+
+		if (v->scope == BREAKER_CAMPAIGN && x != it->sc)
+			continue;
+		if (campaign_pause_systemic(s->db, x->c.id, v->reason, v->requeue, v->nrequeue) < 0)
+			return -1;
+		snprintf(x->why, sizeof(x->why), "paused: %.180s", v->reason);
+		sc_ineligible(s, x);
+		warning("campaign '%s' paused: %s; 'griot campaign resume %s' once fixed",
+			x->c.name, v->reason, x->c.name);
+	}
+	if (v->config) {
+		if (!s->fatal)
+			error("Orange refused griot's credentials: %s", v->reason);
+		s->fatal = true;
+		s->exit_kind = SENDER_EXIT_CONFIG;
+		s->stopping = true;
+		release_queued(s, NULL, NULL);
+	}
+	return 0;
+}
+
+/* Classify phase: the breaker first (systemic errors), then the row. */
+static int process_answer(struct sender *s, struct item *it)
+{
+	struct breaker_verdict v;
+
+	breaker_feed(&s->breaker, it->sc->c.id, it->id, it->ok ? NULL : &it->err, time_mono(), &v);
+	switch (v.action) {
+	case BREAKER_WAIT:
+		requeue_systemic(s, it, v.reason);
+		release_queued(s, NULL, NULL);
+		if (s->claim_pause_until < time_mono() + v.wait) {
+			warning("%s: sending nothing for %.1f s", v.reason, v.wait);
+			s->claim_pause_until = time_mono() + v.wait;
+		}
+		return 0;
+	case BREAKER_PAUSE:
+		return systemic_pause(s, it, &v);
+	case BREAKER_GO:
+	default:
+		return classify(s, it);
 	}
 }
 
@@ -1481,6 +1558,7 @@ struct sender *sender_new(struct db *db, struct orange_client *client,
 	strlcpy_(s->limiter, opts->limiter ? opts->limiter : "default", sizeof(s->limiter));
 	s->started = time_mono();
 	s->orange_rtt.est = ORANGE_RTT_START;
+	breaker_init(&s->breaker, NULL);
 	s->chore_next = xcalloc(NCHORES, sizeof(*s->chore_next));
 	s->chore_cost = xcalloc(NCHORES, sizeof(*s->chore_cost));
 	for (i = 0; i < NCHORES; i++)
@@ -1593,6 +1671,7 @@ void sender_free(struct sender *s)
 	free(s->res);
 	free(s->chore_next);
 	free(s->chore_cost);
+	breaker_release(&s->breaker);
 	free(s);
 }
 
