@@ -35,7 +35,7 @@
 #define SUBMIT_PUSH 0.002         /* drive new requests onto the wire this long */
 #define DB_GAP_MARGIN 0.01        /* database work must end this long before a slot */
 #define LEAD_MARGIN 0.02          /* first slot of a claim: one db round trip + this */
-#define LEASE_MIN 0.5             /* shortest lease on starting requests */
+#define LEASE_MIN 0.25            /* shortest lease on starting requests */
 #define CLAIM_MAX 100             /* rows per claim */
 #define CLAIM_HORIZON_MAX 5.0     /* never hold claimed slots further ahead */
 #define QUEUE_MAX 4000            /* claimed rows held at most */
@@ -200,7 +200,7 @@ static void sender_tune(struct sender *s)
 		s->batch = CLAIM_MAX;
 	if (s->batch < 1)
 		s->batch = 1;
-	s->lease_ahead = 3 * rtt + 4 * s->spacing;
+	s->lease_ahead = 3 * rtt + 2 * s->spacing;
 	if (s->lease_ahead < LEASE_MIN)
 		s->lease_ahead = LEASE_MIN;
 	par = (int)ceil(s->rate * s->orange_rtt.est * INFLIGHT_MARGIN) + 2;

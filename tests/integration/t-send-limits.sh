@@ -1,0 +1,83 @@
+#!/bin/sh
+# Issue 10, findings 6, 8 and 9 with real processes:
+# - one shared limiter: a `--rate 10` sender on the 5/s limiter is refused
+#   (exit 64, naming --limiter) while a 5/s sender runs: no 429, still 5/s;
+# - a second SIGINT while requests are in flight ends the sender at once
+#   without touching its stack afterwards (ASan: detect_stack_use_after_return),
+#   the rows in flight stay 'sending' and are recovered as unknown;
+# - SIGKILLed senders (50 ms to PostgreSQL): the claimed rows beyond their
+#   committed lease go back to pending, and no number is ever sent twice.
+. "$(dirname "$0")/../lib/lib.sh"
+. "$(dirname "$0")/../lib/send.sh"
+. "$(dirname "$0")/../lib/sim.sh"   # wait_for
+. "$(dirname "$0")/../lib/proxy.sh"
+new_db
+start_sim --rate 5 --credits MLI:100000
+
+# 1. mixed rates on one limiter
+mk_campaign mixed 25 MLI 2237
+griot campaign schedule mixed >/dev/null || fail "schedule"
+"$GRIOT_BIN" send --campaign mixed 2>"$T_TMP/a.err" &
+A=$!
+griot send --campaign mixed --rate 10 2>"$T_TMP/b.err"; rc=$?
+[ $rc = 64 ] || fail "--rate 10 on the 5/s limiter exited $rc, want 64"
+grep -q "limiter 'default' already has another rate.*--limiter" "$T_TMP/b.err" ||
+	fail "no clear reason: $(cat "$T_TMP/b.err")"
+wait $A || fail "the 5/s sender exited $?: $(tail -3 "$T_TMP/a.err")"
+[ "$(status_counts)" = "sent=25" ] || fail "statuses: $(status_counts)"
+[ "$(ledger_429)" = 0 ] || fail "$(ledger_429) sends refused with 429"
+[ "$(ledger_max_per_second)" -le 5 ] || fail "$(ledger_max_per_second) in one second"
+[ "$(sql "SELECT rate FROM send_rate WHERE name = 'default'")" = 5 ] || fail "the limiter's rate changed"
+ok "--rate 10 on the 5/s limiter refused (exit 64); the 5/s sender: 0 429, max $(ledger_max_per_second)/s"
+sim_stop
+
+# 2. second SIGINT with requests in flight (answers take 3 s)
+sim_start slow --rate 2000 --credits MLI:100000 --fault-latency 3000
+export ORANGE_API_BASE="$SIM_URL"
+mk_campaign flight 20 MLI 2238
+griot campaign schedule flight >/dev/null || fail "schedule flight"
+ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_stack_use_after_return=1" \
+	"$GRIOT_BIN" send --campaign flight --rate 4 --limiter four 2>"$T_TMP/f.err" &
+F=$!
+in_flight() { [ "$(sql "SELECT count(*) FROM messages WHERE msisdn LIKE '+2238%' AND send_status = 'sending'")" -ge 3 ]; }
+wait_for "requests in flight" in_flight
+kill -INT $F
+kill -INT $F
+wait $F; rc=$?
+[ $rc = 0 ] || fail "two SIGINTs with requests in flight: exit $rc: $(tail -5 "$T_TMP/f.err")"
+grep -q "AddressSanitizer" "$T_TMP/f.err" && fail "ASan: $(grep -A5 AddressSanitizer "$T_TMP/f.err" | head -8)"
+left=$(sql "SELECT count(*) FROM messages WHERE msisdn LIKE '+2238%' AND send_status = 'sending'")
+[ "$left" -ge 1 ] || fail "nothing left in flight: the test did not test the exit"
+griot send --campaign flight --rate 4 --limiter four --once --json >"$T_TMP/f2.json" 2>"$T_TMP/f2.err" ||
+	fail "next run exited $?"
+grep -q "\"recovered_unknown\": $left" "$T_TMP/f2.json" || fail "the $left in flight were not recovered unknown: $(cat "$T_TMP/f2.json")"
+ok "second SIGINT with $left request(s) in flight: exit 0, no use after return, recovered as unknown"
+sim_stop
+
+# 3. SIGKILL behind 50 ms, each dead sender recovered after its slots
+# passed: rows beyond its lease go back to pending; never a number twice.
+sim_start kill --rate 2000 --credits MLI:100000
+export ORANGE_API_BASE="$SIM_URL"
+pg_proxy 50
+mk_campaign killed 150 MLI 2239
+griot campaign schedule killed >/dev/null || fail "schedule killed"
+for i in 1 2 3 4 5; do
+	"$GRIOT_BIN" send --campaign killed --rate 40 --limiter forty 2>>"$T_TMP/k.err" &
+	K=$!
+	sent_some() { [ "$(sql "SELECT count(*) FROM messages WHERE msisdn LIKE '+2239%' AND send_status = 'sent'")" -ge $((i * 6)) ]; }
+	wait_for "sends before kill $i" sent_some
+	kill -9 $K; wait $K 2>/dev/null
+	sleep 1   # the point: recovery comes after every slot of the dead sender passed
+done
+griot send --campaign killed --rate 40 --limiter forty --json >"$T_TMP/kf.json" 2>>"$T_TMP/k.err" ||
+	fail "final send exited $?: $(tail -3 "$T_TMP/k.err")"
+pend=$(sed -n 's/.*: \([0-9]*\) back to pending.*/\1/p' "$T_TMP/k.err" | awk '{ s += $1 } END { print s + 0 }')
+unk=$(sed -n 's/.*pending (never sent), \([0-9]*\) unknown.*/\1/p' "$T_TMP/k.err" | awk '{ s += $1 } END { print s + 0 }')
+[ -z "$(ledger_dup_numbers)" ] || fail "numbers sent twice: $(ledger_dup_numbers | head -3)"
+ledger_to_db
+bad=$(sql "SELECT count(*) FROM ledger l WHERE l.address LIKE 'tel:+2239%' AND NOT EXISTS
+	(SELECT 1 FROM messages m WHERE 'tel:' || m.msisdn = l.address AND m.send_status IN ('sent', 'unknown'))")
+[ "$bad" = 0 ] || fail "$bad accepted sends recorded neither sent nor unknown"
+[ "$(sql "SELECT count(*) FROM messages WHERE msisdn LIKE '+2239%' AND send_status NOT IN ('sent', 'unknown')")" = 0 ] ||
+	fail "left: $(status_counts)"
+ok "5 SIGKILLs at 50 ms: $pend rows back to pending (beyond the lease), $unk unknown; no number twice"
