@@ -952,7 +952,8 @@ static int claim(struct sender *s, struct sc *x)
 		s->queue[s->nq++] = it;
 	}
 	db_result_free(r);
-	qsort(s->queue, s->nq, sizeof(*s->queue), item_cmp);
+	if (s->nq > 1)		/* the queue is NULL until a claim brings rows */
+		qsort(s->queue, s->nq, sizeof(*s->queue), item_cmp);
 	return n;
 }
 
