@@ -14,24 +14,13 @@ sql "INSERT INTO campaigns (name) VALUES ('c1')"
 sql "INSERT INTO messages (campaign_id, msisdn, country, send_status, resource_id)
      SELECT 1, '+2237000' || lpad(g::text, 4, '0'), 'MLI', 'sent', 'rid-' || g FROM generate_series(1, 50) g"
 
-# wait_for SECONDS CONDITION: poll a condition, bounded
-wait_for() {
-	_end=$(( $(date +%s) + $1 ))
-	shift
-	until eval "$1"; do
-		[ "$(date +%s)" -lt "$_end" ] || return 1
-		sleep 0.05
-	done
-}
-healthz() { curl -s -o /dev/null -w '%{http_code}' "http://$RECV_ADDR/healthz"; }
-
 # hold_lock: another session takes the receipt lock and keeps it
 hold_lock() {
 	psql -qAtX -d "$T_DB" -c "SET application_name = 'lock-holder'" \
 		-c "SELECT pg_advisory_lock(4720030)" -c "SELECT pg_sleep(300)" >/dev/null 2>&1 &
 	HOLDER=$!
 	T_PIDS="$T_PIDS $HOLDER"
-	wait_for 20 '[ "$(sql "SELECT count(*) FROM pg_locks WHERE locktype = '"'advisory'"' AND objid = 4720030 AND granted")" = 1 ]' ||
+	poll_until 20 '[ "$(sql "SELECT count(*) FROM pg_locks WHERE locktype = '"'advisory'"' AND objid = 4720030 AND granted")" = 1 ]' ||
 		fail "the lock was not taken"
 }
 release_lock() {
@@ -53,7 +42,7 @@ ok "lock held elsewhere: 503, /healthz 503, no per-row retries"
 
 # ---- the lock goes: healthy again by itself ----
 release_lock
-wait_for 30 '[ "$(healthz)" = 200 ]' || fail "not healthy again after the lock was released"
+poll_until 30 '[ "$(healthz)" = 200 ]' || fail "not healthy again after the lock was released"
 expect 200 "$(dr rid-2 tel:+22370000002 DeliveredToTerminal)"
 ok "recovers by itself once the lock is released"
 
@@ -79,10 +68,10 @@ hold_lock
 curl -s -o /dev/null -w '%{http_code}\n' --max-time 60 -H 'Content-Type: application/json' \
 	--data-binary "$(dr rid-6 tel:+22370000006 DeliveredToTerminal)" "$DR_URL" >"$T_TMP/c3" &
 cpid=$!
-wait_for 20 '[ "$(sql "SELECT count(*) FROM pg_stat_activity WHERE application_name = '"'griot receive'"' AND wait_event_type = '"'Lock'"'")" -ge 1 ]' ||
+poll_until 20 '[ "$(sql "SELECT count(*) FROM pg_stat_activity WHERE application_name = '"'griot receive'"' AND wait_event_type = '"'Lock'"'")" -ge 1 ]' ||
 	fail "the batch never waited on the lock"
 kill -TERM "$RECV_PID"
-wait_for 20 '! kill -0 "$RECV_PID" 2>/dev/null' || fail "SIGTERM held past its deadline while the database was stuck"
+poll_until 20 '! kill -0 "$RECV_PID" 2>/dev/null' || fail "SIGTERM held past its deadline while the database was stuck"
 wait "$RECV_PID"
 wait $cpid
 [ "$(cat "$T_TMP/c3")" = 503 ] || fail "the receipt in flight at SIGTERM answered $(cat "$T_TMP/c3")"

@@ -26,15 +26,6 @@ q "INSERT INTO messages (campaign_id, msisdn, country, send_status, resource_id)
 start_receiver --allow 127.0.0.1/32
 acks=$T_TMP/acks
 
-# wait_for SECONDS COMMAND: until COMMAND succeeds (a condition, polled)
-wait_for() {
-	_end=$(( $(date +%s) + $1 ))
-	shift
-	until eval "$1"; do
-		[ "$(date +%s)" -lt "$_end" ] || return 1
-		sleep 0.05
-	done
-}
 count() { _c=$(grep -c " $1\$" "$acks" 2>/dev/null); echo "${_c:-0}"; }
 
 # four clients, each sending distinct receipts until told to stop; each
@@ -55,11 +46,11 @@ for c in 0 1 2 3; do
 	cpids="${cpids:-} $!"
 done
 
-wait_for 60 '[ "$(count 200)" -ge 200 ]' || fail "no steady stream of 200s"
+poll_until 60 '[ "$(count 200)" -ge 200 ]' || fail "no steady stream of 200s"
 pg stop >/dev/null || fail "cannot stop PostgreSQL"
 down_at=$(wc -l <"$acks")
 ok "PostgreSQL stopped after $down_at answers"
-wait_for 60 '[ "$(count 503)" -ge 40 ]' || fail "no 503 while the database is down: $(tail -n 5 "$acks")"
+poll_until 60 '[ "$(count 503)" -ge 40 ]' || fail "no 503 while the database is down: $(tail -n 5 "$acks")"
 code=$(curl -s -o /dev/null -w '%{http_code}' "http://$RECV_ADDR/healthz")
 [ "$code" = 503 ] || fail "/healthz answered $code with the database down"
 curl -s "http://$RECV_ADDR/metrics" | grep -qx 'griot_dr_db_up 0' || fail "metrics: db_up not 0"
@@ -67,7 +58,7 @@ ok "503 while the database is down; /healthz 503"
 
 pg start >/dev/null || fail "cannot restart PostgreSQL"
 up_at=$(wc -l <"$acks")
-wait_for 60 '[ "$(tail -n +$((up_at + 1)) "$acks" | grep -c " 200$")" -ge 200 ]' ||
+poll_until 60 '[ "$(tail -n +$((up_at + 1)) "$acks" | grep -c " 200$")" -ge 200 ]' ||
 	fail "no recovery after the database came back: $(tail -n 5 "$acks")"
 code=$(curl -s -o /dev/null -w '%{http_code}' "http://$RECV_ADDR/healthz")
 [ "$code" = 200 ] || fail "/healthz answered $code after recovery"

@@ -8,6 +8,20 @@ dr() {
 		"$1" "$2" "$3"
 }
 
+# poll_until SECONDS CONDITION: until CONDITION (evaluated) holds, polled;
+# 1 if it still does not after SECONDS.
+poll_until() {
+	_end=$(( $(date +%s) + $1 ))
+	shift
+	until eval "$1"; do
+		[ "$(date +%s)" -lt "$_end" ] || return 1
+		sleep 0.05
+	done
+}
+
+# healthz: the receiver's /healthz status code
+healthz() { curl -s -o /dev/null -w '%{http_code}' "http://$RECV_ADDR/healthz"; }
+
 # start_receiver [args]: griot receive on a free loopback port; waits for
 # its "ready" line.  Sets RECV_PID, RECV_ADDR, DR_URL; log in recv.log.
 start_receiver() {
