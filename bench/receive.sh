@@ -162,6 +162,7 @@ echo "wrk: $CONNS connections, $THREADS threads, $RUNS runs of ${DURATION}s each
 : >"$tmp/bare.res"
 : >"$tmp/griot.res"
 : >"$tmp/siege.res"
+: >"$tmp/siege.ratio"
 siege_err=0
 total_ok=0 total_sent=0 total_err=0 total_rows=0 total_answered=0
 for r in $(seq "$RUNS"); do
@@ -205,6 +206,9 @@ for r in $(seq "$RUNS"); do
 	wait "$slow_pid" "$cat_pid"
 	settle
 	echo "$res" >>"$tmp/siege.res"
+	# paired with this run's griot figure: the machine's load moves both
+	awk -v a="${res%% *}" -v b="$(tail -n 1 "$tmp/griot.res" | cut -d' ' -f1)" \
+		'BEGIN { printf "%.1f\n", 100 * a / b }' >>"$tmp/siege.ratio"
 	set -- $res
 	n=$(( $(rows) - before ))
 	[ "$n" -ge "$4" ] || die "run $r under siege: $n rows for $4 answers 200"
@@ -237,9 +241,9 @@ awk -v g="$cpu_griot" -v d="$cpu_db" -v n="$total_rows" -v hz="$hz" 'BEGIN {
 echo "p99: $griot_p99 ms (bar < 50 ms); errors: $total_err (bar 0)"
 siege_rate=$(cut -d' ' -f1 "$tmp/siege.res" | median)
 siege_p99=$(cut -d' ' -f2 "$tmp/siege.res" | median)
-siege_ratio=$(awk -v a="$siege_rate" -v b="$griot_rate" 'BEGIN { printf "%.1f", 100 * a / b }')
+siege_ratio=$(median <"$tmp/siege.ratio")
 printf '%-34s %10s %10s\n' "griot, $HOSTILE hostile slow conns" "$siege_rate" "$siege_p99"
-echo "under siege: $siege_ratio% of the rate without it (bar >= 50%), p99 $siege_p99 ms (bar < 50 ms), errors $siege_err (bar 0)"
+echo "under siege: $siege_ratio% of the rate without it, median of the runs' ratios (bar >= 50%), p99 $siege_p99 ms (bar < 50 ms), errors $siege_err (bar 0)"
 fail=
 awk -v r="$ratio" 'BEGIN { exit !(r >= 20) }' || fail="$fail ratio $ratio% < 20%;"
 awk -v p="$griot_p99" 'BEGIN { exit !(p < 50) }' || fail="$fail p99 $griot_p99 ms >= 50 ms;"
