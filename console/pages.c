@@ -524,7 +524,7 @@ static void preview_section(struct creq *q, struct strbuf *sb, const struct camp
 	size_t i;
 
 	strbuf_addf(sb, "<h3>%s</h3>", T("Units and credit"));
-	strbuf_addf(sb, "<p>%s: <strong>", T("Messages to send"));
+	strbuf_addf(sb, "<p>%s <strong>", T("Messages to send:"));
 	add_int(q, sb, pv->gsm7 + pv->ucs2);
 	strbuf_addf(sb, "</strong> · GSM-7 ");
 	add_int(q, sb, pv->gsm7);
@@ -568,7 +568,7 @@ static void preview_section(struct creq *q, struct strbuf *sb, const struct camp
 	if (pv->est_finish > 0) {
 		strbuf_addf(sb, "<p>%s ", T("Estimated finish at"));
 		strbuf_addf(sb, "%.0f/s", pv->rate);
-		strbuf_addf(sb, " %s: <strong id=\"finish\">", T("inside the window"));
+		strbuf_addf(sb, " %s <strong id=\"finish\">", T("inside the window:"));
 		i18n_time(sb, q->lang, pv->est_finish, c->tz);
 		strbuf_addstr(sb, "</strong></p>");
 	}
@@ -1212,7 +1212,16 @@ static page_result users_post(struct creq *q)
 				     T("The database is unreachable; try again in a moment."));
 	if (rc == 1)
 		return users_page(q, MHD_HTTP_NOT_FOUND, T("No such user."));
-	return users_page(q, MHD_HTTP_OK, T("Done."));
+	{
+		struct strbuf msg = STRBUF_INIT;
+		page_result ret;
+		strbuf_addf(&msg, "%s %s", name, !strcmp(action, "add") ? T("was added.") :
+			    !strcmp(action, "disable") ? T("was disabled: their sessions have ended.") :
+			    T("was enabled."));
+		ret = users_page(q, MHD_HTTP_OK, msg.buf);
+		strbuf_release(&msg);
+		return ret;
+	}
 }
 
 static page_result audit_page(struct creq *q)

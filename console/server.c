@@ -11,12 +11,18 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <netdb.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#define CONSOLE_MAX_CONNECTIONS 64
+#define CONSOLE_CONNECTION_MEMORY (256 * 1024)
+#define CONSOLE_POST_BUFFER (64 * 1024)
+#define CONSOLE_MMAP_THRESHOLD (256 * 1024)
 
 /* Every asset is served by griot; no inline script or style anywhere. */
 const char console_csp[] =
@@ -414,7 +420,7 @@ static page_result first_call(struct creq *q)
 		q->body_refused = true;
 		return respond_error(q, MHD_HTTP_CONTENT_TOO_LARGE, T("The form is too large."));
 	}
-	q->pp = MHD_create_post_processor(q->conn, 64 * 1024, post_iter, q);
+	q->pp = MHD_create_post_processor(q->conn, CONSOLE_POST_BUFFER, post_iter, q);
 	if (!q->pp) {
 		q->body_refused = true;
 		return respond_error(q, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
@@ -570,6 +576,10 @@ int console_start(const struct console_opts *opts, struct console **out)
 	if (!cs->o.data_dir)
 		cs->o.data_dir = "var/console";
 	pthread_mutex_init(&cs->lock, NULL);
+	/* Big blocks (Argon2id's 19 MiB, an import's de-duplication set)
+	 * always mmap'ed, so that they go back to the system when freed
+	 * instead of raising glibc's threshold and staying resident. */
+	mallopt(M_MMAP_THRESHOLD, CONSOLE_MMAP_THRESHOLD);
 	strbuf_init(&cs->tls_cert, 0);
 	strbuf_init(&cs->tls_key, 0);
 
@@ -610,7 +620,9 @@ int console_start(const struct console_opts *opts, struct console **out)
 		OPT(MHD_OPTION_SOCK_ADDR, 0, &ss);
 		OPT(MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, cs);
 		OPT(MHD_OPTION_CONNECTION_TIMEOUT, cs->o.timeout, NULL);
-		OPT(MHD_OPTION_CONNECTION_LIMIT, 64, NULL);
+		OPT(MHD_OPTION_CONNECTION_LIMIT, CONSOLE_MAX_CONNECTIONS, NULL);
+		/* larger reads of an upload's body (at most 64 x 256 KiB) */
+		OPT(MHD_OPTION_CONNECTION_MEMORY_LIMIT, CONSOLE_CONNECTION_MEMORY, NULL);
 		if (cs->tls) {
 			OPT(MHD_OPTION_HTTPS_MEM_CERT, 0, cs->tls_cert.buf);
 			OPT(MHD_OPTION_HTTPS_MEM_KEY, 0, cs->tls_key.buf);
