@@ -1567,13 +1567,36 @@ struct sender *sender_new(struct db *db, struct orange_client *client,
 	return s;
 }
 
+/*
+ * Liveness and recovery rest on session advisory locks: behind a
+ * transaction-pooling proxy (pgbouncer pool_mode=transaction) each
+ * statement may run on another server session, and one sender would
+ * "recover" the rows of a live one.  Two statements on the same session
+ * see the same backend pid; refuse when they do not.
+ */
+static int check_session_pooling(struct sender *s)
+{
+	char a[32], b[32];
+
+	if (db_query_value(s->db, a, sizeof(a), "SELECT pg_backend_pid()", 0, NULL) <= 0 ||
+	    db_query_value(s->db, b, sizeof(b), "SELECT pg_backend_pid()", 0, NULL) <= 0)
+		return -1;
+	if (strcmp(a, b)) {
+		s->exit_kind = SENDER_EXIT_CONFIG;
+		return error("the database connection changes server session between statements "
+			     "(a transaction-pooling proxy?): senders need session pooling "
+			     "(pgbouncer pool_mode=session) or a direct connection");
+	}
+	return 0;
+}
+
 int sender_start(struct sender *s)
 {
 	size_t i;
 	int rc;
 
 	srand((unsigned)(time_now() * 1000) ^ (unsigned)getpid());
-	if (sender_register(s->db, s->id, sizeof(s->id)) < 0)
+	if (check_session_pooling(s) < 0 || sender_register(s->db, s->id, sizeof(s->id)) < 0)
 		return -1;
 	s->registered = true;
 	if (pick_limiter(s) < 0 || clock_sync(s) < 0)

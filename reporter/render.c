@@ -216,6 +216,16 @@ static void json_opt(struct json_gen *g, const char *key, double v)
 		json_double(g, v);
 }
 
+/* A latency percentile: its value whatever its sign, null without data. */
+static void json_latency(struct json_gen *g, const char *key, long long count, double v)
+{
+	json_key(g, key);
+	if (!count)
+		json_null(g);
+	else
+		json_double(g, v);
+}
+
 /* A rate (0..1) to 6 significant digits: 0.666667, more would be noise. */
 static void json_rate(struct json_gen *g, const char *key, double v)
 {
@@ -250,9 +260,12 @@ static void json_group(struct json_gen *g, const struct report_group *grp)
 	json_key(g, "latency_seconds");
 	json_map_open(g);
 	json_kv_int(g, "count", grp->latency_count);
-	json_opt(g, "p50", grp->latency_count ? grp->p50 : -1);
-	json_opt(g, "p90", grp->latency_count ? grp->p90 : -1);
-	json_opt(g, "p99", grp->latency_count ? grp->p99 : -1);
+	/* Observed latencies, zero or negative included (a receipt recorded
+	 * before the answer's time is a fact to show, not to hide): null only
+	 * when there is none. */
+	json_latency(g, "p50", grp->latency_count, grp->p50);
+	json_latency(g, "p90", grp->latency_count, grp->p90);
+	json_latency(g, "p99", grp->latency_count, grp->p99);
 	json_map_close(g);
 	json_key(g, "cost");
 	json_array_open(g);

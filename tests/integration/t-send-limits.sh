@@ -81,3 +81,15 @@ bad=$(sql "SELECT count(*) FROM ledger l WHERE l.address LIKE 'tel:+2239%' AND N
 [ "$(sql "SELECT count(*) FROM messages WHERE msisdn LIKE '+2239%' AND send_status NOT IN ('sent', 'unknown')")" = 0 ] ||
 	fail "left: $(status_counts)"
 ok "5 SIGKILLs at 50 ms: $pend rows back to pending (beyond the lease), $unk unknown; no number twice"
+
+# Finding 11: a receipt recorded before the answer's time gives a negative
+# latency; the report shows it (p50 a number), it does not drop it to null.
+sql "UPDATE messages SET delivery_status = 'DeliveredToTerminal', final_at = sent_at - interval '2 s',
+     delivery_at = sent_at - interval '2 s' WHERE campaign_id = (SELECT id FROM campaigns WHERE name = 'mixed')" ||
+	fail "receipts"
+griot report --campaign mixed --format json >"$T_TMP/rep.json" 2>"$T_TMP/rep.err" || fail "report exited $?: $(cat "$T_TMP/rep.err")"
+python3 -c 'import json,sys
+t=json.load(open(sys.argv[1]))["totals"]["latency_seconds"]
+assert t["count"] == 25 and t["p50"] == -2 and t["p90"] == -2, t' "$T_TMP/rep.json" ||
+	fail "negative latencies hidden: $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["totals"]["latency_seconds"])' "$T_TMP/rep.json")"
+ok "negative latencies reported as observed (p50 -2 s), not null"
