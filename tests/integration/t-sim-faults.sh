@@ -85,7 +85,7 @@ eq "$s" 201 "TUN send after credits"
 req GET "$SIM_URL/sms/admin/v1/contracts?country=TUN" -H "Authorization: Bearer $TOK" >/dev/null
 eq "$(jv "$T_TMP/body" 'd["partnerContracts"]["contracts"][0]["serviceContracts"][0]["availableUnits"]')" 6 "TUN units"
 req GET "$SIM_URL/sms/admin/v1/purchaseorders?country=TUN" -H "Authorization: Bearer $TOK" >/dev/null
-eq "$(jv "$T_TMP/body" '[(p["orderExecutioninformation"]["amount"], p["orderExecutioninformation"]["currency"]) for p in d["purchaseOrders"]]')" '[[700.0, "TND"]]' "TUN purchase order"
+eq "$(jv "$T_TMP/body" '[(float(p["orderExecutioninformation"]["amount"]), p["orderExecutioninformation"]["currency"]) for p in d["purchaseOrders"]]')" '[[700.0, "TND"]]' "TUN purchase order"
 s=$(req POST "$SIM_URL/_sim/credits" -d '{"country":"XXX","units":7}')
 eq "$s" 400 "unknown country"
 s=$(req POST "$SIM_URL/_sim/credits" -d '{"country":"MLI","units":-1}')
