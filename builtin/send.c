@@ -14,7 +14,7 @@
 
 static const char send_usage[] =
 	"usage: griot send [--campaign NAME] [--once | --until-done] [--rate N]\n"
-	"                  [--resend-unknown] [--max-attempts N] [--json]\n"
+	"                  [--resend-unknown] [--max-attempts N] [--outage-pause S] [--json]\n"
 	"\n"
 	"Sends the pending messages of NAME (or of every running campaign) inside\n"
 	"their send windows.  Any number of 'griot send' processes, on any hosts,\n"
@@ -25,6 +25,9 @@ static const char send_usage[] =
 	"retries and for other senders and marks finished campaigns done; --once\n"
 	"sends what can be claimed now.  --resend-unknown first puts the messages\n"
 	"Orange may or may not have accepted back to pending (see docs/sending.md).\n"
+	"Campaign-wide refusals pause the campaign with the reason (the same 400\n"
+	"for several messages in a row, credentials refused, or Orange failing for\n"
+	"--outage-pause S seconds, default 60): see docs/sending.md.\n"
 	"SIGINT/SIGTERM: finish the requests in flight, record them, exit 0.\n"
 	"Exit: 0 nothing left; 75 stopped with messages left (window closed,\n"
 	"country held for credit, paused); 69 database or Orange unusable;\n"
@@ -110,6 +113,7 @@ int cmd_send(int argc, char **argv, struct griot_ctx *ctx)
 		{ "resend-unknown", no_argument, NULL, 'U' },
 		{ "max-attempts", required_argument, NULL, 'a' },
 		{ "limiter", required_argument, NULL, 'L' },
+		{ "outage-pause", required_argument, NULL, 'O' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -144,6 +148,12 @@ int cmd_send(int argc, char **argv, struct griot_ctx *ctx)
 			so.max_attempts = (int)l;
 			break;
 		case 'L': so.limiter = optarg; break;
+		case 'O':
+			if (parse_double(optarg, &so.outage_pause) < 0 || so.outage_pause <= 0) {
+				error("--outage-pause: '%s' is not a number of seconds", optarg);
+				return EX_USAGE;
+			}
+			break;
 		case 'j': json = true; break;
 		case 'h': fputs(send_usage, stdout); return 0;
 		default: fputs(send_usage, stderr); return EX_USAGE;

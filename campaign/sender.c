@@ -1559,7 +1559,10 @@ struct sender *sender_new(struct db *db, struct orange_client *client,
 	strlcpy_(s->limiter, opts->limiter ? opts->limiter : "default", sizeof(s->limiter));
 	s->started = time_mono();
 	s->orange_rtt.est = ORANGE_RTT_START;
-	breaker_init(&s->breaker, NULL);
+	{
+		struct breaker_conf bc = { .outage_pause = opts->outage_pause };
+		breaker_init(&s->breaker, &bc);
+	}
 	s->chore_next = xcalloc(NCHORES, sizeof(*s->chore_next));
 	s->chore_cost = xcalloc(NCHORES, sizeof(*s->chore_cost));
 	for (i = 0; i < NCHORES; i++)

@@ -50,6 +50,7 @@ struct sender_opts {
 	int max_attempts;           /* retryable failures before 'failed'; 0 = 5 */
 	int max_parallel;           /* requests on the wire; 0 = by rate */
 	volatile sig_atomic_t *stop;/* >0: finish in flight and stop; >1: stop now */
+	double outage_pause;        /* Orange failing this long pauses: 0 = BREAKER_OUTAGE_PAUSE */
 };
 
 struct sender_stats {

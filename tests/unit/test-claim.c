@@ -179,6 +179,14 @@ static void test_two_country_window(void)
 	CU_ASSERT(inside);
 	CU_ASSERT_EQUAL(next, 1795629600.0);  /* 20:00 Cairo (Bamako opens later) */
 	campaign_release(&c);
+	/* Mali's rows all claimed by a sender: still judged in Bamako too */
+	CU_ASSERT_FATAL(db_exec(db, "UPDATE messages SET send_status = 'sending' WHERE country = 'MLI'"
+				" AND campaign_id = (SELECT id FROM campaigns WHERE name = 'two')") == 0);
+	CU_ASSERT_FATAL(campaign_load(db, "two", &c) == 0);
+	CU_ASSERT_EQUAL(c.nzones, 2);
+	campaign_release(&c);
+	CU_ASSERT_FATAL(db_exec(db, "UPDATE messages SET send_status = 'pending' WHERE country = 'MLI'"
+				" AND campaign_id = (SELECT id FROM campaigns WHERE name = 'two')") == 0);
 	/* override: everyone in Cairo time */
 	CU_ASSERT_FATAL(db_exec(db, "UPDATE campaigns SET window_tz = 'Africa/Cairo' WHERE name = 'two'") == 0);
 	set_now("2026-11-25T06:30:00Z");
