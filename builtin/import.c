@@ -12,12 +12,14 @@
 #include <string.h>
 
 static const char usage_text[] =
-	"usage: griot import --campaign NAME [options] FILE.csv|-\n"
+	"usage: griot import --campaign NAME [options] FILE.csv|FILE.xlsx|-\n"
 	"\n"
 	"Import recipients into a campaign (created as a draft if missing), in one\n"
 	"transaction.  Sniffs the encoding (UTF-8, UTF-16 with BOM, Windows-1252),\n"
 	"the delimiter (, ; tab) and the phone column from the header row; other\n"
-	"columns become fields for the message template.\n"
+	"columns become fields for the message template.  An Excel workbook\n"
+	"(.xlsx) is read from its first sheet.  A country column (pays, country,\n"
+	"indicatif) gives each row's country; --country is the default.\n"
 	"\n"
 	"  --campaign NAME       campaign to import into (required)\n"
 	"  --country CODE        country of numbers written without country code\n"

@@ -75,6 +75,8 @@ void json_double(struct json_gen *g, double v)
 	/* 15 significant digits, all a double holds exactly: 2/3 is
 	 * 0.666666666666667, not yajl's 0.66666666666666662966. */
 	n = snprintf(buf, sizeof(buf), "%.15g", v);
+	if (strspn(buf, "-0123456789") == (size_t)n)
+		n += snprintf(buf + n, sizeof(buf) - (size_t)n, ".0"); /* still a float, as yajl writes it */
 	GEN(g, yajl_gen_number(g->g, buf, (size_t)n));
 }
 

@@ -1090,9 +1090,11 @@ int import_run(struct db *db, const struct import_opts *o, struct import_summary
 	if (m.copying) {
 		if (flush_copy(&m) < 0)
 			goto out;
-		m.copying = false;
 		debug("import: all rows sent after %.2f s, ending COPY", time_mono() - m.t0);
-		if (interrupted(o) || db_copy_end(db, NULL) < 0)
+		if (interrupted(o))
+			goto out;       /* still copying: out: aborts the COPY */
+		m.copying = false;
+		if (db_copy_end(db, NULL) < 0)
 			goto out;
 		debug("import: COPY ended after %.2f s", time_mono() - m.t0);
 	}
