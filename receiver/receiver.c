@@ -652,14 +652,18 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 	const union MHD_ConnectionInfo *fd, *ca;
 	struct ip_addr ip;
 
+	ca = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
-		if (guard_close(&r->guard, *socket_context))
-			note_reject(r, REJ_DEADLINE, 0, "?", NULL, NULL);
+		if (guard_close(&r->guard, *socket_context)) {
+			char src[INET6_ADDRSTRLEN] = "?";
+			if (ca && ip_from_sockaddr(ca->client_addr, &ip) == 0)
+				ip_format(&ip, src, sizeof(src));
+			note_reject(r, REJ_DEADLINE, 0, src, NULL, NULL);
+		}
 		*socket_context = NULL;
 		return;
 	}
 	fd = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-	ca = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	if (!fd || !ca || ip_from_sockaddr(ca->client_addr, &ip) < 0) {
 		*socket_context = NULL;
 		return;
