@@ -28,7 +28,7 @@ run() {
 		pids="$pids $!"
 	done
 	for p in $pids; do wait "$p" || fail "griot send exited $?: $(tail -3 "$T_TMP/send.log")"; done
-	ledger_sms_ts | tail -n "$N" | awk '{ t[NR] = $1 } END { printf "%.3f\n", (NR - 1) / (t[NR] - t[1]) }'
+	ledger_rate "$N"
 }
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 

@@ -43,11 +43,8 @@ run_rate() {
 	n429=$(( $(ledger_429) - rej_before ))
 	[ "$n429" -le 3 ] || fail "$1 (${2} ms to PostgreSQL): $n429 sends refused with 429"
 	# rate and sliding maximum over this run's sends only
-	ledger_sms_ts | tail -n $N >"$T_TMP/$1.ts"
-	max=$(awk '{ t[NR] = $1 } END { max = 0; j = 1
-		for (i = 1; i <= NR; i++) { while (t[i] - t[j] >= 1.0) j++; if (i - j + 1 > max) max = i - j + 1 }
-		print max }' "$T_TMP/$1.ts")
-	rate=$(awk '{ t[NR] = $1 } END { printf "%.3f\n", (NR - 1) / (t[NR] - t[1]) }' "$T_TMP/$1.ts")
+	max=$(ledger_max_per_second $N)
+	rate=$(ledger_rate $N)
 	[ "$max" -le 5 ] || fail "$1: $max accepted in one sliding second"
 	awk -v r="$rate" 'BEGIN { exit !(r >= 3.5) }' ||
 		fail "$1 (${2} ms each way to PostgreSQL, 1 s to Orange): $rate/s < 3.5/s"

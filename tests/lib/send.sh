@@ -22,9 +22,14 @@ add_recipients() {
 ledger_sms_ts() {
 	grep '"event":"sms"' "$SIM_LEDGER" | sed 's/.*"ts":\([0-9.]*\).*/\1/' | sort -n
 }
-# Largest number of accepted sends inside any sliding one-second window.
+# ledger_sms_ts_last [N]: the last N accepted sends' times (all without N).
+ledger_sms_ts_last() {
+	if [ -n "${1:-}" ]; then ledger_sms_ts | tail -n "$1"; else ledger_sms_ts; fi
+}
+# Largest number of accepted sends inside any sliding one-second window
+# (of the last N sends, when given).
 ledger_max_per_second() {
-	ledger_sms_ts | awk '{ t[NR] = $1 } END {
+	ledger_sms_ts_last "${1:-}" | awk '{ t[NR] = $1 } END {
 		max = 0; j = 1
 		for (i = 1; i <= NR; i++) {
 			while (t[i] - t[j] >= 1.0) j++
@@ -32,9 +37,9 @@ ledger_max_per_second() {
 		}
 		print max }'
 }
-# Accepted sends per second from the first to the last.
+# Accepted sends per second from the first to the last (of the last N).
 ledger_rate() {
-	ledger_sms_ts | awk '{ t[NR] = $1 } END {
+	ledger_sms_ts_last "${1:-}" | awk '{ t[NR] = $1 } END {
 		if (NR < 2 || t[NR] == t[1]) { print 0; exit }
 		printf "%.3f\n", (NR - 1) / (t[NR] - t[1]) }'
 }
