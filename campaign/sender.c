@@ -1514,8 +1514,12 @@ int sender_tick(struct sender *s)
 	phase_submit(s);
 	if (phase_drain(s) < 0 || phase_flush(s) < 0)
 		return -1;
-	if (s->fatal)
-		return s->nflight ? 0 : 1;
+	if (s->fatal) {
+		if (!s->nflight)
+			return 1;
+		phase_wait(s);   /* the answers in flight, then stop */
+		return 0;
+	}
 	sender_tune(s);
 	if (phase_claim(s) < 0 || phase_housekeeping(s) < 0 || phase_changes(s) < 0)
 		return -1;
