@@ -16,6 +16,7 @@ static const char user_usage[] =
 	"       griot user passwd NAME --password-stdin\n"
 	"       griot user role NAME --role viewer|operator|admin\n"
 	"       griot user disable NAME | enable NAME\n"
+	"       griot user totp-off NAME\n"
 	"       griot user list [--json]\n"
 	"\n"
 	"Users of the web console ('griot console').  Viewers read campaigns and\n"
@@ -23,7 +24,9 @@ static const char user_usage[] =
 	"admins also manage users, the suppression list and resend unknown\n"
 	"messages.  The password is read from the first line of standard input\n"
 	"(never from the command line) and stored as an Argon2id hash.\n"
-	"Disabling a user or changing a password ends that user's sessions.\n";
+	"Disabling a user or changing a password ends that user's sessions.\n"
+	"Users turn two-factor sign-in (TOTP) on in the console's Settings;\n"
+	"'totp-off' turns it off for one who lost their authenticator.\n";
 
 static int usage_err(void)
 {
@@ -144,6 +147,8 @@ int cmd_user(int argc, char **argv, struct griot_ctx *ctx)
 		bool dis = !strcmp(sub, "disable");
 		ret = done(console_user_set_disabled(ctx->db, name, dis), name,
 			   dis ? "disabled (sessions ended)" : "enabled");
+	} else if (!strcmp(sub, "totp-off")) {
+		ret = done(console_totp_disable(ctx->db, name), name, "signs in without a code now");
 	} else if (!strcmp(sub, "list")) {
 		struct db_result *r;
 		int n = console_user_list(ctx->db, &r), i;

@@ -57,3 +57,6 @@ PY
 ok "every console message has its French text"
 stop_console
 ok "console stopped cleanly on SIGTERM"
+griot user totp-off viewer >/dev/null || fail "griot user totp-off"
+griot user totp-off nobody 2>/dev/null; [ $? = 67 ] || fail "totp-off of an unknown user: not EX_NOUSER"
+ok "griot user totp-off"
