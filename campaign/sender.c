@@ -28,6 +28,7 @@
 #define CLOCK_SYNC_EVERY 30.0     /* re-measure the offset to PostgreSQL's clock */
 #define REMAINING_EVERY 5.0       /* count what is left, for progress lines */
 #define RENDER_EVERY 30.0         /* render recipients imported meanwhile */
+#define TOKEN_EVERY 5.0           /* renew the Orange token in a gap, before a send needs it */
 #define CHORE_OVERDUE 3.0         /* a chore this late runs even if a slot suffers */
 #define STOP_GRACE 1.5            /* after a stop, wait this long for answers in flight */
 #define IDLE_WAIT_MAX 0.1         /* longest wait between two stop checks */
@@ -107,7 +108,8 @@ struct chore {
 	bool (*due)(const struct sender *s);
 	bool while_stopping;
 };
-enum chore_id { CHORE_REFRESH, CHORE_LEASE, CHORE_RECOVER, CHORE_CLOCK, CHORE_REMAINING, NCHORES };
+enum chore_id { CHORE_REFRESH, CHORE_LEASE, CHORE_RECOVER, CHORE_CLOCK, CHORE_REMAINING,
+		CHORE_TOKEN, NCHORES };
 
 struct sender {
 	struct db *db;
@@ -1032,6 +1034,21 @@ static int phase_changes(struct sender *s)
 	return rc;
 }
 
+/*
+ * The token chore: the client renews its token when it nears expiry; done
+ * here, in a gap between slots, no request waits for a renewal at its
+ * slot (and leaves late).  A failure is the send path's to report.
+ */
+static int chore_token(struct sender *s)
+{
+	struct orange_error err;
+
+	memset(&err, 0, sizeof(err));
+	if (orange_token(s->client, false, NULL, &err) < 0)
+		debug("token renewal in a gap failed (%s); the next send retries", err.message);
+	return 0;
+}
+
 /* Submit phase: every queued item whose slot has come; release the late. */
 static void phase_submit(struct sender *s)
 {
@@ -1177,6 +1194,7 @@ static const struct chore chores[NCHORES] = {
 	[CHORE_RECOVER] = { "recover", RECOVER_EVERY, chore_recover, NULL, false },
 	[CHORE_CLOCK] = { "clock", CLOCK_SYNC_EVERY, chore_clock, NULL, false },
 	[CHORE_REMAINING] = { "remaining", REMAINING_EVERY, chore_remaining, NULL, false },
+	[CHORE_TOKEN] = { "token", TOKEN_EVERY, chore_token, NULL, false },
 };
 
 static int phase_housekeeping(struct sender *s)
