@@ -30,6 +30,11 @@ new_db() {
 	psql -qAt -d postgres -c "CREATE DATABASE $T_DB" >/dev/null || fail "createdb"
 	export DATABASE_URL="dbname=$T_DB"
 	griot db migrate >/dev/null 2>&1 || fail "migrate"
+	# T_PG_DELAY=MS: griot reaches this database through tests/tools/latency-proxy
+	if [ -n "${T_PG_DELAY:-}" ]; then
+		. "$GRIOT_TOP/tests/lib/proxy.sh"
+		pg_proxy "$T_PG_DELAY"
+	fi
 }
 sql() { psql -qAtX -d "$T_DB" -c "$1"; }
 
