@@ -52,10 +52,12 @@ unknown=$(sql "SELECT count(*) FROM messages m JOIN campaigns c ON c.id = m.camp
 ok "5xx outage: paused after 3 s with the reason, 0 failed, $unknown unknown"
 
 # retry-failed
-sql "UPDATE messages SET send_status = 'failed', last_error = CASE WHEN id % 2 = 0
+sql "UPDATE messages m SET send_status = 'failed', last_error = CASE WHEN x.rn % 2 = 0
      THEN 'invalid HTTP 400: x' ELSE 'gave up after 5 attempts' END
-     WHERE campaign_id = (SELECT id FROM campaigns WHERE name = 'out') AND send_status = 'pending'
-       AND id IN (SELECT id FROM messages WHERE send_status = 'pending' ORDER BY id LIMIT 10)" >/dev/null
+     FROM (SELECT id, row_number() OVER (ORDER BY id) AS rn FROM messages
+           WHERE campaign_id = (SELECT id FROM campaigns WHERE name = 'out')
+             AND send_status = 'pending' ORDER BY id LIMIT 10) x
+     WHERE m.id = x.id" >/dev/null
 griot campaign retry-failed out --reason 'gave up' >"$T_TMP/rf.out" || fail "retry-failed --reason"
 grep -q "5 failed message(s) back to pending" "$T_TMP/rf.out" || fail "retry-failed: $(cat "$T_TMP/rf.out")"
 griot campaign retry-failed out >"$T_TMP/rf.out" || fail "retry-failed"
