@@ -44,7 +44,7 @@ struct creq {
 	const char *method;
 	char *url;
 	char addr[64];
-	enum console_lang lang;
+	enum lang lang;
 	bool post;
 	/* the session */
 	bool logged_in;

@@ -73,7 +73,7 @@ bool pages_is_upload(const char *url, long long *id, enum console_role *role)
 
 static void add_int(struct creq *q, struct strbuf *sb, long long v)
 {
-	i18n_int(sb, q->lang, v);
+	lang_int(sb, q->lang, v);
 }
 
 static void h(struct strbuf *sb, const char *s)
@@ -1313,7 +1313,7 @@ static page_result settings(struct creq *q)
 		lang = form_get(q, "lang");
 		if (!lang)
 			lang = "";
-		if (*lang && i18n_parse(lang) < 0)
+		if (*lang && lang_parse(lang) < 0)
 			return respond_error(q, MHD_HTTP_BAD_REQUEST, T("Unknown language."));
 		if (console_user_set_lang(q->cs->db, q->user.name, *lang ? lang : NULL) < 0)
 			return respond_error(q, MHD_HTTP_SERVICE_UNAVAILABLE,
@@ -1378,14 +1378,14 @@ static page_result balance_page(struct creq *q)
 			    T("Units"), T("Amount"));
 		for (i = 0; i < npo; i++) {
 			strbuf_addstr(&sb, "<tr><td>");
-			i18n_iso_date(&sb, q->lang, po[i].date);
+			lang_iso_date(&sb, q->lang, po[i].date, false);
 			strbuf_addf(&sb, "</td><td>%s</td><td>", po[i].country);
 			h(&sb, po[i].description);
 			strbuf_addstr(&sb, "</td><td class=\"num\">");
 			if (po[i].units >= 0)
 				add_int(q, &sb, po[i].units);
 			strbuf_addstr(&sb, "</td><td class=\"num\">");
-			i18n_money(&sb, q->lang, po[i].amount, po[i].currency);
+			lang_money(&sb, q->lang, po[i].amount, po[i].currency);
 			strbuf_addstr(&sb, "</td></tr>");
 		}
 		strbuf_addstr(&sb, "</tbody></table>");

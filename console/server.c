@@ -192,7 +192,7 @@ void page_head(struct creq *q, struct strbuf *sb, const char *title)
 
 	strbuf_addf(sb, "<!DOCTYPE html>\n<html lang=\"%s\"><head><meta charset=\"utf-8\">"
 		    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-		    "<title>", i18n_code(q->lang));
+		    "<title>", lang_code(q->lang));
 	strbuf_addhtml(sb, title);
 	strbuf_addstr(sb, " · griot</title><link rel=\"stylesheet\" href=\"/assets/console.css\">"
 		      "<script src=\"/assets/console.js\" defer></script></head><body>"
@@ -319,12 +319,12 @@ static void cookie_value(struct creq *q, const char *name, char out[CONSOLE_TOKE
 /* Language: the user's choice, else the browser's. */
 static void choose_lang(struct creq *q)
 {
-	int l = q->logged_in ? i18n_parse(q->user.lang) : -1;
+	int l = q->logged_in ? lang_parse(q->user.lang) : -1;
 
 	if (l < 0)
 		l = (int)i18n_from_accept(MHD_lookup_connection_value(
 			q->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_LANGUAGE));
-	q->lang = (enum console_lang)l;
+	q->lang = (enum lang)l;
 }
 
 /* Session and CSRF token of a new request; -1 on a database error. */
@@ -403,7 +403,7 @@ static page_result first_call(struct creq *q)
 			q->body_refused = true;
 			strbuf_addstr(&sb, T("The file is too large: the console accepts files up to"));
 			strbuf_addch(&sb, ' ');
-			i18n_int(&sb, q->lang, max >> 20);
+			lang_int(&sb, q->lang, max >> 20);
 			strbuf_addstr(&sb, " MiB. ");
 			strbuf_addstr(&sb, T("Nothing was imported."));
 			{

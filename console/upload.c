@@ -230,7 +230,7 @@ int upload_chunk(struct creq *q, const char *key, const char *filename, const ch
 		struct strbuf sb = STRBUF_INIT;
 		strbuf_addstr(&sb, T("The file is too large: the console accepts files up to"));
 		strbuf_addch(&sb, ' ');
-		i18n_int(&sb, q->lang, q->cs->o.max_upload >> 20);
+		lang_int(&sb, q->lang, q->cs->o.max_upload >> 20);
 		strbuf_addstr(&sb, " MiB. ");
 		strbuf_addstr(&sb, T("Nothing was imported."));
 		refuse(q, sb.buf);

@@ -16,22 +16,22 @@ static void test_locale_numbers(void)
 {
 	struct strbuf sb = STRBUF_INIT;
 
-	i18n_money(&sb, LANG_FR, 8153, "XOF");
+	lang_money(&sb, LANG_FR, 8153, "XOF");
 	CU_ASSERT_STRING_EQUAL(sb.buf, "8" NBSP "153" NBSP "XOF");
 	strbuf_reset(&sb);
-	i18n_money(&sb, LANG_EN, 8153, "XOF");
+	lang_money(&sb, LANG_EN, 8153, "XOF");
 	CU_ASSERT_STRING_EQUAL(sb.buf, "8,153" NBSP "XOF");
 	strbuf_reset(&sb);
-	i18n_money(&sb, LANG_FR, 1234.5, "EUR");
+	lang_money(&sb, LANG_FR, 1234.5, "EUR");
 	CU_ASSERT_STRING_EQUAL(sb.buf, "1" NBSP "234,50" NBSP "EUR");
 	strbuf_reset(&sb);
-	i18n_int(&sb, LANG_FR, -1234567);
+	lang_int(&sb, LANG_FR, -1234567);
 	CU_ASSERT_STRING_EQUAL(sb.buf, "-1" NBSP "234" NBSP "567");
 	strbuf_reset(&sb);
-	i18n_int(&sb, LANG_EN, 999);
+	lang_int(&sb, LANG_EN, 999);
 	CU_ASSERT_STRING_EQUAL(sb.buf, "999");
 	strbuf_reset(&sb);
-	i18n_pct(&sb, LANG_FR, 0.886);
+	lang_pct(&sb, LANG_FR, 0.886);
 	CU_ASSERT_STRING_EQUAL(sb.buf, "88,6" NBSP "%");
 	strbuf_reset(&sb);
 	i18n_time(&sb, LANG_FR, 1796154000, "Africa/Bamako"); /* 2026-12-01T19:40:00Z */
@@ -40,13 +40,13 @@ static void test_locale_numbers(void)
 	i18n_time(&sb, LANG_EN, 1796154000, "Africa/Bamako");
 	CU_ASSERT_STRING_EQUAL(sb.buf, "2026-12-01 19:40 GMT");
 	strbuf_reset(&sb);
-	i18n_iso_date(&sb, LANG_FR, "2026-11-02T16:00:00.000Z");
+	lang_iso_date(&sb, LANG_FR, "2026-11-02T16:00:00.000Z", false);
 	CU_ASSERT_STRING_EQUAL(sb.buf, "02/11/2026");
 	strbuf_reset(&sb);
-	i18n_iso_date(&sb, LANG_EN, "2026-11-02T16:00:00.000Z");
+	lang_iso_date(&sb, LANG_EN, "2026-11-02T16:00:00.000Z", false);
 	CU_ASSERT_STRING_EQUAL(sb.buf, "2026-11-02");
 	strbuf_reset(&sb);
-	i18n_iso_date(&sb, LANG_FR, "soon");
+	lang_iso_date(&sb, LANG_FR, "soon", false);
 	CU_ASSERT_STRING_EQUAL(sb.buf, "soon");
 	strbuf_release(&sb);
 }
