@@ -13,6 +13,7 @@ static const char usage_text[] =
 	"                    [--format text|csv|html|json] [-o FILE] [--json]\n"
 	"                    [--recipients FILE.csv [--fields A,B,...]] [--sep ',' | ';']\n"
 	"                    [--now TIME] [--offline] [--app-id ID] [--cache-ttl SECONDS]\n"
+	"                    [--lang fr|en]\n"
 	"\n"
 	"Delivery, cost, balance and reconciliation for one campaign, a period or\n"
 	"everything.  Without -o a plain-text summary is printed on the terminal.\n"
@@ -32,6 +33,9 @@ static const char usage_text[] =
 	"  --app-id ID          our Orange application id, for reconciliation\n"
 	"                       (default: orange_app_id in the config file)\n"
 	"  --cache-ttl SECONDS  reuse Orange's answers this long (default 300, 0 = off)\n"
+	"  --lang fr|en         language of the HTML report and of its numbers, dates\n"
+	"                       and money (default: French when LC_ALL, LC_MESSAGES or\n"
+	"                       LANG is fr_*, else English)\n"
 	"\n"
 	"The report is still written when Orange is unreachable, marked partial with\n"
 	"the reasons.  Definitions of every figure: docs/reports.md.\n";
@@ -39,6 +43,7 @@ static const char usage_text[] =
 enum {
 	OPT_CAMPAIGN = 256, OPT_SINCE, OPT_UNTIL, OPT_COUNTRY, OPT_FORMAT, OPT_JSON,
 	OPT_RECIPIENTS, OPT_FIELDS, OPT_SEP, OPT_NOW, OPT_OFFLINE, OPT_APP_ID, OPT_TTL,
+	OPT_LANG,
 };
 
 static char **split_fields(const char *s)
@@ -99,6 +104,7 @@ int cmd_report(int argc, char **argv, struct griot_ctx *ctx)
 		{ "offline", no_argument, NULL, OPT_OFFLINE },
 		{ "app-id", required_argument, NULL, OPT_APP_ID },
 		{ "cache-ttl", required_argument, NULL, OPT_TTL },
+		{ "lang", required_argument, NULL, OPT_LANG },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -110,6 +116,7 @@ int cmd_report(int argc, char **argv, struct griot_ctx *ctx)
 	char **field_list = NULL;
 	int format = -1, json = 0, c, ret = 0, rc;
 	char sep = ',';
+	enum lang lang = lang_from_env();
 	long ttl;
 
 	memset(&ro, 0, sizeof(ro));
@@ -147,6 +154,13 @@ int cmd_report(int argc, char **argv, struct griot_ctx *ctx)
 				return EX_USAGE;
 			}
 			ro.cache_ttl = ttl ? (int)ttl : -1;
+			break;
+		case OPT_LANG:
+			if (lang_parse(optarg) < 0) {
+				error("--lang '%s': expected fr or en", optarg);
+				return EX_USAGE;
+			}
+			lang = (enum lang)lang_parse(optarg);
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -190,7 +204,7 @@ int cmd_report(int argc, char **argv, struct griot_ctx *ctx)
 
 	if (format == REPORT_CSV)
 		report_render_csv(r, sep, &out);
-	else if (report_render(r, format, &out) < 0) {
+	else if (report_render(r, format, lang, &out) < 0) {
 		ret = EX_SOFTWARE;
 		goto out;
 	}

@@ -1059,7 +1059,7 @@ static page_result report(struct creq *q, struct campaign *c, const char *what)
 		snprintf(name, sizeof(name), "%s-report.csv", c->name);
 		return respond_download(q, "text/csv; charset=utf-8", name, &sb);
 	}
-	report_render_html(r, &sb);
+	report_render_html(r, q->lang, &sb);
 	report_free(r);
 	if (!strcmp(what, "report.html")) {
 		snprintf(name, sizeof(name), "%s-report.html", c->name);

@@ -144,5 +144,5 @@ void lang_iso_date(struct strbuf *sb, enum lang l, const char *iso, bool with_ti
 	else
 		strbuf_addf(sb, "%.10s", iso);
 	if (ok && with_time)
-		strbuf_addstr(sb, iso + 10);
+		strbuf_addf(sb, "%s%s", iso[10] == 'T' ? " " : "", iso + (iso[10] == 'T' ? 11 : 10));
 }

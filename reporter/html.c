@@ -6,6 +6,7 @@
  * people typed through add_user() (isolated, wrapping).
  */
 #include "reporter/internal.h"
+#include "core/lang.h"
 #include "core/strbuf.h"
 #include "core/util.h"
 
@@ -62,6 +63,12 @@ static const char css[] =
 	"table{font-size:7.5pt}th{white-space:normal}th,td{padding:3px 4px}"
 	"@page{margin:14mm}}";
 
+static const struct lang_line fr[] = {
+#include "reporter/fr.h"
+};
+/* A label in the report's language (l in scope). */
+#define T(s) lang_text(fr, ARRAY_SIZE(fr), l, (s))
+
 /*
  * A string people typed (campaign names, Orange's and the database's
  * texts): escaped, and isolated in <bdi> so that a right-to-left name
@@ -75,46 +82,49 @@ static void add_user(struct strbuf *sb, const char *s)
 	strbuf_addstr(sb, "</bdi>");
 }
 
-/* Integers with a (non-breaking) space between thousands, as in French. */
-static void add_int(struct strbuf *sb, long long v)
+/* Integers grouped as the language writes them (8 153 / 8,153). */
+static void add_int(struct strbuf *sb, enum lang l, long long v)
 {
-	char buf[32];
-	int len, i, first;
-
-	len = snprintf(buf, sizeof(buf), "%lld", v < 0 ? -v : v);
-	if (v < 0)
-		strbuf_addch(sb, '-');
-	first = len % 3 ? len % 3 : 3;
-	for (i = 0; i < len; i++) {
-		if (i && (i - first) % 3 == 0)
-			strbuf_addstr(sb, "&#160;");
-		strbuf_addch(sb, buf[i]);
-	}
+	lang_int(sb, l, v);
 }
 
-static void td_int(struct strbuf *sb, long long v)
+static void td_int(struct strbuf *sb, enum lang l, long long v)
 {
 	strbuf_addstr(sb, "<td class=n>");
-	add_int(sb, v);
+	add_int(sb, l, v);
 	strbuf_addstr(sb, "</td>");
 }
 
-static void add_money(struct strbuf *sb, double v)
+/* An amount with its currency, in the currency's minor unit (whole XOF). */
+static void add_money(struct strbuf *sb, enum lang l, double v, const char *currency)
 {
 	struct strbuf t = STRBUF_INIT;
-	char *dot;
 
-	report_fmt_money(&t, v);
-	dot = strchr(t.buf, '.');
-	if (dot)
-		*dot = '\0';
-	add_int(sb, atoll(t.buf));
-	if (dot)
-		strbuf_addf(sb, ".%s", dot + 1);
+	lang_money(&t, l, v, currency);
+	strbuf_addhtml(sb, t.buf);
 	strbuf_release(&t);
 }
 
-static void add_cost(struct strbuf *sb, const struct report_money *m)
+/* A price per SMS: two decimals whatever the currency (9.83 XOF). */
+static void add_price(struct strbuf *sb, enum lang l, double v, const char *currency)
+{
+	lang_money(sb, l, v, NULL);
+	strbuf_addch(sb, ' ');
+	strbuf_addhtml(sb, currency);
+}
+
+/* "64.7 %" / "64,7 %"; "n/a" when not defined. */
+static void add_rate(struct strbuf *sb, enum lang l, double rate)
+{
+	if (rate < 0)
+		strbuf_addstr(sb, T("n/a"));
+	else if (l == LANG_EN)
+		report_fmt_rate(sb, rate);
+	else
+		lang_pct(sb, l, rate);
+}
+
+static void add_cost(struct strbuf *sb, enum lang l, const struct report_money *m)
 {
 	int i;
 
@@ -126,22 +136,20 @@ static void add_cost(struct strbuf *sb, const struct report_money *m)
 		if (i)
 			strbuf_addstr(sb, " + ");
 		strbuf_addstr(sb, "<span class=n>");
-		add_money(sb, m->amount[i]);
-		strbuf_addstr(sb, " ");
-		strbuf_addhtml(sb, m->currency[i]);
+		add_money(sb, l, m->amount[i], m->currency[i]);
 		strbuf_addstr(sb, "</span>");
 	}
 	if (m->unpriced_units) {
 		strbuf_addf(sb, "%s<span class=warn>", m->n ? " + " : "");
-		add_int(sb, m->unpriced_units);
-		strbuf_addstr(sb, " SMS unpriced</span>");
+		add_int(sb, l, m->unpriced_units);
+		strbuf_addf(sb, " %s</span>", T("SMS unpriced"));
 	}
 }
 
-static void add_secs(struct strbuf *sb, const struct report_group *g, double v)
+static void add_secs(struct strbuf *sb, enum lang l, const struct report_group *g, double v)
 {
 	if (!g->latency_count) {
-		strbuf_addstr(sb, "n/a");
+		strbuf_addstr(sb, T("n/a"));
 		return;
 	}
 	report_fmt_secs(sb, v);
@@ -157,58 +165,56 @@ static void card(struct strbuf *sb, const char *key, const char *value_html,
 	strbuf_addstr(sb, "</div>");
 }
 
-static void cards(struct strbuf *sb, const struct report *r)
+static void cards(struct strbuf *sb, enum lang l, const struct report *r)
 {
 	const struct report_group *t = &r->total;
 	struct strbuf v = STRBUF_INIT, s = STRBUF_INIT;
 	size_t i;
 
-	add_int(&v, t->total);
-	strbuf_addstr(&s, "accepted by Orange: <span class=n>");
-	add_int(&s, t->accepted);
+	add_int(&v, l, t->total);
+	strbuf_addf(&s, "%s <span class=n>", T("accepted by Orange:"));
+	add_int(&s, l, t->accepted);
 	strbuf_addstr(&s, "</span>");
-	card(sb, "Messages", v.buf, s.buf);
+	card(sb, T("Messages"), v.buf, s.buf);
 
 	strbuf_reset(&v);
 	strbuf_reset(&s);
-	report_fmt_rate(&v, t->delivery_rate);
+	add_rate(&v, l, t->delivery_rate);
 	strbuf_addstr(&s, "<span class=n>");
-	add_int(&s, t->delivered);
-	strbuf_addstr(&s, "</span> delivered, <span class=n>");
-	add_int(&s, t->states[RS_DELIVERED_TERMINAL]);
-	strbuf_addstr(&s, "</span> to the phone");
-	card(sb, "Delivery rate", v.buf, s.buf);
+	add_int(&s, l, t->delivered);
+	strbuf_addf(&s, "</span> %s <span class=n>", T("delivered,"));
+	add_int(&s, l, t->states[RS_DELIVERED_TERMINAL]);
+	strbuf_addf(&s, "</span> %s", T("to the phone"));
+	card(sb, T("Delivery rate"), v.buf, s.buf);
 
 	strbuf_reset(&v);
 	strbuf_reset(&s);
-	add_secs(&v, t, t->p50);
-	strbuf_addstr(&s, "median; p90 ");
-	add_secs(&s, t, t->p90);
+	add_secs(&v, l, t, t->p50);
+	strbuf_addf(&s, "%s; p90 ", T("median"));
+	add_secs(&s, l, t, t->p90);
 	strbuf_addstr(&s, ", p99 ");
-	add_secs(&s, t, t->p99);
-	card(sb, "Receipt latency", v.buf, s.buf);
+	add_secs(&s, l, t, t->p99);
+	card(sb, T("Receipt latency"), v.buf, s.buf);
 
 	strbuf_reset(&v);
 	strbuf_reset(&s);
 	if (r->have_prices || t->cost.n)
-		add_cost(&v, &t->cost);
+		add_cost(&v, l, &t->cost);
 	else
-		strbuf_addstr(&v, "unknown");
-	add_int(&s, t->units);
-	strbuf_addstr(&s, " SMS units");
+		strbuf_addstr(&v, T("unknown"));
+	add_int(&s, l, t->units);
+	strbuf_addf(&s, " %s", T("SMS units"));
 	if (t->cost_per_delivered >= 0) {
 		strbuf_addstr(&s, "; <span class=n>");
-		add_money(&s, t->cost_per_delivered);
-		strbuf_addstr(&s, " ");
-		strbuf_addhtml(&s, t->cost.currency[0]);
-		strbuf_addstr(&s, "</span> per delivered SMS");
+		add_price(&s, l, t->cost_per_delivered, t->cost.currency[0]);
+		strbuf_addf(&s, "</span> %s", T("per delivered SMS"));
 	}
-	card(sb, "Cost", v.buf, s.buf);
+	card(sb, T("Cost"), v.buf, s.buf);
 
 	strbuf_reset(&v);
 	strbuf_reset(&s);
 	if (!r->have_balance) {
-		strbuf_addstr(&v, "unknown");
+		strbuf_addstr(&v, T("unknown"));
 	} else {
 		int shown = 0;
 		for (i = 0; i < r->nr_balances; i++) {
@@ -219,24 +225,24 @@ static void cards(struct strbuf *sb, const struct report *r)
 				strbuf_addstr(&s, "<br>");
 			strbuf_addhtml(&s, b->country);
 			strbuf_addstr(&s, " <span class=n>");
-			add_int(&s, b->available_units);
+			add_int(&s, l, b->available_units);
 			strbuf_addstr(&s, "</span>");
 			if (*b->expires) {
-				strbuf_addstr(&s, " until ");
-				strbuf_addhtml(&s, b->expires);
+				strbuf_addf(&s, " %s ", T("until"));
+				lang_iso_date(&s, l, b->expires, false);
 			}
 		}
-		strbuf_addstr(&v, r->tonight_fits ? "<span class=ok>enough</span>" :
-			      "<span class=bad>short</span>");
+		strbuf_addf(&v, r->tonight_fits ? "<span class=ok>%s</span>" :
+			    "<span class=bad>%s</span>", T(r->tonight_fits ? "enough" : "short"));
 		if (!shown)
-			strbuf_addstr(&s, "no contract");
+			strbuf_addstr(&s, T("no contract"));
 	}
-	card(sb, "Credit for tonight", v.buf, s.buf);
+	card(sb, T("Credit for tonight"), v.buf, s.buf);
 	strbuf_release(&v);
 	strbuf_release(&s);
 }
 
-static void legend(struct strbuf *sb, const bool *used)
+static void legend(struct strbuf *sb, enum lang l, const bool *used)
 {
 	int i;
 
@@ -245,7 +251,7 @@ static void legend(struct strbuf *sb, const bool *used)
 		if (!used[i])
 			continue;
 		strbuf_addf(sb, "<li><i style=\"background:%s\"></i>", report_states[i].color);
-		strbuf_addhtml(sb, report_states[i].label);
+		strbuf_addhtml(sb, T(report_states[i].label));
 		strbuf_addstr(sb, "</li>");
 	}
 	strbuf_addstr(sb, "</ul>");
@@ -256,7 +262,7 @@ static void legend(struct strbuf *sb, const bool *used)
  * Labels are HTML (they keep their size on a phone); the bar is an SVG
  * stretched to the width.
  */
-static void stacked_bars(struct strbuf *sb, const struct report *r)
+static void stacked_bars(struct strbuf *sb, enum lang l, const struct report *r)
 {
 	const double W = 1000;
 	bool used[RS_NR] = { false };
@@ -264,7 +270,7 @@ static void stacked_bars(struct strbuf *sb, const struct report *r)
 	int s;
 
 	if (!r->nr_campaigns) {
-		strbuf_addstr(sb, "<p>No messages in this report.</p>");
+		strbuf_addf(sb, "<p>%s</p>", T("No messages in this report."));
 		return;
 	}
 	for (i = 0; i < r->nr_campaigns; i++) {
@@ -274,17 +280,17 @@ static void stacked_bars(struct strbuf *sb, const struct report *r)
 		strbuf_addstr(sb, "<div class=bar><div class=bl><strong>");
 		add_user(sb, g->campaign);
 		strbuf_addstr(sb, "</strong> <span class=n>");
-		add_int(sb, g->total);
-		strbuf_addstr(sb, " messages, ");
+		add_int(sb, l, g->total);
+		strbuf_addf(sb, " %s ", T("messages,"));
 		if (g->accepted) {
-			report_fmt_rate(sb, g->delivery_rate);
-			strbuf_addstr(sb, " delivered");
+			add_rate(sb, l, g->delivery_rate);
+			strbuf_addf(sb, " %s", T("delivered"));
 		} else
-			strbuf_addstr(sb, "none accepted yet");
+			strbuf_addstr(sb, T("none accepted yet"));
 		strbuf_addf(sb, "</span></div><svg viewBox=\"0 0 %.0f 20\" preserveAspectRatio=none "
 			    "role=img aria-label=\"", W);
 		strbuf_addhtml(sb, g->campaign);
-		strbuf_addf(sb, ": states\"><rect width=\"%.0f\" height=\"20\" fill=\"#eaeef2\"/>", W);
+		strbuf_addf(sb, ": %s\"><rect width=\"%.0f\" height=\"20\" fill=\"#eaeef2\"/>", T("states"), W);
 		for (s = 0; s < RS_NR && g->total; s++) {
 			double w = W * (double)g->states[s] / (double)g->total;
 
@@ -293,24 +299,24 @@ static void stacked_bars(struct strbuf *sb, const struct report *r)
 			used[s] = true;
 			strbuf_addf(sb, "<rect x=\"%.3f\" width=\"%.3f\" height=\"20\" fill=\"%s\">"
 				    "<title>", x, w, report_states[s].color);
-			strbuf_addhtml(sb, report_states[s].label);
+			strbuf_addhtml(sb, T(report_states[s].label));
 			strbuf_addf(sb, ": %lld</title></rect>", g->states[s]);
 			x += w;
 		}
 		strbuf_addstr(sb, "</svg></div>");
 	}
-	legend(sb, used);
+	legend(sb, l, used);
 }
 
 /* Final receipts per hour, delivered stacked under the other finals. */
-static void receipts_chart(struct strbuf *sb, const struct report *r)
+static void receipts_chart(struct strbuf *sb, enum lang l, const struct report *r)
 {
 	const double W = 1000, H = 300;
 	double bw, max = 0;
 	size_t i;
 
 	if (!r->nr_hours) {
-		strbuf_addstr(sb, "<p>No final receipt yet.</p>");
+		strbuf_addf(sb, "<p>%s</p>", T("No final receipt yet."));
 		return;
 	}
 	for (i = 0; i < r->nr_hours; i++) {
@@ -320,17 +326,17 @@ static void receipts_chart(struct strbuf *sb, const struct report *r)
 	}
 	bw = W / (double)r->nr_hours;
 	strbuf_addstr(sb, "<div class=chart><div class=ymax>");
-	add_int(sb, (long long)max);
+	add_int(sb, l, (long long)max);
 	strbuf_addf(sb, "</div><svg class=hist viewBox=\"0 0 %.0f %.0f\" preserveAspectRatio=none "
-		    "role=img aria-label=\"Final receipts per hour\">", W, H);
+		    "role=img aria-label=\"%s\">", W, H, T("Final receipts per hour"));
 	for (i = 0; i < r->nr_hours; i++) {
 		const struct report_hour *h = &r->hours[i];
 		double x = bw * (double)i, gap = bw > 12 ? bw * 0.08 : 0;
 		double hd = max ? H * (double)h->delivered / max : 0;
 		double hn = max ? H * (double)h->not_delivered / max : 0;
 
-		strbuf_addf(sb, "<g><title>%s UTC: %lld delivered, %lld not delivered</title>",
-			    h->hour, h->delivered, h->not_delivered);
+		strbuf_addf(sb, "<g><title>%s UTC: %lld %s, %lld %s</title>", h->hour,
+			    h->delivered, T("delivered"), h->not_delivered, T("not delivered"));
 		strbuf_addf(sb, "<rect x=\"%.3f\" y=\"%.3f\" width=\"%.3f\" height=\"%.3f\" "
 			    "fill=\"%s\"/>", x + gap / 2, H - hd, bw - gap, hd,
 			    report_states[RS_DELIVERED_TERMINAL].color);
@@ -347,36 +353,37 @@ static void receipts_chart(struct strbuf *sb, const struct report *r)
 		strbuf_addstr(sb, "</span>");
 	}
 	strbuf_addstr(sb, "</div></div><ul class=legend>");
-	strbuf_addf(sb, "<li><i style=\"background:%s\"></i>Delivered (terminal or network)</li>",
-		    report_states[RS_DELIVERED_TERMINAL].color);
-	strbuf_addf(sb, "<li><i style=\"background:%s\"></i>Uncertain or impossible</li>",
-		    report_states[RS_IMPOSSIBLE].color);
-	strbuf_addf(sb, "<li>One bar per hour (UTC), %zu hour(s)</li></ul>", r->nr_hours);
+	strbuf_addf(sb, "<li><i style=\"background:%s\"></i>%s</li>",
+		    report_states[RS_DELIVERED_TERMINAL].color, T("Delivered (terminal or network)"));
+	strbuf_addf(sb, "<li><i style=\"background:%s\"></i>%s</li>",
+		    report_states[RS_IMPOSSIBLE].color, T("Uncertain or impossible"));
+	strbuf_addf(sb, "<li>%s %zu</li></ul>", T("One bar per hour (UTC), hours:"), r->nr_hours);
 }
 
-static void group_table(struct strbuf *sb, const char *first, struct report_group *rows,
+static void group_table(struct strbuf *sb, enum lang l, const char *first, struct report_group *rows,
 			size_t n, const struct report_group *total, bool by_campaign)
 {
 	size_t i;
 	int s;
 
-	strbuf_addf(sb, "<div class=tw><table><thead><tr><th>%s</th><th>Messages</th>"
-		    "<th>Accepted</th><th>Delivered</th><th>Rate</th>", first);
+	strbuf_addf(sb, "<div class=tw><table><thead><tr><th>%s</th><th>%s</th><th>%s</th>"
+		    "<th>%s</th><th>%s</th>", T(first), T("Messages"), T("Accepted"),
+		    T("Delivered"), T("Rate"));
 	for (s = 0; s < RS_NR; s++) {
 		if (!total->states[s] || s == RS_DELIVERED_TERMINAL || s == RS_DELIVERED_NETWORK)
 			continue;
 		strbuf_addstr(sb, "<th>");
-		strbuf_addhtml(sb, report_states[s].short_label);
+		strbuf_addhtml(sb, T(report_states[s].short_label));
 		strbuf_addstr(sb, "</th>");
 	}
-	strbuf_addstr(sb, "<th>p50</th><th>p90</th><th>p99</th><th>SMS units</th>"
-		      "<th>Cost</th><th>Per delivered</th></tr></thead><tbody>");
+	strbuf_addf(sb, "<th>p50</th><th>p90</th><th>p99</th><th>%s</th><th>%s</th><th>%s</th>"
+		    "</tr></thead><tbody>", T("SMS units"), T("Cost"), T("Per delivered"));
 	for (i = 0; i <= n; i++) {
 		const struct report_group *g = i < n ? &rows[i] : total;
 
 		strbuf_addstr(sb, i < n ? "<tr><td class=t>" : "<tr class=sum><td class=t>");
 		if (i == n)
-			strbuf_addstr(sb, "Total");
+			strbuf_addstr(sb, T("Total"));
 		else if (by_campaign) {
 			add_user(sb, g->campaign);
 			if (g->campaign_status) {
@@ -387,135 +394,130 @@ static void group_table(struct strbuf *sb, const char *first, struct report_grou
 		} else
 			add_user(sb, g->country);
 		strbuf_addstr(sb, "</td>");
-		td_int(sb, g->total);
-		td_int(sb, g->accepted);
-		td_int(sb, g->delivered);
+		td_int(sb, l, g->total);
+		td_int(sb, l, g->accepted);
+		td_int(sb, l, g->delivered);
 		strbuf_addstr(sb, "<td class=n>");
-		report_fmt_rate(sb, g->delivery_rate);
+		add_rate(sb, l, g->delivery_rate);
 		strbuf_addstr(sb, "</td>");
 		for (s = 0; s < RS_NR; s++) {
 			if (!total->states[s] || s == RS_DELIVERED_TERMINAL ||
 			    s == RS_DELIVERED_NETWORK)
 				continue;
-			td_int(sb, g->states[s]);
+			td_int(sb, l, g->states[s]);
 		}
 		strbuf_addstr(sb, "<td class=n>");
-		add_secs(sb, g, g->p50);
+		add_secs(sb, l, g, g->p50);
 		strbuf_addstr(sb, "</td><td class=n>");
-		add_secs(sb, g, g->p90);
+		add_secs(sb, l, g, g->p90);
 		strbuf_addstr(sb, "</td><td class=n>");
-		add_secs(sb, g, g->p99);
+		add_secs(sb, l, g, g->p99);
 		strbuf_addstr(sb, "</td>");
-		td_int(sb, g->units);
+		td_int(sb, l, g->units);
 		strbuf_addstr(sb, "<td>");
-		add_cost(sb, &g->cost);
+		add_cost(sb, l, &g->cost);
 		strbuf_addstr(sb, "</td><td class=n>");
 		if (g->cost_per_delivered >= 0) {
-			add_money(sb, g->cost_per_delivered);
-			strbuf_addch(sb, ' ');
-			strbuf_addhtml(sb, g->cost.currency[0]);
+			add_price(sb, l, g->cost_per_delivered, g->cost.currency[0]);
 		} else
-			strbuf_addstr(sb, "n/a");
+			strbuf_addstr(sb, T("n/a"));
 		strbuf_addstr(sb, "</td></tr>");
 	}
 	strbuf_addstr(sb, "</tbody></table></div>");
 }
 
-static void states_table(struct strbuf *sb, const struct report *r)
+static void states_table(struct strbuf *sb, enum lang l, const struct report *r)
 {
 	const struct report_group *t = &r->total;
 	int s;
 
-	strbuf_addstr(sb, "<div class=tw><table><thead><tr><th>State</th><th>Messages</th>"
-		      "<th>Share</th></tr></thead><tbody>");
+	strbuf_addf(sb, "<div class=tw><table><thead><tr><th>%s</th><th>%s</th><th>%s</th>"
+		    "</tr></thead><tbody>", T("State"), T("Messages"), T("Share"));
 	for (s = 0; s < RS_NR; s++) {
 		strbuf_addf(sb, "<tr><td class=t><i style=\"display:inline-block;width:.8em;"
 			    "height:.8em;background:%s;margin-right:6px\"></i>",
 			    report_states[s].color);
-		strbuf_addhtml(sb, report_states[s].label);
+		strbuf_addhtml(sb, T(report_states[s].label));
 		strbuf_addstr(sb, "</td>");
-		td_int(sb, t->states[s]);
+		td_int(sb, l, t->states[s]);
 		strbuf_addstr(sb, "<td class=n>");
-		report_fmt_rate(sb, t->total ? (double)t->states[s] / (double)t->total : -1);
+		add_rate(sb, l, t->total ? (double)t->states[s] / (double)t->total : -1);
 		strbuf_addstr(sb, "</td></tr>");
 	}
-	strbuf_addstr(sb, "<tr><td class=t>Orphaned receipts (no message matched in 24 h)</td>");
-	td_int(sb, r->orphaned_receipts);
-	strbuf_addstr(sb, "<td></td></tr><tr><td class=t>Sent, settled by inference (outcome unknown,"
-		      " then the only receipt to that number)</td>");
-	td_int(sb, r->settled_by_inference);
+	strbuf_addf(sb, "<tr><td class=t>%s</td>", T("Orphaned receipts (no message matched in 24 h)"));
+	td_int(sb, l, r->orphaned_receipts);
+	strbuf_addf(sb, "<td></td></tr><tr><td class=t>%s</td>",
+		    T("Sent, settled by inference (outcome unknown, then the only receipt to that number)"));
+	td_int(sb, l, r->settled_by_inference);
 	strbuf_addstr(sb, "<td></td></tr></tbody></table></div>");
 }
 
-static void failures_table(struct strbuf *sb, const struct report *r)
+static void failures_table(struct strbuf *sb, enum lang l, const struct report *r)
 {
 	size_t i;
 
 	if (!r->nr_failures) {
-		strbuf_addstr(sb, "<p>No failed or unknown send.</p>");
+		strbuf_addf(sb, "<p>%s</p>", T("No failed or unknown send."));
 		return;
 	}
-	strbuf_addstr(sb, "<div class=tw><table><thead><tr><th>Reason</th><th>Send status</th>"
-		      "<th>Messages</th></tr></thead><tbody>");
+	strbuf_addf(sb, "<div class=tw><table><thead><tr><th>%s</th><th>%s</th><th>%s</th>"
+		    "</tr></thead><tbody>", T("Reason"), T("Send status"), T("Messages"));
 	for (i = 0; i < r->nr_failures; i++) {
 		strbuf_addstr(sb, "<tr><td class=t>");
 		add_user(sb, r->failures[i].reason);
 		strbuf_addstr(sb, "</td><td class=t>");
 		strbuf_addhtml(sb, r->failures[i].send_status);
 		strbuf_addstr(sb, "</td>");
-		td_int(sb, r->failures[i].count);
+		td_int(sb, l, r->failures[i].count);
 		strbuf_addstr(sb, "</tr>");
 	}
 	strbuf_addstr(sb, "</tbody></table></div>");
 }
 
-static void prices_table(struct strbuf *sb, const struct report *r)
+static void prices_table(struct strbuf *sb, enum lang l, const struct report *r)
 {
 	size_t i;
 
 	if (!r->have_prices) {
-		strbuf_addstr(sb, "<p class=warn>Unit prices unknown: Orange's purchase orders "
-			      "are unavailable.</p>");
+		strbuf_addf(sb, "<p class=warn>%s</p>",
+			    T("Unit prices unknown: Orange's purchase orders are unavailable."));
 		return;
 	}
-	strbuf_addstr(sb, "<div class=tw><table><thead><tr><th>Country</th><th>Orders</th>"
-		      "<th>SMS bought</th><th>Paid</th><th>Unit price</th></tr></thead><tbody>");
+	strbuf_addf(sb, "<div class=tw><table><thead><tr><th>%s</th><th>%s</th><th>%s</th>"
+		    "<th>%s</th><th>%s</th></tr></thead><tbody>", T("Country"), T("Orders"),
+		    T("SMS bought"), T("Paid"), T("Unit price"));
 	for (i = 0; i < r->nr_prices; i++) {
 		const struct report_price *p = &r->prices[i];
 
 		strbuf_addstr(sb, "<tr><td class=t>");
 		add_user(sb, p->country);
 		strbuf_addstr(sb, "</td>");
-		td_int(sb, p->orders);
-		td_int(sb, p->units);
+		td_int(sb, l, p->orders);
+		td_int(sb, l, p->units);
 		strbuf_addstr(sb, "<td class=n>");
-		add_money(sb, p->amount);
-		strbuf_addch(sb, ' ');
-		strbuf_addhtml(sb, p->currency);
+		add_money(sb, l, p->amount, p->currency);
 		strbuf_addstr(sb, "</td><td class=n>");
 		if (p->unit_price >= 0) {
-			add_money(sb, p->unit_price);
-			strbuf_addch(sb, ' ');
-			strbuf_addhtml(sb, p->currency);
+			add_price(sb, l, p->unit_price, p->currency);
 		} else
-			strbuf_addstr(sb, "unknown");
+			strbuf_addstr(sb, T("unknown"));
 		strbuf_addstr(sb, "</td></tr>");
 	}
 	strbuf_addstr(sb, "</tbody></table></div>");
 }
 
-static void balance_table(struct strbuf *sb, const struct report *r)
+static void balance_table(struct strbuf *sb, enum lang l, const struct report *r)
 {
 	size_t i;
 
 	if (!r->have_balance)
-		strbuf_addstr(sb, "<p class=warn>Balance unknown: Orange's contracts are "
-			      "unavailable.</p>");
+		strbuf_addf(sb, "<p class=warn>%s</p>",
+			    T("Balance unknown: Orange's contracts are unavailable."));
 	if (!r->nr_balances)
 		return;
-	strbuf_addstr(sb, "<div class=tw><table><thead><tr><th>Country</th><th>SMS left</th>"
-		      "<th>Expires</th><th>Tonight pending</th><th>Campaigns</th><th>Fits</th>"
-		      "</tr></thead><tbody>");
+	strbuf_addf(sb, "<div class=tw><table><thead><tr><th>%s</th><th>%s</th><th>%s</th>"
+		    "<th>%s</th><th>%s</th><th>%s</th></tr></thead><tbody>", T("Country"),
+		    T("SMS left"), T("Expires"), T("Tonight pending"), T("Campaigns"), T("Fits"));
 	for (i = 0; i < r->nr_balances; i++) {
 		const struct report_balance *b = &r->balances[i];
 
@@ -523,17 +525,19 @@ static void balance_table(struct strbuf *sb, const struct report *r)
 		add_user(sb, b->country);
 		strbuf_addstr(sb, "</td>");
 		if (b->known)
-			td_int(sb, b->available_units);
+			td_int(sb, l, b->available_units);
 		else
-			strbuf_addstr(sb, r->have_balance ? "<td>no contract</td>" : "<td>unknown</td>");
+			strbuf_addf(sb, "<td>%s</td>", T(r->have_balance ? "no contract" : "unknown"));
 		strbuf_addstr(sb, "<td class=n>");
-		strbuf_addhtml(sb, *b->expires ? b->expires : "");
+		if (*b->expires)
+			lang_iso_date(sb, l, b->expires, false);
 		strbuf_addstr(sb, "</td>");
-		td_int(sb, b->pending_units);
+		td_int(sb, l, b->pending_units);
 		strbuf_addstr(sb, "<td class=t>");
 		add_user(sb, b->pending_campaigns ? b->pending_campaigns : "");
 		strbuf_addstr(sb, "</td><td>");
-		strbuf_addstr(sb, b->fits ? "<span class=ok>yes</span>" : "<span class=bad>no</span>");
+		strbuf_addf(sb, b->fits ? "<span class=ok>%s</span>" : "<span class=bad>%s</span>",
+			    T(b->fits ? "yes" : "no"));
 		strbuf_addstr(sb, "</td></tr>");
 		if (b->warning) {
 			strbuf_addstr(sb, "<tr><td></td><td colspan=5 class=\"t warn\">");
@@ -544,39 +548,40 @@ static void balance_table(struct strbuf *sb, const struct report *r)
 	strbuf_addstr(sb, "</tbody></table></div>");
 }
 
-static void reconcile_table(struct strbuf *sb, const struct report *r)
+static void reconcile_table(struct strbuf *sb, enum lang l, const struct report *r)
 {
 	size_t i;
 
 	if (!r->have_usage)
-		strbuf_addstr(sb, "<p class=warn>Orange's usage statistics are unavailable: "
-			      "only griot's counts are shown.</p>");
+		strbuf_addf(sb, "<p class=warn>%s</p>", T("Orange's usage statistics are "
+			    "unavailable: only griot's counts are shown."));
 	if (!r->nr_reconcile && !r->nr_other_apps) {
-		strbuf_addstr(sb, "<p>Nothing sent yet.</p>");
+		strbuf_addf(sb, "<p>%s</p>", T("Nothing sent yet."));
 		return;
 	}
-	strbuf_addstr(sb, "<div class=tw><table><thead><tr><th>Country</th><th>Application</th>"
-		      "<th>griot: accepted SMS</th><th>messages</th><th>unknown</th>"
-		      "<th>Orange usage</th><th>Difference</th></tr></thead><tbody>");
+	strbuf_addf(sb, "<div class=tw><table><thead><tr><th>%s</th><th>%s</th><th>%s</th>"
+		    "<th>%s</th><th>%s</th><th>%s</th><th>%s</th></tr></thead><tbody>",
+		    T("Country"), T("Application"), T("griot: accepted SMS"), T("messages"),
+		    T("unknown"), T("Orange usage"), T("Difference"));
 	for (i = 0; i < r->nr_reconcile; i++) {
 		const struct report_reconcile *x = &r->reconcile[i];
 
 		strbuf_addstr(sb, "<tr><td class=t>");
 		add_user(sb, x->country);
 		strbuf_addstr(sb, "</td><td class=t>");
-		add_user(sb, *x->app_id ? x->app_id : "all");
+		add_user(sb, *x->app_id ? x->app_id : T("all"));
 		strbuf_addstr(sb, "</td>");
-		td_int(sb, x->local_units);
-		td_int(sb, x->local_messages);
-		td_int(sb, x->local_unknown);
+		td_int(sb, l, x->local_units);
+		td_int(sb, l, x->local_messages);
+		td_int(sb, l, x->local_unknown);
 		if (x->have_usage) {
-			td_int(sb, x->orange_usage);
+			td_int(sb, l, x->orange_usage);
 			strbuf_addf(sb, "<td class=\"n %s\">%s", x->difference ? "bad" : "ok",
 				    x->difference > 0 ? "+" : "");
-			add_int(sb, x->difference);
+			add_int(sb, l, x->difference);
 			strbuf_addstr(sb, "</td>");
 		} else
-			strbuf_addstr(sb, "<td>unknown</td><td>unknown</td>");
+			strbuf_addf(sb, "<td>%s</td><td>%s</td>", T("unknown"), T("unknown"));
 		strbuf_addstr(sb, "</tr>");
 	}
 	for (i = 0; i < r->nr_other_apps; i++) {
@@ -584,53 +589,60 @@ static void reconcile_table(struct strbuf *sb, const struct report *r)
 		add_user(sb, r->other_apps[i].country);
 		strbuf_addstr(sb, "</td><td class=t>");
 		add_user(sb, r->other_apps[i].app_id);
-		strbuf_addstr(sb, " (another application)</td><td></td><td></td><td></td>");
-		td_int(sb, r->other_apps[i].usage);
+		strbuf_addf(sb, " (%s)</td><td></td><td></td><td></td>", T("another application"));
+		td_int(sb, l, r->other_apps[i].usage);
 		strbuf_addstr(sb, "<td></td></tr>");
 	}
 	strbuf_addstr(sb, "</tbody></table></div>");
 }
 
-static void scope_line(struct strbuf *sb, const struct report *r)
+static void scope_line(struct strbuf *sb, enum lang l, const struct report *r)
 {
 	if (r->campaign) {
-		strbuf_addstr(sb, "Campaign <strong>");
+		strbuf_addf(sb, "%s <strong>", T("Campaign"));
 		add_user(sb, r->campaign);
 		strbuf_addstr(sb, "</strong>");
 	} else
-		strbuf_addstr(sb, "All campaigns");
+		strbuf_addstr(sb, T("All campaigns"));
 	if (r->since || r->until) {
-		strbuf_addstr(sb, " · sent ");
+		strbuf_addf(sb, " · %s ", T("sent"));
 		add_user(sb, r->since ? r->since : "…");
-		strbuf_addstr(sb, " to ");
-		add_user(sb, r->until ? r->until : "now");
+		strbuf_addf(sb, " %s ", T("to"));
+		add_user(sb, r->until ? r->until : T("now"));
 	}
 	strbuf_addstr(sb, " · ");
-	add_user(sb, r->country ? r->country : "all countries");
-	strbuf_addstr(sb, " · as of ");
-	strbuf_addhtml(sb, r->now);
+	add_user(sb, r->country ? r->country : T("all countries"));
+	strbuf_addf(sb, " · %s ", T("as of"));
+	lang_iso_date(sb, l, r->now, true);
 }
 
-void report_render_html(const struct report *r, struct strbuf *sb)
+/* Close the section before (if any) and open section id, headed title. */
+static void section(struct strbuf *sb, const char *id, const char *title)
+{
+	strbuf_addf(sb, "</section>\n<section id=%s><h2>%s</h2>", id, title);
+}
+
+void report_render_html(const struct report *r, enum lang l, struct strbuf *sb)
 {
 	size_t i;
 	bool warned = false;
 
-	strbuf_addstr(sb, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-		      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-		      "<meta name=\"generator\" content=\"griot\"><title>griot report — ");
-	strbuf_addhtml(sb, r->campaign ? r->campaign : "all campaigns");
+	strbuf_addf(sb, "<!DOCTYPE html>\n<html lang=\"%s\"><head><meta charset=\"utf-8\">"
+		    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+		    "<meta name=\"generator\" content=\"griot\"><title>%s — ", lang_code(l),
+		    T("griot report"));
+	strbuf_addhtml(sb, r->campaign ? r->campaign : T("all campaigns"));
 	strbuf_addstr(sb, "</title><style>");
 	strbuf_addstr(sb, css);
-	strbuf_addstr(sb, "</style></head><body><main>\n<header><h1>Delivery and cost report"
-		      "</h1><p class=scope>");
-	scope_line(sb, r);
+	strbuf_addf(sb, "</style></head><body><main>\n<header><h1>%s</h1><p class=scope>",
+		    T("Delivery and cost report"));
+	scope_line(sb, l, r);
 	strbuf_addstr(sb, "</p></header>\n");
 
 	if (r->partial) {
-		strbuf_addstr(sb, "<div class=\"banner partial\" role=alert id=partial>"
-			      "<strong>Partial report.</strong> Some figures are missing or "
-			      "come from an older answer:<ul>");
+		strbuf_addf(sb, "<div class=\"banner partial\" role=alert id=partial>"
+			    "<strong>%s</strong> %s<ul>", T("Partial report."),
+			    T("Some figures are missing or come from an older answer:"));
 		for (i = 0; i < r->nr_reasons; i++) {
 			strbuf_addstr(sb, "<li>");
 			add_user(sb, r->reasons[i]);
@@ -642,8 +654,8 @@ void report_render_html(const struct report *r, struct strbuf *sb)
 		if (!r->balances[i].warning)
 			continue;
 		if (!warned)
-			strbuf_addstr(sb, "<div class=\"banner alert\" role=alert id=credit>"
-				      "<strong>Credit warning.</strong><ul>");
+			strbuf_addf(sb, "<div class=\"banner alert\" role=alert id=credit>"
+				    "<strong>%s</strong><ul>", T("Credit warning."));
 		warned = true;
 		strbuf_addstr(sb, "<li>");
 		add_user(sb, r->balances[i].warning);
@@ -653,35 +665,32 @@ void report_render_html(const struct report *r, struct strbuf *sb)
 		strbuf_addstr(sb, "</ul></div>\n");
 
 	strbuf_addstr(sb, "<section class=cards id=summary>");
-	cards(sb, r);
-	strbuf_addstr(sb, "</section>\n");
+	cards(sb, l, r);
 
-	strbuf_addstr(sb, "<section id=delivery><h2>Delivery states per campaign</h2>");
-	stacked_bars(sb, r);
-	strbuf_addstr(sb, "</section>\n<section id=receipts><h2>Final receipts over time</h2>");
-	receipts_chart(sb, r);
-	strbuf_addstr(sb, "</section>\n<section id=campaigns><h2>Campaigns</h2>");
-	group_table(sb, "Campaign", r->campaigns, r->nr_campaigns, &r->total, true);
-	strbuf_addstr(sb, "</section>\n<section id=countries><h2>Countries</h2>");
-	group_table(sb, "Country", r->countries, r->nr_countries, &r->total, false);
-	strbuf_addstr(sb, "</section>\n<section id=states><h2>All states</h2>");
-	states_table(sb, r);
-	strbuf_addstr(sb, "</section>\n<section id=failures><h2>Failures by reason</h2>");
-	failures_table(sb, r);
-	strbuf_addstr(sb, "</section>\n<section id=cost><h2>Unit prices</h2>");
-	prices_table(sb, r);
-	strbuf_addstr(sb, "</section>\n<section id=balance><h2>Balance and tonight's "
-		      "campaigns</h2>");
-	balance_table(sb, r);
-	strbuf_addstr(sb, "</section>\n<section id=reconciliation><h2>Reconciliation with "
-		      "Orange's usage (all time)</h2>");
-	reconcile_table(sb, r);
-	strbuf_addstr(sb, "</section>\n<footer>Generated by griot at ");
-	strbuf_addhtml(sb, r->generated_at);
-	strbuf_addstr(sb, ". Orange data: ");
+	section(sb, "delivery", T("Delivery states per campaign"));
+	stacked_bars(sb, l, r);
+	section(sb, "receipts", T("Final receipts over time"));
+	receipts_chart(sb, l, r);
+	section(sb, "campaigns", T("Campaigns"));
+	group_table(sb, l, "Campaign", r->campaigns, r->nr_campaigns, &r->total, true);
+	section(sb, "countries", T("Countries"));
+	group_table(sb, l, "Country", r->countries, r->nr_countries, &r->total, false);
+	section(sb, "states", T("All states"));
+	states_table(sb, l, r);
+	section(sb, "failures", T("Failures by reason"));
+	failures_table(sb, l, r);
+	section(sb, "cost", T("Unit prices"));
+	prices_table(sb, l, r);
+	section(sb, "balance", T("Balance and tonight's campaigns"));
+	balance_table(sb, l, r);
+	section(sb, "reconciliation", T("Reconciliation with Orange's usage (all time)"));
+	reconcile_table(sb, l, r);
+	strbuf_addf(sb, "</section>\n<footer>%s ", T("Generated by griot at"));
+	lang_iso_date(sb, l, r->generated_at, true);
+	strbuf_addf(sb, ". %s ", T("Orange data:"));
 	strbuf_addhtml(sb, r->orange_source);
-	strbuf_addstr(sb, ". Delivery rate = (DeliveredToTerminal + DeliveredToNetwork) / "
-		      "messages accepted by Orange; latency = first final receipt − send "
-		      "time; cost = SMS units × unit price of the country's purchase orders."
-		      "</footer>\n</main></body></html>\n");
+	strbuf_addf(sb, ". %s</footer>\n</main></body></html>\n",
+		    T("Delivery rate = (DeliveredToTerminal + DeliveredToNetwork) / messages "
+		      "accepted by Orange; latency = first final receipt − send time; cost = "
+		      "SMS units × unit price of the country's purchase orders."));
 }

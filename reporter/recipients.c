@@ -183,7 +183,7 @@ int report_write_nightly(struct db *db, struct griot_config *cfg, const char *di
 		goto out;
 	strbuf_addf(&base, "%s/griot-report-%s", dir, day);
 
-	report_render_html(r, &out);
+	report_render_html(r, lang_from_env(), &out);
 	strbuf_addf(&path, "%s.html", base.buf);
 	if (afile_write(path.buf, out.buf, out.len, 0644) < 0)
 		goto out;

@@ -5,6 +5,7 @@
  */
 #include "reporter/internal.h"
 #include "core/json.h"
+#include "core/lang.h"
 #include "core/log.h"
 #include "core/csv.h"
 #include "core/strbuf.h"
@@ -73,7 +74,10 @@ static void fmt_cost(struct strbuf *sb, const struct report_money *m)
 	for (i = 0; i < m->n; i++) {
 		if (i)
 			strbuf_addstr(sb, " + ");
-		report_fmt_money(sb, m->amount[i]);
+		if (lang_minor_units(m->currency[i]))
+			report_fmt_money(sb, m->amount[i]);
+		else
+			strbuf_addf(sb, "%.0f", round(m->amount[i]));
 		strbuf_addf(sb, " %s", m->currency[i]);
 	}
 	if (m->unpriced_units)

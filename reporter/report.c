@@ -694,12 +694,13 @@ fail:
 	return ret < 0 ? ret : -1;
 }
 
-int report_render(const struct report *r, enum report_format fmt, struct strbuf *sb)
+int report_render(const struct report *r, enum report_format fmt, enum lang l,
+		  struct strbuf *sb)
 {
 	switch (fmt) {
 	case REPORT_TEXT: report_render_text(r, sb); return 0;
 	case REPORT_CSV: report_render_csv(r, ',', sb); return 0;
-	case REPORT_HTML: report_render_html(r, sb); return 0;
+	case REPORT_HTML: report_render_html(r, l, sb); return 0;
 	case REPORT_JSON: return report_render_json(r, true, sb);
 	}
 	return error("unknown report format %d", (int)fmt);

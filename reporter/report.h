@@ -10,6 +10,8 @@
  * the report is then marked partial with the reasons.  The renderers
  * turn a built report into text, CSV, HTML or JSON.
  */
+#include "core/lang.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -194,12 +196,15 @@ void report_free(struct report *r);
 void report_add_reason(struct report *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* Render into sb. */
-int report_render(const struct report *r, enum report_format fmt, struct strbuf *sb);
+/* Render into sb; the text for people (HTML) in language l, money in
+ * the currency's minor unit (whole XOF) in text and HTML; CSV and JSON
+ * keep the exact figures. */
+int report_render(const struct report *r, enum report_format fmt, enum lang l,
+		  struct strbuf *sb);
 void report_render_text(const struct report *r, struct strbuf *sb);
 int report_render_json(const struct report *r, bool pretty, struct strbuf *sb);
 void report_render_csv(const struct report *r, char sep, struct strbuf *sb);
-void report_render_html(const struct report *r, struct strbuf *sb);
+void report_render_html(const struct report *r, enum lang l, struct strbuf *sb);
 
 /* ---- CSV cells (also used by the per-recipient export) ---- */
 /*
@@ -228,7 +233,8 @@ int report_write_recipients(struct db *db, const struct report_opts *scope,
  * The night's report for `griot run-due --report-dir DIR`: the 24 hours
  * before now (epoch seconds, 0 = time_now()) over every campaign, written
  * as DIR/griot-report-YYYY-MM-DD.html and .json (UTC date of now) and
- * the per-(campaign, country) DIR/griot-report-YYYY-MM-DD.csv.  Orange
+ * the per-(campaign, country) DIR/griot-report-YYYY-MM-DD.csv, the HTML
+ * in the environment's language (lang_from_env()).  Orange
  * being unreachable is not an error (the report says partial).  The HTML
  * path is appended to html_path when not NULL.  0 or -1 after error().
  */
