@@ -16,10 +16,10 @@ static void test_locale_numbers(void)
 {
 	struct strbuf sb = STRBUF_INIT;
 
-	lang_money(&sb, LANG_FR, 8153, "XOF");
+	lang_money(&sb, LANG_FR, 8153.33, "XOF");
 	CU_ASSERT_STRING_EQUAL(sb.buf, "8" NBSP "153" NBSP "XOF");
 	strbuf_reset(&sb);
-	lang_money(&sb, LANG_EN, 8153, "XOF");
+	lang_money(&sb, LANG_EN, 8153.33, "XOF");
 	CU_ASSERT_STRING_EQUAL(sb.buf, "8,153" NBSP "XOF");
 	strbuf_reset(&sb);
 	lang_money(&sb, LANG_FR, 1234.5, "EUR");
