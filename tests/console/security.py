@@ -364,7 +364,12 @@ r = op.get("/campaigns/%s/recipients.csv" % uid)
 expect(r.text.count("\n") >= 1000 and "+22376000999" in r.text, "per-recipient CSV rows")
 expect(viewer.get("/campaigns/%s/report.csv" % uid).status == 200, "viewer reads the report")
 expect(viewer.get("/campaigns/%s/recipients.csv" % uid).status == 403, "viewer per-recipient CSV")
-ok("report opened and downloaded (HTML, CSV); per-recipient CSV for operators only")
+r = op.get("/campaigns/%s/report" % uid)
+expect('<html lang="en">' in r.text and "Delivery and cost report" in r.text, "English report")
+r = logged("viewer", "fr").get("/campaigns/%s/report" % uid)
+expect('<html lang="fr">' in r.text and "Rapport de remise et de coût" in r.text
+       and "Taux de remise" in r.text, "the report in a French session is not French")
+ok("report opened (in the session's language) and downloaded (HTML, CSV); per-recipient CSV for operators only")
 
 # ---- optional second factor (TOTP) ----
 import base64
