@@ -33,6 +33,8 @@ done
 # 11 delivered of 17 accepted; the scope's date 02/05/2024
 grep -qF "64,7${NBSP}%" "$T_TMP/fr.html" || fail "French rate (64,7 %)"
 grep -qF "au 02/05/2024 12:00" "$T_TMP/fr.html" || fail "French date dd/mm/yyyy"
+grep -E -o '.{0,30}20[0-9]{2}-[01][0-9]-[0-3][0-9].{0,10}' "$T_TMP/fr.html" >"$T_TMP/iso" &&
+	fail "ISO dates in the French report: $(head -n 3 "$T_TMP/iso")"
 # 491.67 XOF: whole francs; the price per delivered SMS keeps its centimes
 grep -qF ">492${NBSP}XOF<" "$T_TMP/fr.html" || fail "French total cost (492 XOF)"
 grep -qF "44,70 XOF" "$T_TMP/fr.html" || fail "French cost per delivered SMS (44,70 XOF)"
