@@ -68,4 +68,26 @@ griot report --lang de 2>"$T_TMP/err"; rc=$?
 [ $rc = 64 ] || fail "--lang de: exit $rc"
 grep -q "expected fr or en" "$T_TMP/err" || fail "--lang de: $(cat "$T_TMP/err")"
 ok "language from LANG; --lang de refused"
+
+# Every label of reporter/html.c (and every state's) has its French text,
+# and reporter/fr.h is sorted as its binary search needs.
+python3 - "$GRIOT_TOP" <<'PY' || fail "French texts of the report"
+import re, sys
+top = sys.argv[1]
+lit = r'"((?:[^"\\]|\\.)*)"'
+fr = re.findall(r'\{ ' + lit + r',\s*' + lit + r' \},', open(top + "/reporter/fr.h", encoding="utf-8").read())
+keys = [k.encode() for k, _ in fr]
+if keys != sorted(keys) or len(set(keys)) != len(keys):
+    print("reporter/fr.h is not sorted by the English text (or has a duplicate)"); sys.exit(1)
+html = re.sub(r'"\s*\n\s*"', "", open(top + "/reporter/html.c", encoding="utf-8").read())
+want = set(re.findall(r'\bT\(' + lit + r'\)', html))
+want |= {"Campaign", "Country", "enough", "short", "yes", "no"}
+states = open(top + "/reporter/report.c", encoding="utf-8").read()
+for m in re.finditer(r'\[RS_\w+\]\s*= \{ ' + lit + ', ' + lit + ', ' + lit, states):
+    want |= {m.group(2), m.group(3)}
+missing = sorted(want - {k for k, _ in fr})
+if missing:
+    print("no French for: %r" % missing); sys.exit(1)
+PY
+ok "every report label has its French text; reporter/fr.h sorted"
 echo "t-report-lang: all passed"
