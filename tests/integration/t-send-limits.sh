@@ -43,6 +43,10 @@ F=$!
 in_flight() { [ "$(sql "SELECT count(*) FROM messages WHERE msisdn LIKE '+2238%' AND send_status = 'sending'")" -ge 3 ]; }
 wait_for "requests in flight" in_flight
 kill -INT $F
+# Two signals sent back to back can arrive as one: the second only once the
+# sender said it heard the first.
+heard_first() { grep -q "stopping: finishing" "$T_TMP/f.err"; }
+wait_for "the first SIGINT heard" heard_first
 kill -INT $F
 wait $F; rc=$?
 [ $rc = 0 ] || fail "two SIGINTs with requests in flight: exit $rc: $(tail -5 "$T_TMP/f.err")"
