@@ -22,8 +22,10 @@ eq "$rc" 65 "bad seed exit code"
 grep -q "sim-seed-bad.json: order 2: field units" "$T_TMP/err" || fail "bad seed message: $(cat "$T_TMP/err")"
 ok "bad options and seed files are refused with the file, entry and field"
 
-# The auth header is a secret: not visible in ps.
-sim_start main --shapes documented --auth-header 'Basic c2VjcmV0OnMzY3JldA==' --credits MLI:20,CIV:5@-1d,SEN:100 \
+# The auth header is a secret: not visible in ps.  This simulator checks
+# answers, not limits (t-sim-rate and the live section below do): no send
+# or token rate limit to trip when the machine runs the checks quickly.
+sim_start main --shapes documented --token-rate 1000000 --rate 1000 --auth-header 'Basic c2VjcmV0OnMzY3JldA==' --credits MLI:20,CIV:5@-1d,SEN:100 \
 	--sender-names 'ACME,Griot Shop' --app-id app-42 --partner-id ops@example.com
 if tr '\0' ' ' </proc/$SIM_PID/cmdline | grep -q c2VjcmV0; then
 	fail "the auth header is visible in /proc/PID/cmdline"
