@@ -172,7 +172,7 @@ static int do_subscribe(struct griot_ctx *ctx, struct orange_client *c,
 {
 	struct strbuf notify = STRBUF_INIT, masked = STRBUF_INIT, orange_masked = STRBUF_INIT;
 	struct orange_subscription s = { 0 };
-	struct orange_error err;
+	struct orange_error err = ORANGE_ERROR_INIT;
 	const char *sender = pick_sender(ctx, o);
 	const char *params[5], *why;
 	char digest[65];
@@ -249,6 +249,7 @@ static int do_subscribe(struct griot_ctx *ctx, struct orange_client *c,
 			orange_masked.buf, masked.buf);
 out:
 	orange_subscription_release(&s);
+	orange_error_release(&err);
 	secure_zero(notify.buf, notify.len);
 	strbuf_release(&notify);
 	strbuf_release(&masked);
@@ -260,7 +261,7 @@ static int do_show(struct griot_ctx *ctx, struct orange_client *c,
 		   const struct dr_opts *o, const char *id_arg)
 {
 	struct orange_subscription s = { 0 };
-	struct orange_error err;
+	struct orange_error err = ORANGE_ERROR_INIT;
 	struct db_result *res = NULL;
 	struct strbuf expect = STRBUF_INIT, conf = STRBUF_INIT;
 	struct strbuf m_orange = STRBUF_INIT, m_stored = STRBUF_INIT, m_conf = STRBUF_INIT;
@@ -352,6 +353,7 @@ static int do_show(struct griot_ctx *ctx, struct orange_client *c,
 out:
 	free(id);
 	orange_subscription_release(&s);
+	orange_error_release(&err);
 	secure_zero(expect.buf, expect.len);
 	secure_zero(conf.buf, conf.len);
 	strbuf_release(&expect);
@@ -366,7 +368,7 @@ out:
 static int do_unsubscribe(struct griot_ctx *ctx, struct orange_client *c,
 			  const struct dr_opts *o, const char *id_arg)
 {
-	struct orange_error err;
+	struct orange_error err = ORANGE_ERROR_INIT;
 	struct db_result *res = NULL;
 	const char *params[1];
 	const char *use_sender;
@@ -417,6 +419,7 @@ static int do_unsubscribe(struct griot_ctx *ctx, struct orange_client *c,
 out:
 	db_result_free(res);
 	free(id);
+	orange_error_release(&err);
 	return ret;
 }
 

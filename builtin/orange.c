@@ -56,16 +56,25 @@ static void fmt_time(double t, char *buf, size_t size)
 		strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* Report err (orange_err_report), release it; its sysexits code. */
+static int report_error(struct orange_error *err)
+{
+	int rc = orange_err_report(err);
+
+	orange_error_release(err);
+	return rc;
+}
+
 static int cmd_token(struct orange_client *c, const struct opts *o)
 {
 	struct orange_token t = { 0 };
-	struct orange_error err;
+	struct orange_error err = ORANGE_ERROR_INIT;
 	char when[40], masked[64];
 	size_t len;
 	double left;
 
 	if (orange_token(c, o->force, &t, &err) < 0)
-		return orange_err_report(&err);
+		return report_error(&err);
 	len = strlen(t.access_token);
 	/* enough to tell two tokens apart, not enough to use one */
 	snprintf(masked, sizeof(masked), "...%s (%zu characters)",
@@ -102,13 +111,13 @@ static bool is_expired(const struct orange_contract *k, double now)
 static int cmd_balance(struct orange_client *c, const struct opts *o)
 {
 	struct orange_contract *k = NULL;
-	struct orange_error err;
+	struct orange_error err = ORANGE_ERROR_INIT;
 	size_t n, i;
 	long long total = 0;
 	double now = time_now();
 
 	if (orange_contracts(c, o->country, &k, &n, &err) < 0)
-		return orange_err_report(&err);
+		return report_error(&err);
 	for (i = 0; i < n; i++)
 		total += orange_contract_spendable(&k[i], now);
 	if (o->json) {
@@ -145,12 +154,12 @@ static int cmd_balance(struct orange_client *c, const struct opts *o)
 static int cmd_usage(struct orange_client *c, const struct opts *o)
 {
 	struct orange_usage *u = NULL;
-	struct orange_error err;
+	struct orange_error err = ORANGE_ERROR_INIT;
 	size_t n, i;
 	long long total = 0;
 
 	if (orange_statistics(c, o->country, o->appid, &u, &n, &err) < 0)
-		return orange_err_report(&err);
+		return report_error(&err);
 	for (i = 0; i < n; i++)
 		total += u[i].usage;
 	if (o->json) {
@@ -181,11 +190,11 @@ static int cmd_usage(struct orange_client *c, const struct opts *o)
 static int cmd_purchases(struct orange_client *c, const struct opts *o)
 {
 	struct orange_purchase *p = NULL;
-	struct orange_error err;
+	struct orange_error err = ORANGE_ERROR_INIT;
 	size_t n, i;
 
 	if (orange_purchase_orders(c, o->country, &p, &n, &err) < 0)
-		return orange_err_report(&err);
+		return report_error(&err);
 	if (o->json) {
 		struct json_gen *g = json_gen_new(true);
 		json_map_open(g);

@@ -70,10 +70,10 @@ static void describe(const struct orange_error *e, char *buf, size_t size)
 	strbuf_addstr(&sb, orange_err_name(e->kind));
 	if (e->http_status)
 		strbuf_addf(&sb, " HTTP %d", e->http_status);
-	if (*e->code)
+	if (e->code && *e->code)
 		strbuf_addf(&sb, " %s", e->code);
-	strbuf_addf(&sb, ": %s", e->message);
-	if (*e->variables)
+	strbuf_addf(&sb, ": %s", e->message ? e->message : "");
+	if (e->variables && *e->variables)
 		strbuf_addf(&sb, " — %s", e->variables);
 	strlcpy_(buf, sb.buf, size);
 	strbuf_release(&sb);

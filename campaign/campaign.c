@@ -443,10 +443,9 @@ static int count_statuses(struct db *db, const char *idbuf, struct campaign_prev
 static void check_credit(struct orange_client *client, struct campaign_preview *pv, double now)
 {
 	struct orange_contract *ct = NULL;
-	struct orange_error err;
+	struct orange_error err = ORANGE_ERROR_INIT;
 	size_t n = 0, i, j;
 
-	memset(&err, 0, sizeof(err));
 	if (orange_contracts(client, NULL, &ct, &n, &err) < 0) {
 		if (err.kind == ORANGE_ERR_NETWORK || err.kind == ORANGE_ERR_SERVER)
 			snprintf(pv->credit_error, sizeof(pv->credit_error),
@@ -455,6 +454,7 @@ static void check_credit(struct orange_client *client, struct campaign_preview *
 			snprintf(pv->credit_error, sizeof(pv->credit_error),
 				 "cannot read the contracts from Orange (%s: %s): credit not checked",
 				 orange_err_name(err.kind), err.message);
+		orange_error_release(&err);
 		return;
 	}
 	pv->credit_checked = true;

@@ -70,7 +70,7 @@ struct item {
 	int attempts;                 /* including this one */
 	enum item_state state;
 	char *resource_id;            /* Orange's id (any length), NULL */
-	struct orange_error err;
+	struct orange_error err;      /* owned: released by item_free */
 	bool ok;
 	struct sender *s;             /* NULL: orphaned at exit, on_done frees it */
 };
@@ -320,6 +320,7 @@ static void item_free(struct item *it)
 	free(it->msisdn);
 	free(it->body);
 	free(it->resource_id);
+	orange_error_release(&it->err);
 	free(it);
 }
 
@@ -481,12 +482,14 @@ static void on_done(void *arg, const char *resource_id, const struct orange_erro
 	free(it->resource_id);
 	it->resource_id = resource_id ? xstrdup(resource_id) : NULL;
 	if (!resource_id && err)
-		it->err = *err;
+		orange_error_copy(&it->err, err);
 	else if (!resource_id) {
-		memset(&it->err, 0, sizeof(it->err));
+		orange_error_release(&it->err);
 		it->err.kind = ORANGE_ERR_PROTOCOL;
 		it->err.maybe_accepted = true;
-		strlcpy_(it->err.message, "no answer", sizeof(it->err.message));
+		it->err.code = xstrdup("");
+		it->err.message = xstrdup("no answer");
+		it->err.variables = xstrdup("");
 	}
 	flight_remove(s, it);
 	if (s->ndone == s->adone) {
@@ -506,14 +509,15 @@ static double backoff(int attempts)
 	return base * jitter;
 }
 
-/* "kind[ HTTP n]: message" for last_error and logs. */
-static void format_error(const struct orange_error *e, char *buf, size_t size)
+/* Append "kind[ HTTP n]: message" to out, for last_error and logs. */
+static void format_error(const struct orange_error *e, struct strbuf *out)
 {
+	const char *m = e->message ? e->message : "";
+
 	if (e->http_status)
-		snprintf(buf, size, "%s HTTP %d: %s", orange_err_name(e->kind), e->http_status,
-			 e->message);
+		strbuf_addf(out, "%s HTTP %d: %s", orange_err_name(e->kind), e->http_status, m);
 	else
-		snprintf(buf, size, "%s: %s", orange_err_name(e->kind), e->message);
+		strbuf_addf(out, "%s: %s", orange_err_name(e->kind), m);
 }
 
 /* A 429: book the (capped) pause into the shared limiter for every sender. */
@@ -547,7 +551,8 @@ static int rate_limited(struct sender *s, struct item *it, const char *msg)
 static int classify(struct sender *s, struct item *it)
 {
 	const struct orange_error *e = &it->err;
-	char msg[700];
+	struct strbuf msg = STRBUF_INIT, reason = STRBUF_INIT;
+	int ret = 0;
 
 	if (it->ok) {
 		add_result(s, it, OUT_SENT, it->resource_id, NULL, 0, 0);
@@ -558,64 +563,69 @@ static int classify(struct sender *s, struct item *it)
 			memmove(s->rate_win, s->rate_win + 1, 63 * sizeof(double));
 			s->rate_win[63] = time_mono();
 		}
-		return 0;
+		goto out;
 	}
-	format_error(e, msg, sizeof(msg));
+	format_error(e, &msg);
 	if (e->maybe_accepted) {
 		/* Never resent blindly: a receipt or --resend-unknown settles it. */
-		add_result(s, it, OUT_UNKNOWN, NULL, msg, 0, 0);
+		add_result(s, it, OUT_UNKNOWN, NULL, msg.buf, 0, 0);
 		s->st->unknown++;
-		return 0;
+		goto out;
 	}
 	switch (e->kind) {
 	case ORANGE_ERR_RATE_LIMITED:
-		return rate_limited(s, it, msg);
-	case ORANGE_ERR_POLICY: {
-		char reason[900];
-
-		snprintf(reason, sizeof(reason), "Orange refused for %s: %s%s%s", it->country,
-			 e->message, *e->variables ? " — " : "", e->variables);
-		add_result(s, it, OUT_RELEASE, NULL, reason, 0, -1);
-		if (campaign_hold_country(s->db, it->sc->c.id, it->country, reason) < 0)
-			return -1;
+		ret = rate_limited(s, it, msg.buf);
+		goto out;
+	case ORANGE_ERR_POLICY:
+		strbuf_addf(&reason, "Orange refused for %s: %s", it->country,
+			    e->message ? e->message : "");
+		if (e->variables && *e->variables)
+			strbuf_addf(&reason, " — %s", e->variables);
+		add_result(s, it, OUT_RELEASE, NULL, reason.buf, 0, -1);
+		if (campaign_hold_country(s->db, it->sc->c.id, it->country, reason.buf) < 0) {
+			ret = -1;
+			goto out;
+		}
 		if (!it->sc->dry || s->nq) {
 			warning("campaign '%s': holding %s (credit exhausted or contract expired: %s); "
 				"other countries continue; add credit, then "
-				"'griot campaign resume %s'", it->sc->c.name, it->country, reason,
+				"'griot campaign resume %s'", it->sc->c.name, it->country, reason.buf,
 				it->sc->c.name);
 		}
 		release_queued(s, it->sc, it->country);
-		return 0;
-	}
+		goto out;
 	case ORANGE_ERR_CREDENTIALS:
 	case ORANGE_ERR_TOKEN_EXPIRED:
 	case ORANGE_ERR_CONFIG:
-		add_result(s, it, OUT_RELEASE, NULL, msg, 0, -1);
+		add_result(s, it, OUT_RELEASE, NULL, msg.buf, 0, -1);
 		if (!s->fatal)
-			error("Orange refused griot's credentials (%s): stopping", msg);
+			error("Orange refused griot's credentials (%s): stopping", msg.buf);
 		s->fatal = true;
 		s->exit_kind = SENDER_EXIT_CONFIG;
 		s->stopping = true;
 		release_queued(s, NULL, NULL);
-		return 0;
+		goto out;
 	case ORANGE_ERR_SERVER:
 	case ORANGE_ERR_NETWORK:
 		/* Surely not accepted: retry later, a bounded number of times. */
 		if (it->attempts >= s->max_attempts) {
-			char gave[800];
-			snprintf(gave, sizeof(gave), "gave up after %d attempts: %s", it->attempts, msg);
-			add_result(s, it, OUT_FAILED, NULL, gave, 0, 0);
+			strbuf_addf(&reason, "gave up after %d attempts: %s", it->attempts, msg.buf);
+			add_result(s, it, OUT_FAILED, NULL, reason.buf, 0, 0);
 			s->st->failed++;
-			return 0;
+			goto out;
 		}
-		add_result(s, it, OUT_RETRY, NULL, msg, backoff(it->attempts), 0);
+		add_result(s, it, OUT_RETRY, NULL, msg.buf, backoff(it->attempts), 0);
 		s->st->retried++;
-		return 0;
+		goto out;
 	default:
-		add_result(s, it, OUT_FAILED, NULL, msg, 0, 0);
+		add_result(s, it, OUT_FAILED, NULL, msg.buf, 0, 0);
 		s->st->failed++;
-		return 0;
+		goto out;
 	}
+out:
+	strbuf_release(&msg);
+	strbuf_release(&reason);
+	return ret;
 }
 
 /*
@@ -625,12 +635,13 @@ static int classify(struct sender *s, struct item *it)
  */
 static void requeue_systemic(struct sender *s, struct item *it, const char *why)
 {
-	char msg[700];
+	struct strbuf msg = STRBUF_INIT;
 
-	format_error(&it->err, msg, sizeof(msg));
 	if (it->err.maybe_accepted) {
-		add_result(s, it, OUT_UNKNOWN, NULL, msg, 0, 0);
+		format_error(&it->err, &msg);
+		add_result(s, it, OUT_UNKNOWN, NULL, msg.buf, 0, 0);
 		s->st->unknown++;
+		strbuf_release(&msg);
 		return;
 	}
 	add_result(s, it, OUT_RELEASE, NULL, why, 0, -1);
@@ -1041,11 +1052,11 @@ static int phase_changes(struct sender *s)
  */
 static int chore_token(struct sender *s)
 {
-	struct orange_error err;
+	struct orange_error err = ORANGE_ERROR_INIT;
 
-	memset(&err, 0, sizeof(err));
 	if (orange_token(s->client, false, NULL, &err) < 0)
 		debug("token renewal in a gap failed (%s); the next send retries", err.message);
+	orange_error_release(&err);
 	return 0;
 }
 
@@ -1553,17 +1564,19 @@ int sender_tick(struct sender *s)
 /* A first token now, so that the first request leaves right at its slot. */
 static int first_token(struct sender *s)
 {
-	struct orange_error err;
+	struct orange_error err = ORANGE_ERROR_INIT;
+	int ret = 0;
 
-	memset(&err, 0, sizeof(err));
 	if (orange_token(s->client, false, NULL, &err) < 0) {
 		if (err.kind == ORANGE_ERR_CREDENTIALS || err.kind == ORANGE_ERR_CONFIG) {
 			s->exit_kind = SENDER_EXIT_CONFIG;
-			return error("Orange refused griot's credentials: %s", err.message);
+			ret = error("Orange refused griot's credentials: %s", err.message);
+		} else {
+			warning("cannot get an Orange token yet (%s); will retry", err.message);
 		}
-		warning("cannot get an Orange token yet (%s); will retry", err.message);
 	}
-	return 0;
+	orange_error_release(&err);
+	return ret;
 }
 
 struct sender *sender_new(struct db *db, struct orange_client *client,

@@ -1350,7 +1350,7 @@ static page_result balance_page(struct creq *q)
 	struct orange_client *cl = orange_or_null(q);
 	struct orange_contract *ct = NULL;
 	struct orange_purchase *po = NULL;
-	struct orange_error oe;
+	struct orange_error oe = ORANGE_ERROR_INIT;
 	size_t nct = 0, npo = 0, i;
 
 	strbuf_addf(&sb, "<h1>%s</h1>", T("Balance"));
@@ -1393,6 +1393,7 @@ static page_result balance_page(struct creq *q)
 	orange_contracts_free(ct, nct);
 	orange_purchases_free(po, npo);
 	orange_client_free(cl);
+	orange_error_release(&oe);
 	return respond_page(q, MHD_HTTP_OK, T("Balance"), &sb);
 }
 

@@ -72,25 +72,56 @@ int orange_err_exit_code(const struct orange_error *err)
 
 int orange_err_report(const struct orange_error *err)
 {
-	error("%s", err->message);
+	error("%s", err->message ? err->message : "");
 	if (err->kind == ORANGE_ERR_RATE_LIMITED && err->retry_after > 0)
 		fprintf(stderr, "hint: Orange asks to retry after %.0f s\n", err->retry_after);
 	return orange_err_exit_code(err);
 }
 
+void orange_error_release(struct orange_error *err)
+{
+	if (!err)
+		return;
+	free(err->code);
+	free(err->message);
+	free(err->variables);
+	memset(err, 0, sizeof(*err));
+}
+
+/* A malloc'ed copy of s, or NULL when s is. */
+static char *dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+void orange_error_copy(struct orange_error *dst, const struct orange_error *src)
+{
+	struct orange_error tmp = *src;
+
+	tmp.code = dup_or_null(src->code);
+	tmp.message = dup_or_null(src->message);
+	tmp.variables = dup_or_null(src->variables);
+	orange_error_release(dst);
+	*dst = tmp;
+}
+
 int orange_fail(struct orange_error *err, enum orange_err_kind kind,
 		bool maybe_accepted, const char *fmt, ...)
 {
+	struct strbuf sb = STRBUF_INIT;
 	va_list ap;
 
 	if (!err)
 		return -1;
-	memset(err, 0, sizeof(*err));
+	orange_error_release(err);
 	err->kind = kind;
 	err->maybe_accepted = maybe_accepted;
 	va_start(ap, fmt);
-	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	strbuf_vaddf(&sb, fmt, ap);
 	va_end(ap);
+	err->message = strbuf_detach(&sb, NULL);
+	err->code = xstrdup("");
+	err->variables = xstrdup("");
 	return -1;
 }
 
@@ -100,14 +131,14 @@ void orange_err_prefix(struct orange_error *err, const char *prefix)
 
 	if (!err)
 		return;
-	strbuf_addf(&sb, "%s%s", prefix, err->message);
-	strlcpy_(err->message, sb.buf, sizeof(err->message));
-	strbuf_release(&sb);
+	strbuf_addf(&sb, "%s%s", prefix, err->message ? err->message : "");
+	free(err->message);
+	err->message = strbuf_detach(&sb, NULL);
 }
 
 bool orange_err_wants_renewal(const struct orange_error *err)
 {
-	return err->http_status == 401 &&
+	return err->http_status == 401 && err->code &&
 	       (!strcmp(err->code, "41") || !strcmp(err->code, "42"));
 }
 
@@ -390,20 +421,26 @@ static int classify_transport(CURLcode rc, CURL *e, const struct orange_resp *r,
 int orange_classify(CURLcode rc, CURL *e, const struct orange_resp *r,
 		    bool token_call, struct orange_error *err)
 {
-	struct orange_error tmp;
+	struct orange_error tmp = ORANGE_ERROR_INIT;
+	int ret = -1;
 
 	if (!err)
 		err = &tmp;
-	if (rc != CURLE_OK)
-		return classify_transport(rc, e, r, err);
+	if (rc != CURLE_OK) {
+		ret = classify_transport(rc, e, r, err);
+		goto out;
+	}
 	if (r->status >= 200 && r->status < 300) {
-		memset(err, 0, sizeof(*err));
+		orange_error_release(err);
 		err->http_status = (int)r->status;
-		return 0;
+		ret = 0;
+		goto out;
 	}
 	orange_error_from_answer(r->status, r->body.buf, r->body.len, r->retry_after,
 				 token_call, err);
-	return -1;
+out:
+	orange_error_release(&tmp);
+	return ret;
 }
 
 struct curl_slist *orange_bearer_headers(const struct orange_token *tok,
@@ -470,7 +507,7 @@ int orange_call(struct orange_client *c, const char *method, const char *url,
 		const char *body, size_t body_len, struct orange_resp *r,
 		struct orange_error *err)
 {
-	struct orange_error tmp;
+	struct orange_error tmp = ORANGE_ERROR_INIT;
 	char *rejected = NULL;
 	int attempt, ret = -1;
 
@@ -509,5 +546,6 @@ out:
 	if (rejected)
 		secure_zero(rejected, strlen(rejected));
 	free(rejected);
+	orange_error_release(&tmp);
 	return ret;
 }

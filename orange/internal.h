@@ -79,12 +79,13 @@ void orange_easy_collect(struct orange_client *c, CURL *e, struct orange_resp *r
 int orange_classify(CURLcode rc, CURL *e, const struct orange_resp *r,
 		    bool token_call, struct orange_error *err);
 
-/* Fill err (message formatted, secrets never included). Returns -1. */
+/* Fill err (message formatted, secrets never included; code and
+ * variables ""), releasing what it held first. Returns -1. */
 int orange_fail(struct orange_error *err, enum orange_err_kind kind,
 		bool maybe_accepted, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
-/* Put prefix in front of err->message (truncating the end). */
+/* Put prefix in front of err->message. */
 void orange_err_prefix(struct orange_error *err, const char *prefix);
 
 /* 401 with Orange's code 41/42: the bearer token should be renewed. */
@@ -136,15 +137,15 @@ void orange_send_abort_all(struct orange_client *c);
 /* api_base + path (path starts with '/'). */
 void orange_url(const struct orange_client *c, struct strbuf *sb, const char *path);
 
-/* Error bodies: fill code/message/variables from Orange's JSON. */
+/* Error bodies: replace code/message/variables (freeing what they held)
+ * with those in Orange's JSON; fields the body lacks are left as they
+ * were (NULL in a fresh error). */
 void orange_parse_error_body(const char *body, size_t len, struct orange_error *err);
 
 /* orange_send_body() without printing: the reason goes into why. */
 int orange_send_body_why(const struct orange_sms *sms, char **out, size_t *len,
 			 char *why, size_t why_size);
 
-/* Mask the DR path secret in place into out. */
-void orange_mask_into(const char *in, char *out, size_t size);
 
 
 #endif

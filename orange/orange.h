@@ -37,10 +37,24 @@ struct orange_error {
 	 */
 	bool maybe_accepted;
 	double retry_after;       /* seconds from Retry-After, 0 if absent */
-	char code[32];            /* Orange's error code / messageId, if any */
-	char message[512];        /* human readable, no secrets */
-	char variables[256];      /* policyException detail ("variables") */
+	/*
+	 * Texts of any length, malloc'ed and owned by the error; NULL in an
+	 * error that was never filled, never NULL ("" when absent) once a
+	 * call failed.  Ownership: start from ORANGE_ERROR_INIT; a call that
+	 * fills err frees what it held first, so one err may serve many
+	 * calls; the holder calls orange_error_release() once when done.
+	 * Copy with orange_error_copy(), never by assignment.
+	 */
+	char *code;               /* Orange's error code / messageId, if any */
+	char *message;            /* human readable, no secrets */
+	char *variables;          /* policyException detail ("variables") */
 };
+#define ORANGE_ERROR_INIT { 0 }
+/* Free err's texts and reset it to ORANGE_ERROR_INIT; NULL is a no-op. */
+void orange_error_release(struct orange_error *err);
+/* Make dst a deep copy of src, releasing what dst held first (dst must
+ * be ORANGE_ERROR_INIT or a filled error). */
+void orange_error_copy(struct orange_error *dst, const struct orange_error *src);
 
 const char *orange_err_name(enum orange_err_kind kind);
 /* True when retrying the same request later may succeed. */
@@ -148,7 +162,8 @@ int orange_send(struct orange_client *c, const struct orange_sms *sms,
  * done() may call orange_send_submit().  A submit with invalid input
  * (not tel:+digits, empty message, bad UTF-8) is reported through done()
  * with ORANGE_ERR_INVALID during the next run; submit itself returns -1
- * only on misuse (NULL arguments).
+ * only on misuse (NULL arguments).  err is lent for the call only:
+ * done() keeps it with orange_error_copy(), never by assignment.
  */
 typedef void (*orange_send_done_fn)(void *arg, const char *resource_id,
 				    const struct orange_error *err);

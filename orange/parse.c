@@ -173,16 +173,6 @@ out:
 
 /* ---- errors ---- */
 
-/* Copy Orange's text, dropping control characters. */
-static void clean_copy(char *dst, size_t size, const char *src)
-{
-	size_t i = 0;
-
-	for (; src && *src && i + 1 < size; src++)
-		dst[i++] = (unsigned char)*src < 0x20 ? ' ' : *src;
-	dst[i] = '\0';
-}
-
 /* A malloc'ed copy of Orange's text, control characters made spaces. */
 static char *clean_dup(const char *src)
 {
@@ -194,11 +184,13 @@ static char *clean_dup(const char *src)
 	return d;
 }
 
-/* "Policy error: %1" with variables → "Policy error: No more SMS ..." */
-static void expand_text(const char *text, const json_value *vars, char *out, size_t size)
+/* "Policy error: %1" with variables → "Policy error: No more SMS ...",
+ * malloc'ed, control characters made spaces. */
+static char *expand_text(const char *text, const json_value *vars)
 {
 	struct strbuf sb = STRBUF_INIT;
 	const char *p;
+	char *out;
 
 	for (p = text; *p; p++) {
 		if (*p == '%' && isdigit((unsigned char)p[1])) {
@@ -212,15 +204,37 @@ static void expand_text(const char *text, const json_value *vars, char *out, siz
 		}
 		strbuf_addch(&sb, *p);
 	}
-	clean_copy(out, size, sb.buf);
+	out = clean_dup(sb.buf);
 	strbuf_release(&sb);
+	return out;
+}
+
+/* Replace *field (malloc'ed or NULL) with a malloc'ed copy of text, any
+ * receiver path secret masked (orange_mask_url); text is not freed. */
+static void set_masked(char **field, const char *text)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	orange_mask_url(text, &sb);
+	if (*field) {
+		secure_zero(*field, strlen(*field));
+		free(*field);
+	}
+	*field = strbuf_detach(&sb, NULL);
+}
+
+/* Replace *field (malloc'ed or NULL) with clean_dup(text). */
+static void set_clean(char **field, const char *text)
+{
+	free(*field);
+	*field = clean_dup(text);
 }
 
 void orange_parse_error_body(const char *body, size_t len, struct orange_error *err)
 {
 	static const char *const kinds[] = { "policyException", "serviceException" };
 	json_value *v, *x = NULL;
-	char perr[128], msg[512];
+	char perr[128], *msg = NULL;
 	long long code;
 	size_t i;
 
@@ -237,7 +251,7 @@ void orange_parse_error_body(const char *body, size_t len, struct orange_error *
 		json_value *vars = json_get(x, "variables");
 		struct strbuf sb = STRBUF_INIT;
 
-		clean_copy(err->code, sizeof(err->code), id);
+		set_clean(&err->code, id);
 		if (json_is_array(vars)) {
 			for (i = 0; i < json_array_len(vars); i++) {
 				const char *s = json_string(json_array_at(vars, i));
@@ -250,29 +264,34 @@ void orange_parse_error_body(const char *body, size_t len, struct orange_error *
 		} else if (json_string(vars)) {
 			strbuf_addstr(&sb, json_string(vars));
 		}
-		clean_copy(err->variables, sizeof(err->variables), sb.buf);
+		set_clean(&err->variables, sb.buf);
 		strbuf_release(&sb);
-		if (text) {
-			expand_text(text, json_is_array(vars) ? vars : NULL, msg, sizeof(msg));
-			orange_mask_into(msg, err->message, sizeof(err->message));
-		}
+		if (text)
+			msg = expand_text(text, json_is_array(vars) ? vars : NULL);
 	} else if (json_string(json_get(v, "error"))) {
 		/* OAuth: {"error":"invalid_client","error_description":"..."} */
 		const char *d = json_string(json_get(v, "error_description"));
-		clean_copy(err->code, sizeof(err->code), json_string(json_get(v, "error")));
-		clean_copy(msg, sizeof(msg), d ? d : err->code);
-		orange_mask_into(msg, err->message, sizeof(err->message));
+		set_clean(&err->code, json_string(json_get(v, "error")));
+		msg = clean_dup(d ? d : err->code);
 	} else if (json_as_int(json_get(v, "code"), true, &code) == 0) {
 		/* Gateway: {"code":42,"message":"Expired credentials",...} */
 		const char *m = json_string(json_get(v, "message"));
 		const char *d = json_string(json_get(v, "description"));
-		snprintf(err->code, sizeof(err->code), "%lld", code);
+		struct strbuf sb = STRBUF_INIT;
+
+		strbuf_addf(&sb, "%lld", code);
+		set_clean(&err->code, sb.buf);
+		strbuf_reset(&sb);
 		if (m && d)
-			snprintf(msg, sizeof(msg), "%s: %s", m, d);
+			strbuf_addf(&sb, "%s: %s", m, d);
 		else
-			snprintf(msg, sizeof(msg), "%s", m ? m : d ? d : "");
-		clean_copy(msg, sizeof(msg), msg);
-		orange_mask_into(msg, err->message, sizeof(err->message));
+			strbuf_addstr(&sb, m ? m : d ? d : "");
+		msg = clean_dup(sb.buf);
+		strbuf_release(&sb);
+	}
+	if (msg) {
+		set_masked(&err->message, msg);
+		free(msg);
 	}
 	json_free(v);
 }
@@ -281,12 +300,17 @@ void orange_error_from_answer(long status, const char *body, size_t len,
 			      double retry_after, bool token_call,
 			      struct orange_error *err)
 {
-	char what[512];
+	struct strbuf sb = STRBUF_INIT;
+	char *what;
 
-	memset(err, 0, sizeof(*err));
+	orange_error_release(err);
 	err->http_status = (int)status;
 	err->retry_after = retry_after > 0 ? retry_after : 0;
 	orange_parse_error_body(body, len, err);
+	if (!err->code)
+		err->code = xstrdup("");
+	if (!err->variables)
+		err->variables = xstrdup("");
 	if (status == 401) {
 		if (token_call || !strcmp(err->code, "41") || !*err->code ||
 		    !strcmp(err->code, "invalid_client"))
@@ -315,20 +339,20 @@ void orange_error_from_answer(long status, const char *body, size_t len,
 		err->kind = ORANGE_ERR_PROTOCOL;
 		err->maybe_accepted = status < 300 || status >= 400;
 	}
-	strlcpy_(what, err->message, sizeof(what));
-	{
-		struct strbuf sb = STRBUF_INIT;
-		strbuf_addf(&sb, "Orange answered HTTP %ld", status);
-		if (*err->code)
-			strbuf_addf(&sb, " %s", err->code);
-		if (*what)
-			strbuf_addf(&sb, ": %s", what);
-		/* Orange may echo a notify URL: its path secret never shows */
-		orange_mask_into(sb.buf, err->message, sizeof(err->message));
-		strlcpy_(what, err->variables, sizeof(what));
-		orange_mask_into(what, err->variables, sizeof(err->variables));
-		strbuf_release(&sb);
-	}
+	what = err->message; /* already masked, or NULL */
+	err->message = NULL;
+	strbuf_addf(&sb, "Orange answered HTTP %ld", status);
+	if (*err->code)
+		strbuf_addf(&sb, " %s", err->code);
+	if (what && *what)
+		strbuf_addf(&sb, ": %s", what);
+	/* Orange may echo a notify URL: its path secret never shows */
+	set_masked(&err->message, sb.buf);
+	free(what);
+	what = xstrdup(err->variables);
+	set_masked(&err->variables, what);
+	free(what);
+	strbuf_release(&sb);
 }
 
 /* ---- admin ---- */
@@ -809,14 +833,4 @@ void orange_mask_url(const char *in, struct strbuf *out)
 		p = m + seg;
 	}
 	strbuf_addstr(out, p);
-}
-
-void orange_mask_into(const char *in, char *out, size_t size)
-{
-	struct strbuf sb = STRBUF_INIT;
-
-	orange_mask_url(in, &sb);
-	strlcpy_(out, sb.buf, size);
-	secure_zero(sb.buf, sb.len);
-	strbuf_release(&sb);
 }

@@ -228,7 +228,7 @@ static int fail_queue(struct orange_client *c, const struct orange_error *err)
 static int activate(struct orange_client *c)
 {
 	struct orange_job *j;
-	struct orange_error err;
+	struct orange_error err = ORANGE_ERROR_INIT;
 	int completed = 0;
 
 	while (c->n_free_slots > 0 && (j = queue_pop(c))) {
@@ -268,6 +268,7 @@ static int activate(struct orange_client *c)
 		c->n_active++;
 		c->stats.requests++;
 	}
+	orange_error_release(&err);
 	return completed;
 }
 
@@ -286,8 +287,9 @@ static void release_slot(struct orange_client *c, struct orange_job *j)
 static int finish(struct orange_client *c, CURL *e, CURLcode rc)
 {
 	struct orange_job *j = NULL;
-	struct orange_error err;
+	struct orange_error err = ORANGE_ERROR_INIT;
 	char *rid = NULL;
+	int ret = 1;
 
 	curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&j);
 	orange_easy_collect(c, e, &j->resp);
@@ -299,7 +301,7 @@ static int finish(struct orange_client *c, CURL *e, CURLcode rc)
 		else
 			complete(j, NULL, &err);
 		free(rid);
-		return 1;
+		goto out;
 	}
 	if (j->attempt == 0 && orange_err_wants_renewal(&err)) {
 		/* Renew once per generation: requests that used the same old
@@ -316,7 +318,7 @@ static int finish(struct orange_client *c, CURL *e, CURLcode rc)
 			if (!t) {
 				err.maybe_accepted = false; /* 401: Orange refused it */
 				complete(j, NULL, &err);
-				return 1;
+				goto out;
 			}
 		} else {
 			release_slot(c, j);
@@ -325,11 +327,14 @@ static int finish(struct orange_client *c, CURL *e, CURLcode rc)
 		orange_resp_release(&j->resp);
 		orange_resp_init(&j->resp);
 		queue_push(c, j, true);
-		return 0;
+		ret = 0;
+		goto out;
 	}
 	release_slot(c, j);
 	complete(j, NULL, &err);
-	return 1;
+out:
+	orange_error_release(&err);
+	return ret;
 }
 
 int orange_send_run(struct orange_client *c, double timeout)
@@ -375,7 +380,7 @@ int orange_send_run(struct orange_client *c, double timeout)
  * an ambiguous one for those on the wire. */
 void orange_send_abort_all(struct orange_client *c)
 {
-	struct orange_error err;
+	struct orange_error err = ORANGE_ERROR_INIT;
 	int i;
 
 	if (!c->multi)
@@ -392,6 +397,7 @@ void orange_send_abort_all(struct orange_client *c)
 	}
 	orange_fail(&err, ORANGE_ERR_NETWORK, false, "client closed before the request was sent");
 	fail_queue(c, &err);
+	orange_error_release(&err);
 	for (i = 0; i < c->max_parallel; i++) {
 		if (c->slots[i].easy)
 			curl_easy_cleanup(c->slots[i].easy);

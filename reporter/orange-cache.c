@@ -156,7 +156,6 @@ static int call_retry(struct orange_client *c, enum kind k, const struct report_
 	for (attempt = 0;; attempt++) {
 		double wait;
 
-		memset(err, 0, sizeof(*err));
 		if (call_once(c, k, o, err) == 0)
 			return 0;
 		if (!orange_err_retryable(err) || attempt >= retries)
@@ -180,6 +179,7 @@ void report_orange_fetch(struct db *db, struct griot_config *cfg,
 	struct cached c = { false, 0, "", STRBUF_INIT };
 	struct strbuf failure = STRBUF_INIT;   /* why Orange cannot be asked */
 	struct strbuf why = STRBUF_INIT;       /* why this answer is missing */
+	struct orange_error err = ORANGE_ERROR_INIT;
 	const char *base = cfg && cfg->api_base ? cfg->api_base : "";
 	int ttl = opts->cache_ttl ? opts->cache_ttl : 300;
 	int live = 0, cached = 0, k;
@@ -192,8 +192,6 @@ void report_orange_fetch(struct db *db, struct griot_config *cfg,
 		strbuf_addstr(&failure, "cannot be asked for: no configuration");
 
 	for (k = 0; k < K_NR; k++) {
-		struct orange_error err;
-
 		if (ttl > 0 && !opts->offline)
 			cache_get(db, k, base, &c);
 		if (c.found && c.age < ttl && decode(k, c.data.buf, o) == 0) {
@@ -273,6 +271,7 @@ void report_orange_fetch(struct db *db, struct griot_config *cfg,
 	else
 		strlcpy_(r->orange_source, "none", sizeof(r->orange_source));
 	orange_client_free(client);
+	orange_error_release(&err);
 	strbuf_release(&c.data);
 	strbuf_release(&failure);
 	strbuf_release(&why);

@@ -8,13 +8,13 @@
 static struct orange_error mkerr(enum orange_err_kind kind, int http, const char *code,
 				 const char *msg)
 {
-	struct orange_error e;
+	struct orange_error e = ORANGE_ERROR_INIT;
 
-	memset(&e, 0, sizeof(e));
 	e.kind = kind;
 	e.http_status = http;
-	strlcpy_(e.code, code, sizeof(e.code));
-	strlcpy_(e.message, msg, sizeof(e.message));
+	e.code = xstrdup(code);
+	e.message = xstrdup(msg);
+	e.variables = xstrdup("");
 	return e;
 }
 
@@ -45,6 +45,7 @@ static void test_same_refusal_pauses(void)
 	CU_ASSERT_EQUAL(v.action, BREAKER_PAUSE);
 	CU_ASSERT_EQUAL(v.nrequeue, 0);
 	breaker_release(&b);
+	orange_error_release(&e);
 }
 
 /* Bad numbers now and then, with accepted messages between: never a pause. */
@@ -69,6 +70,8 @@ static void test_scattered_refusals_go(void)
 		CU_ASSERT_EQUAL(v.action, BREAKER_GO);
 	}
 	breaker_release(&b);
+	orange_error_release(&e);
+	orange_error_release(&other);
 }
 
 static void test_credentials_pause_all(void)
@@ -84,6 +87,7 @@ static void test_credentials_pause_all(void)
 	CU_ASSERT(v.config);
 	CU_ASSERT_PTR_NOT_NULL(strstr(v.reason, "credentials"));
 	breaker_release(&b);
+	orange_error_release(&e);
 }
 
 /* Orange down: go, go, then wait (growing), then pause everything after outage_pause s. */
@@ -128,8 +132,11 @@ static void test_outage_waits_then_pauses(void)
 		CU_ASSERT_EQUAL(v.action, BREAKER_GO);
 		breaker_feed(&b, 1, 25, &net, 135, &v);
 		CU_ASSERT_EQUAL(v.action, BREAKER_GO);
+		orange_error_release(&rl);
 	}
 	breaker_release(&b);
+	orange_error_release(&net);
+	orange_error_release(&srv);
 }
 
 static void reg(void)

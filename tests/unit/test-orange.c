@@ -166,7 +166,7 @@ static void test_token_parse(void)
 static void check_answer(const char *file, long status, double ra, bool token_call,
 			 enum orange_err_kind kind, const char *code, bool maybe)
 {
-	struct orange_error e;
+	struct orange_error e = ORANGE_ERROR_INIT;
 	char *b;
 	size_t len;
 
@@ -177,11 +177,12 @@ static void check_answer(const char *file, long status, double ra, bool token_ca
 	CU_ASSERT_EQUAL(e.maybe_accepted, maybe);
 	CU_ASSERT_EQUAL(e.http_status, status);
 	free(b);
+	orange_error_release(&e);
 }
 
 static void test_error_mapping(void)
 {
-	struct orange_error e;
+	struct orange_error e = ORANGE_ERROR_INIT;
 	char *b;
 	size_t len;
 
@@ -230,6 +231,7 @@ static void test_error_mapping(void)
 	CU_ASSERT_EQUAL(e.kind, ORANGE_ERR_SERVER);
 	CU_ASSERT(e.maybe_accepted);
 	CU_ASSERT_STRING_EQUAL(orange_err_name(ORANGE_ERR_POLICY), "no-credit");
+	orange_error_release(&e);
 }
 
 
@@ -258,7 +260,7 @@ static void test_live_token(void)
 
 static void test_live_send_and_errors(void)
 {
-	struct orange_error e;
+	struct orange_error e = ORANGE_ERROR_INIT;
 	char rid[128], *b;
 	size_t len;
 
@@ -281,6 +283,7 @@ static void test_live_send_and_errors(void)
 	orange_error_from_answer(401, b, len, 0, true, &e);
 	CU_ASSERT(strstr(e.message, "Unable to decode Basic authorization.") != NULL);
 	free(b);
+	orange_error_release(&e);
 }
 
 static void test_live_admin(void)
@@ -613,7 +616,7 @@ static void test_sim_token_cache_shared(void)
 	struct test_sim sim;
 	struct orange_client *a, *b, *other;
 	struct orange_token ta = { 0 }, tb = { 0 }, tc = { 0 };
-	struct orange_error err;
+	struct orange_error err = ORANGE_ERROR_INIT;
 	struct orange_stats st;
 	struct stat sb;
 	char cache[512];
@@ -668,6 +671,7 @@ static void test_sim_token_cache_shared(void)
 	orange_client_free(b);
 	orange_client_free(other);
 	test_sim_stop(&sim);
+	orange_error_release(&err);
 }
 
 
@@ -684,7 +688,7 @@ static void test_token_cache_swapped_link(void)
 	struct test_sim sim;
 	struct orange_client *c;
 	struct orange_token t = { 0 };
-	struct orange_error err;
+	struct orange_error err = ORANGE_ERROR_INIT;
 	struct strbuf f = STRBUF_INIT, evil = STRBUF_INIT;
 	char cache[512], good[600], bad[600], tmp[600], *at;
 	int i, hits = 0, got = 0;
@@ -752,6 +756,7 @@ static void test_token_cache_swapped_link(void)
 	strbuf_release(&f);
 	strbuf_release(&evil);
 	test_sim_stop(&sim);
+	orange_error_release(&err);
 }
 
 /* Read a pipe to its end into a string (at most size - 1 bytes). */
@@ -788,7 +793,7 @@ static void test_sim_token_cache_concurrent(void)
 		if (pids[i] == 0) {
 			struct orange_client *c = client(&sim, NULL, cache, 0);
 			struct orange_token t = { 0 };
-			struct orange_error err;
+			struct orange_error err = ORANGE_ERROR_INIT;
 			int ok;
 			close(fds[i][0]);
 			ok = c && get_token(c, false, &t, &err) == 0;
@@ -824,7 +829,7 @@ static void test_sim_token_long(void)
 		struct orange_contract *k = NULL;
 		struct orange_token t = { 0 }, t2 = { 0 };
 		struct orange_client *c, *c2;
-		struct orange_error err;
+		struct orange_error err = ORANGE_ERROR_INIT;
 		struct test_sim sim;
 		char rid[128], cache[512];
 		size_t n = 0;
@@ -849,6 +854,7 @@ static void test_sim_token_long(void)
 		CU_ASSERT_EQUAL(test_ledger_count(&sim, "\"sms\""), 2);
 		orange_token_release(&t);
 		orange_token_release(&t2);
+		orange_error_release(&err);
 		orange_client_free(c);
 		orange_client_free(c2);
 		test_sim_stop(&sim);
@@ -863,7 +869,7 @@ static void test_sim_token_renewal(void)
 	struct test_sim sim;
 	struct orange_client *c;
 	struct orange_token t1 = { 0 }, t2 = { 0 };
-	struct orange_error err;
+	struct orange_error err = ORANGE_ERROR_INIT;
 	struct orange_stats st;
 	char rid[128];
 
@@ -908,6 +914,7 @@ static void test_sim_token_renewal(void)
 	orange_token_release(&t1);
 	orange_token_release(&t2);
 	test_sim_stop(&sim);
+	orange_error_release(&err);
 }
 
 static void test_sim_send_and_errors(void)
@@ -916,7 +923,7 @@ static void test_sim_send_and_errors(void)
 	struct orange_sms sms = { "tel:+2230000", "tel:+22370123456", "Bonjour", NULL, NULL };
 	struct test_sim sim;
 	struct orange_client *c, *bad;
-	struct orange_error err;
+	struct orange_error err = ORANGE_ERROR_INIT;
 	char rid[128], needle[200];
 
 	CU_ASSERT_EQUAL_FATAL(test_sim_start(&sim, args), 0);
@@ -987,6 +994,7 @@ static void test_sim_send_and_errors(void)
 	orange_client_free(bad);
 	orange_client_free(c);
 	test_sim_stop(&sim);
+	orange_error_release(&err);
 }
 
 /* A timeout while the send itself waits for its answer. */
@@ -997,7 +1005,7 @@ static void test_sim_timeout_after_send(void)
 	struct test_sim sim;
 	struct orange_client *c;
 	struct orange_token t = { 0 };
-	struct orange_error err;
+	struct orange_error err = ORANGE_ERROR_INIT;
 	char rid[128];
 
 	CU_ASSERT_EQUAL_FATAL(test_sim_start(&sim, args), 0);
@@ -1011,6 +1019,7 @@ static void test_sim_timeout_after_send(void)
 	orange_client_free(c);
 	orange_token_release(&t);
 	test_sim_stop(&sim);
+	orange_error_release(&err);
 }
 
 static void test_connection_refused(void)
@@ -1020,7 +1029,7 @@ static void test_connection_refused(void)
 	struct sockaddr_in sa;
 	socklen_t sl = sizeof(sa);
 	struct orange_client *c;
-	struct orange_error err;
+	struct orange_error err = ORANGE_ERROR_INIT;
 	char base[64], rid[128];
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 
@@ -1040,6 +1049,7 @@ static void test_connection_refused(void)
 	CU_ASSERT(orange_err_retryable(&err));
 	orange_client_free(c);
 	close(fd);
+	orange_error_release(&err);
 }
 
 static void check_admin(const char *shape)
@@ -1051,7 +1061,7 @@ static void check_admin(const char *shape)
 	struct orange_contract *k;
 	struct orange_usage *u;
 	struct orange_purchase *p;
-	struct orange_error err;
+	struct orange_error err = ORANGE_ERROR_INIT;
 	size_t n, i;
 	char rid[128];
 	int seen = 0;
@@ -1103,6 +1113,7 @@ static void check_admin(const char *shape)
 	CU_ASSERT_PTR_NULL(k);
 	orange_client_free(c);
 	test_sim_stop(&sim);
+	orange_error_release(&err);
 }
 
 static void test_sim_admin_documented(void) { check_admin("documented"); }
@@ -1214,7 +1225,7 @@ static void test_sim_dr_subscriptions(void)
 	struct test_sim sim;
 	struct orange_client *c;
 	struct orange_subscription s, chk;
-	struct orange_error err;
+	struct orange_error err = ORANGE_ERROR_INIT;
 	long long before;
 
 	CU_ASSERT_EQUAL_FATAL(test_sim_start(&sim, args), 0);
@@ -1255,6 +1266,7 @@ static void test_sim_dr_subscriptions(void)
 	orange_subscription_release(&s);
 	orange_client_free(c);
 	test_sim_stop(&sim);
+	orange_error_release(&err);
 }
 
 /*
@@ -1328,7 +1340,7 @@ static void test_wire_format(void)
 	struct orange_sms sms = { "tel:+2230000", "tel:+22370123456", "Salut \"toi\"", NULL, NULL };
 	struct orange_client_opts o = { 0 };
 	struct orange_client *c;
-	struct orange_error err;
+	struct orange_error err = ORANGE_ERROR_INIT;
 	struct orange_usage *u;
 	struct orange_contract *k;
 	struct strbuf cap = STRBUF_INIT;
@@ -1399,6 +1411,7 @@ static void test_wire_format(void)
 	CU_ASSERT(strstr(cap.buf, body) != NULL);
 	free(body);
 	strbuf_release(&cap);
+	orange_error_release(&err);
 }
 
 /* A failing token request never makes a send look maybe-accepted. */
@@ -1412,7 +1425,7 @@ static void test_token_failure_not_sent(void)
 	struct orange_sms sms = { "tel:+2230000", "tel:+22370123456", "x", NULL, NULL };
 	struct orange_client_opts o = { 0 };
 	struct orange_client *c;
-	struct orange_error err;
+	struct orange_error err = ORANGE_ERROR_INIT;
 	struct async_tally t = { 0 };
 	char capture[512], base[64], rid[128];
 	int port = 0, st;
@@ -1439,6 +1452,60 @@ static void test_token_failure_not_sent(void)
 	CU_ASSERT_EQUAL(t.maybe, 0);
 	orange_client_free(c);
 	CU_ASSERT_EQUAL(waitpid(pid, &st, 0), pid);
+	orange_error_release(&err);
+}
+
+/* An error text of any length comes through whole: text, messageId and
+ * variables are not cut at some buffer size. */
+static void test_long_error_text(void)
+{
+	enum { LONG_TEXT = 10000 };
+	static const char tok[] = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+		"Connection: close\r\nContent-Length: 65\r\n\r\n"
+		"{\"token_type\":\"Bearer\",\"access_token\":\"t\",\"expires_in\":3600}     ";
+	const char *answers[3];
+	struct orange_client_opts o = { 0 };
+	struct orange_client *c;
+	struct orange_error err = ORANGE_ERROR_INIT;
+	struct orange_contract *k;
+	struct strbuf text = STRBUF_INIT, var = STRBUF_INIT, body = STRBUF_INIT;
+	struct strbuf answer = STRBUF_INIT;
+	char capture[512], base[64];
+	size_t i, n;
+	int port = 0, st;
+	pid_t pid;
+
+	for (i = 0; i < LONG_TEXT; i++) {
+		strbuf_addch(&text, (char)('a' + i % 26));
+		strbuf_addch(&var, (char)('A' + i % 26));
+	}
+	strbuf_addf(&body, "{\"requestError\":{\"policyException\":{\"messageId\":\"POL0001\","
+		    "\"text\":\"%s\",\"variables\":[\"%s\"]}}}", text.buf, var.buf);
+	strbuf_addf(&answer, "HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\n"
+		    "Connection: close\r\nContent-Length: %zu\r\n\r\n%s", body.len, body.buf);
+	answers[0] = tok;
+	answers[1] = answer.buf;
+	answers[2] = NULL;
+	snprintf(capture, sizeof(capture), "%s/wire-long.txt", test_tmpdir());
+	pid = raw_server(capture, answers, &port);
+	CU_ASSERT_FATAL(pid > 0);
+	snprintf(base, sizeof(base), "http://127.0.0.1:%d", port);
+	o.api_base = base;
+	o.auth_header = SIM_AUTH;
+	c = orange_client_new(&o);
+	CU_ASSERT_EQUAL(orange_contracts(c, NULL, &k, &n, &err), -1);
+	CU_ASSERT_EQUAL(err.kind, ORANGE_ERR_POLICY);
+	CU_ASSERT_EQUAL(err.http_status, 403);
+	CU_ASSERT_STRING_EQUAL(err.code, "POL0001");
+	CU_ASSERT(strstr(err.message, text.buf) != NULL);
+	CU_ASSERT_STRING_EQUAL(err.variables, var.buf);
+	orange_error_release(&err);
+	orange_client_free(c);
+	CU_ASSERT_EQUAL(waitpid(pid, &st, 0), pid);
+	strbuf_release(&text);
+	strbuf_release(&var);
+	strbuf_release(&body);
+	strbuf_release(&answer);
 }
 
 static void reg(void)
@@ -1458,6 +1525,7 @@ static void reg(void)
 	TEST_ADD(s, test_admin_json_roundtrip);
 	TEST_ADD(s, test_wire_format);
 	TEST_ADD(s, test_token_failure_not_sent);
+	TEST_ADD(s, test_long_error_text);
 	s = CU_add_suite("orange-sim", NULL, NULL);
 	TEST_ADD(s, test_sim_token_cache_shared);
 	TEST_ADD(s, test_sim_token_cache_concurrent);
