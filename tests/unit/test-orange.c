@@ -1414,6 +1414,25 @@ static void test_wire_format(void)
 	orange_error_release(&err);
 }
 
+/* A client of a raw_server() answering answers, capturing into
+ * name under the test directory; *pid is the server's. */
+static struct orange_client *raw_client(const char *name, const char *const *answers,
+					pid_t *pid)
+{
+	struct orange_client_opts o = { 0 };
+	char capture[512], base[64];
+	int port = 0;
+
+	snprintf(capture, sizeof(capture), "%s/%s", test_tmpdir(), name);
+	*pid = raw_server(capture, answers, &port);
+	if (*pid <= 0)
+		return NULL;
+	snprintf(base, sizeof(base), "http://127.0.0.1:%d", port);
+	o.api_base = base;
+	o.auth_header = SIM_AUTH;
+	return orange_client_new(&o);
+}
+
 /* A failing token request never makes a send look maybe-accepted. */
 static void test_token_failure_not_sent(void)
 {
@@ -1423,21 +1442,15 @@ static void test_token_failure_not_sent(void)
 		NULL
 	};
 	struct orange_sms sms = { "tel:+2230000", "tel:+22370123456", "x", NULL, NULL };
-	struct orange_client_opts o = { 0 };
 	struct orange_client *c;
 	struct orange_error err = ORANGE_ERROR_INIT;
 	struct async_tally t = { 0 };
-	char capture[512], base[64], rid[128];
-	int port = 0, st;
+	char rid[128];
+	int st;
 	pid_t pid;
 
-	snprintf(capture, sizeof(capture), "%s/wire-token.txt", test_tmpdir());
-	pid = raw_server(capture, answers, &port);
-	CU_ASSERT_FATAL(pid > 0);
-	snprintf(base, sizeof(base), "http://127.0.0.1:%d", port);
-	o.api_base = base;
-	o.auth_header = SIM_AUTH;
-	c = orange_client_new(&o);
+	c = raw_client("wire-token.txt", answers, &pid);
+	CU_ASSERT_FATAL(c != NULL);
 	CU_ASSERT_EQUAL(send_one(c, &sms, rid, sizeof(rid), &err), -1);
 	CU_ASSERT_EQUAL(err.kind, ORANGE_ERR_SERVER);
 	CU_ASSERT_EQUAL(err.http_status, 503);
@@ -1464,15 +1477,13 @@ static void test_long_error_text(void)
 		"Connection: close\r\nContent-Length: 65\r\n\r\n"
 		"{\"token_type\":\"Bearer\",\"access_token\":\"t\",\"expires_in\":3600}     ";
 	const char *answers[3];
-	struct orange_client_opts o = { 0 };
 	struct orange_client *c;
 	struct orange_error err = ORANGE_ERROR_INIT;
 	struct orange_contract *k;
 	struct strbuf text = STRBUF_INIT, var = STRBUF_INIT, body = STRBUF_INIT;
 	struct strbuf answer = STRBUF_INIT;
-	char capture[512], base[64];
 	size_t i, n;
-	int port = 0, st;
+	int st;
 	pid_t pid;
 
 	for (i = 0; i < LONG_TEXT; i++) {
@@ -1486,13 +1497,8 @@ static void test_long_error_text(void)
 	answers[0] = tok;
 	answers[1] = answer.buf;
 	answers[2] = NULL;
-	snprintf(capture, sizeof(capture), "%s/wire-long.txt", test_tmpdir());
-	pid = raw_server(capture, answers, &port);
-	CU_ASSERT_FATAL(pid > 0);
-	snprintf(base, sizeof(base), "http://127.0.0.1:%d", port);
-	o.api_base = base;
-	o.auth_header = SIM_AUTH;
-	c = orange_client_new(&o);
+	c = raw_client("wire-long.txt", answers, &pid);
+	CU_ASSERT_FATAL(c != NULL);
 	CU_ASSERT_EQUAL(orange_contracts(c, NULL, &k, &n, &err), -1);
 	CU_ASSERT_EQUAL(err.kind, ORANGE_ERR_POLICY);
 	CU_ASSERT_EQUAL(err.http_status, 403);
