@@ -28,19 +28,23 @@ hold() {
 	HOLD=$!
 	exec 4>"$T_TMP/hold.in"
 	printf 'SELECT pg_advisory_lock(%s);\n\\echo locked\n' "$LOCK" >&4
-	read -r l <"$T_TMP/hold.out" || fail "lock holder did not start"
-	[ "$l" = "" ] && read -r l <"$T_TMP/hold.out"
+	# One reader for the whole session: a FIFO closed between two reads
+	# loses what was written but not yet read.
+	exec 5<"$T_TMP/hold.out"
+	read -r l <&5 || fail "lock holder did not start"
+	[ "$l" = "" ] && read -r l <&5
 	[ "$l" = locked ] || fail "lock holder: $l"
 	# The watchdog: only acts if the importer never stops.
 	( trap 'kill $s 2>/dev/null; exit 0' TERM
 	  sleep ${T_WATCHDOG:-60} & s=$!
 	  wait $s && psql -qAtX -d "$T_DB" -c "SELECT pg_terminate_backend(pid) FROM pg_locks
-	    WHERE locktype = 'advisory' AND objid = $LOCK AND granted" >/dev/null ) 4>&- &
+	    WHERE locktype = 'advisory' AND objid = $LOCK AND granted" >/dev/null ) 4>&- 5<&- &
 	WATCH=$!
 }
 release() {
 	exec 4>&-
 	wait "$HOLD"
+	exec 5<&-
 	kill "$WATCH" 2>/dev/null
 	wait "$WATCH" 2>/dev/null
 }
@@ -54,7 +58,7 @@ cancel_at() {
 	mkfifo "$T_TMP/err.fifo"
 	hold
 	env "$@" "$GRIOT_BIN" -v import --campaign "$_c" --country MLI "$T_TMP/rows.csv" \
-		>/dev/null 2>"$T_TMP/err.fifo" 4>&- &
+		>/dev/null 2>"$T_TMP/err.fifo" 4>&- 5<&- &
 	IMP=$!
 	exec 3<"$T_TMP/err.fifo"
 	: >"$T_TMP/$_c.err"
