@@ -13,7 +13,8 @@
 /* One campaign's current run of identical definitive refusals. */
 struct breaker_run {
 	long long campaign;
-	char sig[700];              /* kind, HTTP status, code and text of the refusal */
+	char *sig;                  /* kind, HTTP status, code and text of the refusal
+				     * (malloc'ed, whole), NULL before the first */
 	int count;
 	long long ids[BREAKER_REQUEUE_MAX];
 	size_t nids;
@@ -37,6 +38,10 @@ void breaker_init(struct breaker *b, const struct breaker_conf *conf)
 
 void breaker_release(struct breaker *b)
 {
+	size_t i;
+
+	for (i = 0; i < b->nruns; i++)
+		free(b->runs[i].sig);
 	free(b->runs);
 	memset(b, 0, sizeof(*b));
 }
@@ -59,24 +64,21 @@ static void run_reset(struct breaker_run *r)
 	r->count = 0;
 	r->nids = 0;
 	r->paused = false;
-	r->sig[0] = '\0';
+	free(r->sig);
+	r->sig = NULL;
 }
 
-/* "invalid HTTP 400 SVC0002: message — variables", cut to size. */
-static void describe(const struct orange_error *e, char *buf, size_t size)
+/* Append "invalid HTTP 400 SVC0002: message — variables" to sb, whole. */
+static void describe(const struct orange_error *e, struct strbuf *sb)
 {
-	struct strbuf sb = STRBUF_INIT;
-
-	strbuf_addstr(&sb, orange_err_name(e->kind));
+	strbuf_addstr(sb, orange_err_name(e->kind));
 	if (e->http_status)
-		strbuf_addf(&sb, " HTTP %d", e->http_status);
+		strbuf_addf(sb, " HTTP %d", e->http_status);
 	if (e->code && *e->code)
-		strbuf_addf(&sb, " %s", e->code);
-	strbuf_addf(&sb, ": %s", e->message ? e->message : "");
+		strbuf_addf(sb, " %s", e->code);
+	strbuf_addf(sb, ": %s", e->message ? e->message : "");
 	if (e->variables && *e->variables)
-		strbuf_addf(&sb, " — %s", e->variables);
-	strlcpy_(buf, sb.buf, size);
-	strbuf_release(&sb);
+		strbuf_addf(sb, " — %s", e->variables);
 }
 
 /* printf into v->reason, cut to its size (reasons hold Orange's text). */
@@ -115,18 +117,18 @@ static void feed_refusal(struct breaker *b, long long campaign, long long msg,
 			 const struct orange_error *err, struct breaker_verdict *v)
 {
 	struct breaker_run *r = run_get(b, campaign);
-	char sig[sizeof(r->sig)];
+	struct strbuf sig = STRBUF_INIT;
 
-	describe(err, sig, sizeof(sig));
-	if (strcmp(sig, r->sig)) {
+	describe(err, &sig);
+	if (!r->sig || strcmp(sig.buf, r->sig)) {
 		run_reset(r);
-		strlcpy_(r->sig, sig, sizeof(r->sig));
+		r->sig = xstrdup(sig.buf);
 	}
 	r->count++;
 	if (r->count < b->conf.same_limit) {
 		if (r->nids < BREAKER_REQUEUE_MAX)
 			r->ids[r->nids++] = msg;
-		return;
+		goto out;
 	}
 	/* The run is long enough: pause, and hand back the rows not yet handed. */
 	v->action = BREAKER_PAUSE;
@@ -136,14 +138,16 @@ static void feed_refusal(struct breaker *b, long long campaign, long long msg,
 	r->nids = 0;
 	set_reason(v, "Orange refused %d messages in a row with the same error (%s): fix the "
 		 "campaign (e.g. a sender name Orange has not approved), then 'griot campaign "
-		 "resume'", r->count, sig);
+		 "resume'", r->count, sig.buf);
 	r->paused = true;
+out:
+	strbuf_release(&sig);
 }
 
 static void feed_outage(struct breaker *b, const struct orange_error *err, double now,
 			struct breaker_verdict *v)
 {
-	char sig[600];
+	struct strbuf sig = STRBUF_INIT;
 	int over;
 
 	if (!b->outage_count)
@@ -151,14 +155,14 @@ static void feed_outage(struct breaker *b, const struct orange_error *err, doubl
 	b->outage_count++;
 	if (b->outage_count < b->conf.outage_limit)
 		return;
-	describe(err, sig, sizeof(sig));
+	describe(err, &sig);
 	if (now - b->outage_since >= b->conf.outage_pause) {
 		v->action = BREAKER_PAUSE;
 		v->scope = BREAKER_ALL;
 		set_reason(v, "Orange unreachable or failing for %.0f s (%d errors in a row, last: %s): "
 			 "'griot campaign resume' once it answers again",
-			 now - b->outage_since, b->outage_count, sig);
-		return;
+			 now - b->outage_since, b->outage_count, sig.buf);
+		goto out;
 	}
 	over = b->outage_count - b->conf.outage_limit;
 	v->action = BREAKER_WAIT;
@@ -167,13 +171,15 @@ static void feed_outage(struct breaker *b, const struct orange_error *err, doubl
 	if (v->wait > b->conf.backoff_max)
 		v->wait = b->conf.backoff_max;
 	set_reason(v, "Orange unreachable or failing (%d errors in a row, last: %s): "
-		 "waiting %.0f s", b->outage_count, sig, v->wait);
+		 "waiting %.0f s", b->outage_count, sig.buf, v->wait);
+out:
+	strbuf_release(&sig);
 }
 
 void breaker_feed(struct breaker *b, long long campaign, long long msg,
 		  const struct orange_error *err, double now, struct breaker_verdict *v)
 {
-	char sig[600];
+	struct strbuf sig = STRBUF_INIT;
 
 	memset(v, 0, sizeof(*v));
 	v->action = BREAKER_GO;
@@ -184,12 +190,13 @@ void breaker_feed(struct breaker *b, long long campaign, long long msg,
 		return;
 	}
 	if (is_config(err->kind)) {
-		describe(err, sig, sizeof(sig));
+		describe(err, &sig);
 		v->action = BREAKER_PAUSE;
 		v->scope = BREAKER_ALL;
 		v->config = true;
 		set_reason(v, "Orange refused griot's credentials (%s): fix the configuration, then "
-			 "'griot campaign resume'", sig);
+			 "'griot campaign resume'", sig.buf);
+		strbuf_release(&sig);
 		return;
 	}
 	if (is_outage(err->kind)) {

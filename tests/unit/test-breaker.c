@@ -1,5 +1,6 @@
 /* campaign/breaker: systemic errors tell a paused campaign from a bad message. */
 #include "campaign/breaker.h"
+#include "core/strbuf.h"
 #include "core/util.h"
 #include "tests/lib/testlib.h"
 
@@ -139,6 +140,36 @@ static void test_outage_waits_then_pauses(void)
 	orange_error_release(&srv);
 }
 
+/* Two refusals alike in their first thousand characters are still two
+ * errors: the comparison uses the whole text. */
+static void test_long_texts_differ(void)
+{
+	struct strbuf a = STRBUF_INIT, b2 = STRBUF_INIT;
+	struct orange_error e, other;
+	struct breaker b;
+	struct breaker_verdict v;
+	int i;
+
+	for (i = 0; i < 1000; i++) {
+		strbuf_addch(&a, 'x');
+		strbuf_addch(&b2, 'x');
+	}
+	strbuf_addstr(&a, " first");
+	strbuf_addstr(&b2, " second");
+	e = mkerr(ORANGE_ERR_INVALID, 400, "SVC0002", a.buf);
+	other = mkerr(ORANGE_ERR_INVALID, 400, "SVC0002", b2.buf);
+	breaker_init(&b, NULL);
+	for (i = 0; i < 2 * BREAKER_SAME_LIMIT; i++) {
+		breaker_feed(&b, 1, i, i % 2 ? &other : &e, i, &v);
+		CU_ASSERT_EQUAL(v.action, BREAKER_GO);
+	}
+	breaker_release(&b);
+	orange_error_release(&e);
+	orange_error_release(&other);
+	strbuf_release(&a);
+	strbuf_release(&b2);
+}
+
 static void reg(void)
 {
 	CU_pSuite s = CU_add_suite("breaker", NULL, NULL);
@@ -147,6 +178,7 @@ static void reg(void)
 	TEST_ADD(s, test_scattered_refusals_go);
 	TEST_ADD(s, test_credentials_pause_all);
 	TEST_ADD(s, test_outage_waits_then_pauses);
+	TEST_ADD(s, test_long_texts_differ);
 }
 
 int main(void)
