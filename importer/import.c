@@ -816,11 +816,13 @@ static char *default_rejects(const char *path)
 
 /*
  * The rejects file is an afile: given its name only after the commit, so
- * an import killed even with SIGKILL leaves no partial file behind.
+ * an import killed even with SIGKILL leaves no partial file behind.  Its
+ * rows hold numbers and personal fields: owner only, like the
+ * per-recipient report.
  */
 static int open_rejects(struct imp *m)
 {
-	if (afile_open(&m->rej_file, m->s->rejects_path, 0644) < 0) {
+	if (afile_open(&m->rej_file, m->s->rejects_path, 0600) < 0) {
 		m->s->exit_code = EX_CANTCREAT;
 		return -1;
 	}

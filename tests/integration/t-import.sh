@@ -108,6 +108,8 @@ printf 'tel;nom\n70 12 34 56;a\n0022370123457;b\nabc;c\n' |
 grep -q '"imported": 2' "$T_TMP/stdin.json" || fail "stdin: imported"
 grep -q '"rejected": 1' "$T_TMP/stdin.json" || fail "stdin: rejected"
 grep -q '^4;"abc;c";invalid_number;' "$T_TMP/stdin-rej.csv" || fail "stdin: rejects file"
+# Rejected rows carry numbers and personal fields: owner only.
+[ "$(stat -c %a "$T_TMP/stdin-rej.csv")" = 600 ] || fail "rejects file mode $(stat -c %a "$T_TMP/stdin-rej.csv"), expected 600"
 printf 'tel;nom\n70 12 34 56;a\n0022370123457;b\nabc;c\n' |
 	griot import --campaign stdin --country MLI --rejects "$T_TMP/stdin-rej2.csv" - >/dev/null 2>&1
 [ $? = 65 ] || fail "stdin re-import not refused"
