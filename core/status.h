@@ -38,6 +38,8 @@ enum dlv_status {
 	DLV_STATUS_NR
 };
 extern const char *const dlv_status_names[DLV_STATUS_NR];
+/* The statuses a receipt can carry: dlv_status_names[0..DLV_RECEIPT_NR). */
+#define DLV_RECEIPT_NR DLV_NONE
 
 /* campaigns.status */
 enum campaign_status {
