@@ -15,11 +15,11 @@ const char *const msg_status_names[MSG_STATUS_NR] = {
 };
 
 const char *const dlv_status_names[DLV_STATUS_NR] = {
-	[DLV_TERMINAL] = "DeliveredToTerminal",
-	[DLV_NETWORK] = "DeliveredToNetwork",
-	[DLV_UNCERTAIN] = "DeliveryUncertain",
-	[DLV_IMPOSSIBLE] = "DeliveryImpossible",
-	[DLV_WAITING] = "MessageWaiting",
+	[DLV_TERMINAL] = DLV_NAME_TERMINAL,
+	[DLV_NETWORK] = DLV_NAME_NETWORK,
+	[DLV_UNCERTAIN] = DLV_NAME_UNCERTAIN,
+	[DLV_IMPOSSIBLE] = DLV_NAME_IMPOSSIBLE,
+	[DLV_WAITING] = DLV_NAME_WAITING,
 	[DLV_NONE] = "none",
 };
 

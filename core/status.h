@@ -27,7 +27,15 @@ extern const char *const msg_status_names[MSG_STATUS_NR];
 /* "Still to send" in SQL (pending or sending): the inlined function. */
 #define MSG_OPEN_SQL(col) "message_open(" col ")"
 
-/* messages.delivery_status; DLV_NONE is SQL NULL (no receipt yet). */
+/*
+ * messages.delivery_status; DLV_NONE is SQL NULL (no receipt yet).  The
+ * names are macros too, for static tables keyed by them (reporter/).
+ */
+#define DLV_NAME_TERMINAL   "DeliveredToTerminal"
+#define DLV_NAME_NETWORK    "DeliveredToNetwork"
+#define DLV_NAME_UNCERTAIN  "DeliveryUncertain"
+#define DLV_NAME_IMPOSSIBLE "DeliveryImpossible"
+#define DLV_NAME_WAITING    "MessageWaiting"
 enum dlv_status {
 	DLV_TERMINAL,       /* DeliveredToTerminal */
 	DLV_NETWORK,        /* DeliveredToNetwork */
@@ -57,6 +65,8 @@ extern const char *const campaign_status_names[CAMPAIGN_STATUS_NR];
 int status_index(const char *const *names, int n, const char *s);
 #define MSG_STATUS(s) status_index(msg_status_names, MSG_STATUS_NR, (s))
 #define CAMPAIGN_STATUS(s) status_index(campaign_status_names, CAMPAIGN_STATUS_NR, (s))
+/* A receipt's deliveryStatus: < DLV_RECEIPT_NR, or -1 when not one of them. */
+#define DLV_RECEIPT_STATUS(s) status_index(dlv_status_names, DLV_RECEIPT_NR, (s))
 
 /*
  * Advisory-lock keys (pg_advisory_*).  Two-key locks use a class and

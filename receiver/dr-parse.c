@@ -5,11 +5,6 @@
 #include <stdio.h>
 #include <string.h>
 
-const char *const dr_statuses[DR_STATUS_COUNT] = {
-	"MessageWaiting", "DeliveredToNetwork", "DeliveredToTerminal",
-	"DeliveryUncertain", "DeliveryImpossible",
-};
-
 static const char *const error_names[DR_ERROR_COUNT] = {
 	"ok", "bad_json", "missing_field", "wrong_type", "bad_address", "bad_value",
 };
@@ -21,16 +16,11 @@ const char *dr_error_name(enum dr_error e)
 
 int dr_status_rank(const char *s)
 {
-	int i;
+	int st = DLV_RECEIPT_STATUS(s);
 
-	if (!s)
+	if (st < 0)
 		return 0;
-	if (!strcmp(s, dr_statuses[0]))
-		return 1;
-	for (i = 1; i < DR_STATUS_COUNT; i++)
-		if (!strcmp(s, dr_statuses[i]))
-			return 2;
-	return 0;
+	return st == DLV_WAITING ? 1 : 2;
 }
 
 static enum dr_error fail(enum dr_error e, char *reason, size_t len,

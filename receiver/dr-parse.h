@@ -12,6 +12,8 @@
  * documented values is accepted with status_valid = false: it is stored,
  * flagged, and never changes a message.
  */
+#include "core/status.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -48,9 +50,5 @@ enum dr_error dr_parse(const char *body, size_t len, struct dr_receipt *out,
 const char *dr_error_name(enum dr_error e);
 /* Rank of a status (docs/statuses.md): 0 none/invalid, 1, 2. */
 int dr_status_rank(const char *status);
-
-/* The five documented statuses, in a fixed order, and its length. */
-extern const char *const dr_statuses[];
-#define DR_STATUS_COUNT 5
 
 #endif

@@ -72,7 +72,7 @@ static const unsigned batch_bounds[] = { 1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 
 #define BATCH_BUCKETS ARRAY_SIZE(batch_bounds)
 
 struct metrics {
-	atomic_ullong receipts[DR_STATUS_COUNT + 1]; /* last: invalid status */
+	atomic_ullong receipts[DLV_RECEIPT_NR + 1]; /* by enum dlv_status; last: invalid */
 	atomic_ullong rejected[REJ_COUNT];
 	/* written by the writer thread only, read by /metrics */
 	atomic_ullong lat_bucket[LAT_BUCKETS + 1];
@@ -319,11 +319,11 @@ static void add_metrics_text(struct receiver *r, struct strbuf *sb)
 
 	strbuf_addstr(sb, "# HELP griot_dr_receipts_total Receipts committed and acknowledged, by deliveryStatus.\n"
 		      "# TYPE griot_dr_receipts_total counter\n");
-	for (i = 0; i < DR_STATUS_COUNT; i++)
+	for (i = 0; i < DLV_RECEIPT_NR; i++)
 		strbuf_addf(sb, "griot_dr_receipts_total{status=\"%s\"} %llu\n",
-			    dr_statuses[i], atomic_load(&m->receipts[i]));
+			    dlv_status_names[i], atomic_load(&m->receipts[i]));
 	strbuf_addf(sb, "griot_dr_receipts_total{status=\"invalid\"} %llu\n",
-		    atomic_load(&m->receipts[DR_STATUS_COUNT]));
+		    atomic_load(&m->receipts[DLV_RECEIPT_NR]));
 	strbuf_addstr(sb, "# HELP griot_dr_rejected_total Requests refused, by reason (never written).\n"
 		      "# TYPE griot_dr_rejected_total counter\n");
 	for (i = 0; i < REJ_COUNT; i++)
@@ -801,9 +801,9 @@ static void observe_batch(struct receiver *r, struct req **batch, size_t n)
 		atomic_fetch_add(&m->lat_bucket[b], 1);
 		atomic_fetch_add(&m->lat_count, 1);
 		atomic_fetch_add(&m->lat_sum_us, (unsigned long long)(lat * 1e6));
-		for (s = 0; s < DR_STATUS_COUNT; s++)
-			if (!strcmp(q->dr.status, dr_statuses[s]))
-				break;
+		s = DLV_RECEIPT_STATUS(q->dr.status);
+		if (s < 0)
+			s = DLV_RECEIPT_NR; /* the "invalid" counter */
 		atomic_fetch_add(&m->receipts[s], 1);
 	}
 }
@@ -924,7 +924,7 @@ static void log_summary(struct receiver *r, bool force)
 {
 	static double last;
 	static unsigned long long last_ok, last_rej;
-	unsigned long long ok = sum_counters(r->m.receipts, DR_STATUS_COUNT + 1);
+	unsigned long long ok = sum_counters(r->m.receipts, DLV_RECEIPT_NR + 1);
 	unsigned long long rej = sum_counters(r->m.rejected, REJ_COUNT);
 	double now = time_mono();
 	unsigned q;

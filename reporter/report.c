@@ -5,6 +5,7 @@
  */
 #include "reporter/report.h"
 #include "reporter/internal.h"
+#include "core/status.h"
 #include "core/db.h"
 #include "core/log.h"
 #include "core/strbuf.h"
@@ -18,11 +19,11 @@
 #include <strings.h>
 
 const struct report_state_info report_states[RS_NR] = {
-	[RS_DELIVERED_TERMINAL] = { "DeliveredToTerminal", "Delivered to terminal", "To terminal", "#1a7f37" },
-	[RS_DELIVERED_NETWORK]  = { "DeliveredToNetwork", "Delivered to network", "To network", "#6cc070" },
-	[RS_UNCERTAIN]          = { "DeliveryUncertain", "Delivery uncertain", "Uncertain", "#d4a72c" },
-	[RS_IMPOSSIBLE]         = { "DeliveryImpossible", "Delivery impossible", "Impossible", "#cf222e" },
-	[RS_WAITING]            = { "MessageWaiting", "Still waiting (MessageWaiting)", "Waiting", "#8c959f" },
+	[RS_DELIVERED_TERMINAL] = { DLV_NAME_TERMINAL, "Delivered to terminal", "To terminal", "#1a7f37" },
+	[RS_DELIVERED_NETWORK]  = { DLV_NAME_NETWORK, "Delivered to network", "To network", "#6cc070" },
+	[RS_UNCERTAIN]          = { DLV_NAME_UNCERTAIN, "Delivery uncertain", "Uncertain", "#d4a72c" },
+	[RS_IMPOSSIBLE]         = { DLV_NAME_IMPOSSIBLE, "Delivery impossible", "Impossible", "#cf222e" },
+	[RS_WAITING]            = { DLV_NAME_WAITING, "Still waiting (MessageWaiting)", "Waiting", "#8c959f" },
 	[RS_AWAITING]           = { "awaiting_receipt", "Sent, receipt not due yet (< 24 h)", "Awaiting receipt", "#b6e3ff" },
 	[RS_NO_RECEIPT]         = { "no_receipt_24h", "No receipt after 24 h", "No receipt 24 h", "#6e7781" },
 	[RS_SEND_FAILED]        = { "send_failed", "Send failed", "Send failed", "#82071e" },

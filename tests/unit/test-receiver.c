@@ -37,14 +37,14 @@ static void test_parse_valid(void)
 	char reason[200];
 	int i;
 
-	for (i = 0; i < DR_STATUS_COUNT; i++) {
-		CU_ASSERT_EQUAL(parse(dr_json("5e1b-aa", "tel:+22370123456", dr_statuses[i]),
+	for (i = 0; i < DLV_RECEIPT_NR; i++) {
+		CU_ASSERT_EQUAL(parse(dr_json("5e1b-aa", "tel:+22370123456", dlv_status_names[i]),
 				      &dr, reason), DR_OK);
 		CU_ASSERT_STRING_EQUAL(dr.resource_id, "5e1b-aa");
 		CU_ASSERT_STRING_EQUAL(dr.address, "tel:+22370123456");
-		CU_ASSERT_STRING_EQUAL(dr.status, dr_statuses[i]);
+		CU_ASSERT_STRING_EQUAL(dr.status, dlv_status_names[i]);
 		CU_ASSERT(dr.status_valid);
-		CU_ASSERT_EQUAL(dr.rank, i == 0 ? 1 : 2);
+		CU_ASSERT_EQUAL(dr.rank, i == DLV_WAITING ? 1 : 2);
 	}
 	/* extra members and whitespace are fine */
 	CU_ASSERT_EQUAL(parse(" {\"x\":[1,2],\"deliveryInfoNotification\":{\"deliveryInfo\":"
