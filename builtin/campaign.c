@@ -61,17 +61,10 @@ static void print_result(bool json, const struct campaign *c, const char *what)
 	}
 }
 
+/* Load campaign `name`: 0, or the exit code of its error. */
 static int load_or_fail(struct griot_ctx *ctx, const char *name, struct campaign *c)
 {
-	int rc = campaign_load(ctx->db, name, c);
-
-	if (rc < 0)
-		return EX_UNAVAILABLE;
-	if (rc > 0) {
-		error("no campaign named '%s' (see 'griot campaign list')", name);
-		return EX_NOINPUT;
-	}
-	return 0;
+	return builtin_exit_code(campaign_find(ctx->db, name, c));
 }
 
 static int cmd_create(int argc, char **argv, struct griot_ctx *ctx)
@@ -222,6 +215,7 @@ static int cmd_list(int argc, char **argv, struct griot_ctx *ctx)
 	};
 	struct db_result *r;
 	struct json_gen *g = NULL;
+	struct strbuf sql = STRBUF_INIT;
 	bool json = false;
 	int ch, n, i, k;
 
@@ -235,18 +229,17 @@ static int cmd_list(int argc, char **argv, struct griot_ctx *ctx)
 	}
 	if (optind != argc)
 		return usage_err();
-	n = db_query(ctx->db, &r,
-		     "SELECT c.name, c.status,"
-		     " coalesce(to_char(c.start_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), ''),"
-		     " count(m.id),"
-		     " count(m.id) FILTER (WHERE m.send_status = 'pending'),"
-		     " count(m.id) FILTER (WHERE m.send_status = 'sending'),"
-		     " count(m.id) FILTER (WHERE m.send_status = 'sent'),"
-		     " count(m.id) FILTER (WHERE m.send_status = 'failed'),"
-		     " count(m.id) FILTER (WHERE m.send_status = 'unknown'),"
-		     " (SELECT count(*) FROM campaign_country_holds h WHERE h.campaign_id = c.id)"
-		     " FROM campaigns c LEFT JOIN messages m ON m.campaign_id = c.id"
-		     " GROUP BY c.id ORDER BY c.id", 0, NULL);
+	strbuf_addstr(&sql, "SELECT c.name, c.status,"
+		      " coalesce(to_char(c.start_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), ''),"
+		      " count(m.id)");
+	for (k = 0; k < MSG_STATUS_NR; k++)
+		strbuf_addf(&sql, ", count(m.id) FILTER (WHERE m.send_status = '%s')",
+			    msg_status_names[k]);
+	strbuf_addstr(&sql, ", (SELECT count(*) FROM campaign_country_holds h WHERE h.campaign_id = c.id)"
+		      " FROM campaigns c LEFT JOIN messages m ON m.campaign_id = c.id"
+		      " GROUP BY c.id ORDER BY c.id");
+	n = db_query(ctx->db, &r, sql.buf, 0, NULL);
+	strbuf_release(&sql);
 	if (n < 0)
 		return EX_UNAVAILABLE;
 	if (json) {
@@ -268,14 +261,14 @@ static int cmd_list(int argc, char **argv, struct griot_ctx *ctx)
 			for (k = 0; k < MSG_STATUS_NR; k++)
 				json_kv_int(g, msg_status_names[k], db_result_int(r, i, 4 + k));
 			json_map_close(g);
-			json_kv_int(g, "held_countries", db_result_int(r, i, 9));
+			json_kv_int(g, "held_countries", db_result_int(r, i, 4 + MSG_STATUS_NR));
 			json_map_close(g);
 		} else {
 			printf("%-24s %-10s %-21s %8s %8s %8s %8s %8s %8s%s\n", db_result_get(r, i, 0),
 			       db_result_get(r, i, 1), *db_result_get(r, i, 2) ? db_result_get(r, i, 2) : "-",
 			       db_result_get(r, i, 3), db_result_get(r, i, 4), db_result_get(r, i, 5),
 			       db_result_get(r, i, 6), db_result_get(r, i, 7), db_result_get(r, i, 8),
-			       db_result_int(r, i, 9) ? "  (countries held)" : "");
+			       db_result_int(r, i, 4 + MSG_STATUS_NR) ? "  (countries held)" : "");
 		}
 	}
 	db_result_free(r);
@@ -357,6 +350,7 @@ static int cmd_lifecycle(int argc, char **argv, struct griot_ctx *ctx, const cha
 	struct campaign c;
 	const char *reason = NULL;
 	bool json = false;
+	enum griot_err e;
 	int ch, ret, cleared = 0;
 	char msg[64];
 
@@ -377,33 +371,33 @@ static int cmd_lifecycle(int argc, char **argv, struct griot_ctx *ctx, const cha
 		char rbuf[300];
 		snprintf(rbuf, sizeof(rbuf), "paused by operator%s%s", reason ? ": " : "",
 			 reason ? reason : "");
-		ret = campaign_pause(ctx->db, &c, rbuf);
+		e = campaign_pause(ctx->db, &c, rbuf);
 		snprintf(msg, sizeof(msg), "paused");
 	} else if (!strcmp(what, "resume")) {
-		ret = campaign_resume(ctx->db, &c, &cleared);
+		e = campaign_resume(ctx->db, &c, &cleared);
 		if (cleared)
 			snprintf(msg, sizeof(msg), "resumed, %d country hold(s) lifted", cleared);
 		else
 			snprintf(msg, sizeof(msg), "resumed");
 	} else if (!strcmp(what, "retry-failed")) {
-		long long n = campaign_retry_failed(ctx->db, &c, reason);
+		long long n;
 
-		ret = n < 0 ? -1 : 0;
-		if (n >= 0) { /* a done campaign runs again: show its new status */
+		e = campaign_retry_failed(ctx->db, &c, reason, &n);
+		if (e == GRIOT_OK) { /* a done campaign runs again: show its new status */
 			long long id = c.id;
 			campaign_release(&c);
 			if (campaign_load_id(ctx->db, id, &c) != 0)
-				ret = -1;
+				e = GRIOT_ERR_DB;
 		}
 		snprintf(msg, sizeof(msg), "%lld failed message(s) back to pending", n);
 	} else {
-		ret = campaign_cancel(ctx->db, &c);
+		e = campaign_cancel(ctx->db, &c);
 		snprintf(msg, sizeof(msg), "cancelled");
 	}
-	if (ret == 0)
+	if (e == GRIOT_OK)
 		print_result(json, &c, msg);
 	campaign_release(&c);
-	return ret < 0 ? EX_UNAVAILABLE : 0;
+	return builtin_exit_code(e);
 }
 
 int cmd_campaign(int argc, char **argv, struct griot_ctx *ctx)

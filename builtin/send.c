@@ -55,7 +55,7 @@ int builtin_run_sender(struct griot_ctx *ctx, struct sender_opts *so,
 
 	client = orange_client_from_config(ctx->cfg, 30, 64);
 	if (!client)
-		return EX_CONFIG;
+		return builtin_exit_code(GRIOT_ERR_CONFIG);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
@@ -66,13 +66,7 @@ int builtin_run_sender(struct griot_ctx *ctx, struct sender_opts *so,
 	/* Requests the run left on the wire complete here (aborted); the
 	 * sender orphaned them, so their callbacks only free them. */
 	orange_client_free(client);
-	if (ret == 0)
-		return 0;
-	switch (st->exit_kind) {
-	case SENDER_EXIT_CONFIG: return EX_CONFIG;
-	case SENDER_EXIT_USAGE: return EX_USAGE;
-	default: return EX_UNAVAILABLE;
-	}
+	return ret == 0 ? 0 : builtin_exit_code(st->err);
 }
 
 static void print_stats(const struct sender_stats *st, bool json)
@@ -169,32 +163,17 @@ int cmd_send(int argc, char **argv, struct griot_ctx *ctx)
 	}
 	if (so.campaign) {
 		struct campaign c;
-		int rc = campaign_load(ctx->db, so.campaign, &c);
+		enum griot_err e = campaign_find(ctx->db, so.campaign, &c);
+		bool finished = false;
 
-		if (rc < 0)
-			return EX_UNAVAILABLE;
-		if (rc > 0) {
-			error("no campaign named '%s' (see 'griot campaign list')", so.campaign);
-			return EX_NOINPUT;
-		}
-		ret = -1;
-		if (!strcmp(c.status, "draft")) {
-			error("campaign '%s' is a draft: 'griot campaign schedule %s' first", c.name, c.name);
-			ret = EX_USAGE;
-		} else if (!strcmp(c.status, "cancelled")) {
-			error("campaign '%s' is cancelled", c.name);
-			ret = EX_UNAVAILABLE;
-		} else if (!strcmp(c.status, "paused")) {
-			error("campaign '%s' is paused (%s): 'griot campaign resume %s' first", c.name,
-			      c.paused_reason ? c.paused_reason : "operator", c.name);
-			ret = EX_TEMPFAIL;
-		} else if (!strcmp(c.status, "done") && !so.resend_unknown) {
+		if (e != GRIOT_OK)
+			return builtin_exit_code(e);
+		e = campaign_sendable(&c, so.resend_unknown, &finished);
+		if (finished)
 			info("campaign '%s' is done: nothing left to send", c.name);
-			ret = 0;
-		}
 		campaign_release(&c);
-		if (ret >= 0)
-			return ret;
+		if (e != GRIOT_OK || finished)
+			return builtin_exit_code(e);
 	}
 	ret = builtin_run_sender(ctx, &so, &st);
 	if (ret == EX_CONFIG)
@@ -206,7 +185,7 @@ int cmd_send(int argc, char **argv, struct griot_ctx *ctx)
 		return 0;
 	if (st.left_over) {
 		warning("stopped with messages left: %s", st.reason);
-		return EX_TEMPFAIL;
+		return builtin_exit_code(GRIOT_ERR_TEMPFAIL);
 	}
 	return 0;
 }

@@ -103,6 +103,19 @@ int campaign_load(struct db *db, const char *name, struct campaign *out)
 	return load(db, CAMPAIGN_COLS "WHERE name = $1", name, out);
 }
 
+enum griot_err campaign_find(struct db *db, const char *name, struct campaign *out)
+{
+	int rc = campaign_load(db, name, out);
+
+	if (rc < 0)
+		return GRIOT_ERR_DB;
+	if (rc > 0) {
+		error("no campaign named '%s' (see 'griot campaign list')", name);
+		return GRIOT_ERR_NOINPUT;
+	}
+	return GRIOT_OK;
+}
+
 int campaign_load_id(struct db *db, long long id, struct campaign *out)
 {
 	char buf[32];
@@ -911,20 +924,29 @@ enum griot_err campaign_schedule_checked(struct db *db, struct campaign *c,
 	return GRIOT_OK;
 }
 
-int campaign_pause(struct db *db, struct campaign *c, const char *reason)
+/* The error of a status change that found c in another status: GRIOT_ERR_STATE. */
+static enum griot_err changed_meanwhile(const struct campaign *c)
+{
+	error("campaign '%s' changed status meanwhile", c->name);
+	return GRIOT_ERR_STATE;
+}
+
+enum griot_err campaign_pause(struct db *db, struct campaign *c, const char *reason)
 {
 	int rc;
 
-	if (strcmp(c->status, "scheduled") && strcmp(c->status, "running"))
-		return error("campaign '%s' is %s: only a scheduled or running campaign can be paused",
-			     c->name, c->status);
+	if (strcmp(c->status, "scheduled") && strcmp(c->status, "running")) {
+		error("campaign '%s' is %s: only a scheduled or running campaign can be paused",
+		      c->name, c->status);
+		return GRIOT_ERR_STATE;
+	}
 	rc = campaign_pause_systemic(db, c->id, reason ? reason : "operator", NULL, 0);
 	if (rc < 0)
-		return -1;
+		return GRIOT_ERR_DB;
 	if (rc == 0)
-		return error("campaign '%s' changed status meanwhile", c->name);
+		return changed_meanwhile(c);
 	strlcpy_(c->status, campaign_status_names[CAMPAIGN_PAUSED], sizeof(c->status));
-	return 0;
+	return GRIOT_OK;
 }
 
 int campaign_pause_systemic(struct db *db, long long id, const char *reason,
@@ -946,18 +968,23 @@ int campaign_pause_systemic(struct db *db, long long id, const char *reason,
 	return !strcmp(got, "t");
 }
 
-long long campaign_retry_failed(struct db *db, const struct campaign *c, const char *match)
+enum griot_err campaign_retry_failed(struct db *db, const struct campaign *c, const char *match,
+				     long long *n)
 {
 	char idbuf[32], buf[32];
 	const char *p[2] = { idbuf, match };
 
-	if (!strcmp(c->status, "draft") || !strcmp(c->status, "cancelled"))
-		return error("campaign '%s' is %s: nothing to retry", c->name, c->status);
+	*n = 0;
+	if (!strcmp(c->status, "draft") || !strcmp(c->status, "cancelled")) {
+		error("campaign '%s' is %s: nothing to retry", c->name, c->status);
+		return GRIOT_ERR_STATE;
+	}
 	snprintf(idbuf, sizeof(idbuf), "%lld", c->id);
 	if (db_query_value(db, buf, sizeof(buf),
 			   "SELECT campaign_retry_failed($1::bigint, $2)", 2, p) < 0)
-		return -1;
-	return atoll(buf);
+		return GRIOT_ERR_DB;
+	*n = atoll(buf);
+	return GRIOT_OK;
 }
 
 long long campaign_resend_unknown(struct db *db, const char *name)
@@ -981,7 +1008,7 @@ long long campaign_resend_unknown(struct db *db, const char *name)
 	return atoll(buf);
 }
 
-int campaign_resume(struct db *db, struct campaign *c, int *holds_cleared)
+enum griot_err campaign_resume(struct db *db, struct campaign *c, int *holds_cleared)
 {
 	char idbuf[32];
 	const char *p[1] = { idbuf };
@@ -989,11 +1016,13 @@ int campaign_resume(struct db *db, struct campaign *c, int *holds_cleared)
 
 	*holds_cleared = 0;
 	if (strcmp(c->status, "paused") && strcmp(c->status, "running") &&
-	    strcmp(c->status, "scheduled"))
-		return error("campaign '%s' is %s: nothing to resume", c->name, c->status);
+	    strcmp(c->status, "scheduled")) {
+		error("campaign '%s' is %s: nothing to resume", c->name, c->status);
+		return GRIOT_ERR_STATE;
+	}
 	snprintf(idbuf, sizeof(idbuf), "%lld", c->id);
 	if (db_begin(db) < 0)
-		return -1;
+		return GRIOT_ERR_DB;
 	n = db_query(db, NULL, "DELETE FROM campaign_country_holds WHERE campaign_id = $1::bigint",
 		     1, p);
 	if (n < 0)
@@ -1008,23 +1037,49 @@ int campaign_resume(struct db *db, struct campaign *c, int *holds_cleared)
 			goto fail;
 	}
 	if (db_commit(db) < 0)
-		return -1;
-	return 0;
+		return GRIOT_ERR_DB;
+	return GRIOT_OK; /* rc 1: resumed meanwhile by someone else */
 fail:
 	db_rollback(db);
-	return -1;
+	return GRIOT_ERR_DB;
 }
 
-int campaign_cancel(struct db *db, struct campaign *c)
+enum griot_err campaign_cancel(struct db *db, struct campaign *c)
 {
 	int rc;
 
-	if (!strcmp(c->status, "done") || !strcmp(c->status, "cancelled"))
-		return error("campaign '%s' is already %s", c->name, c->status);
+	if (!strcmp(c->status, "done") || !strcmp(c->status, "cancelled")) {
+		error("campaign '%s' is already %s", c->name, c->status);
+		return GRIOT_ERR_STATE;
+	}
 	rc = set_status(db, c, "UPDATE campaigns SET status = 'cancelled', updated_at = now(),"
 			" finished_at = now() WHERE id = $1::bigint AND status NOT IN ('done', 'cancelled')",
 			1, NULL, "cancelled");
-	return rc == 1 ? error("campaign '%s' changed status meanwhile", c->name) : rc;
+	if (rc < 0)
+		return GRIOT_ERR_DB;
+	return rc == 1 ? changed_meanwhile(c) : GRIOT_OK;
+}
+
+enum griot_err campaign_sendable(const struct campaign *c, bool resend_unknown, bool *finished)
+{
+	*finished = false;
+	switch (CAMPAIGN_STATUS(c->status)) {
+	case CAMPAIGN_DRAFT:
+		error("campaign '%s' is a draft: 'griot campaign schedule %s' first", c->name, c->name);
+		return GRIOT_ERR_STATE;
+	case CAMPAIGN_CANCELLED:
+		error("campaign '%s' is cancelled", c->name);
+		return GRIOT_ERR_STATE;
+	case CAMPAIGN_PAUSED:
+		error("campaign '%s' is paused (%s): 'griot campaign resume %s' first", c->name,
+		      c->paused_reason ? c->paused_reason : "operator", c->name);
+		return GRIOT_ERR_TEMPFAIL;
+	case CAMPAIGN_DONE:
+		*finished = !resend_unknown;
+		return GRIOT_OK;
+	default:
+		return GRIOT_OK;
+	}
 }
 
 #define CAMPAIGN_CHANNEL "griot_campaign"

@@ -34,6 +34,12 @@ struct campaign {
 
 /* 0 found, 1 not found (nothing printed), -1 error. */
 int campaign_load(struct db *db, const char *name, struct campaign *out);
+/*
+ * campaign_load() for a command naming a campaign: GRIOT_OK, or
+ * GRIOT_ERR_NOINPUT after error() "no campaign named ...", or
+ * GRIOT_ERR_DB.
+ */
+enum griot_err campaign_find(struct db *db, const char *name, struct campaign *out);
 int campaign_load_id(struct db *db, long long id, struct campaign *out);
 void campaign_release(struct campaign *c);
 
@@ -162,9 +168,14 @@ enum griot_err campaign_schedule_checked(struct db *db, struct campaign *c,
 					 const struct campaign_schedule_opts *o,
 					 struct campaign_preview *pv, double *start_at);
 
-/* Lifecycle: each checks the current status; -1 after error() naming it. */
+/*
+ * Lifecycle (docs/statuses.md).  campaign_schedule: 0, or -1 after
+ * error().  The others return GRIOT_OK (c->status updated), or after
+ * error(): GRIOT_ERR_STATE when c's status does not allow it (or changed
+ * meanwhile), GRIOT_ERR_DB.  Callers add no status check of their own.
+ */
 int campaign_schedule(struct db *db, struct campaign *c, double start_at);
-int campaign_pause(struct db *db, struct campaign *c, const char *reason);
+enum griot_err campaign_pause(struct db *db, struct campaign *c, const char *reason);
 /*
  * Pause campaign `id` (if scheduled or running) with `reason`, and put
  * the messages requeue[0..n) back to pending if they were recorded
@@ -179,9 +190,10 @@ int campaign_pause_systemic(struct db *db, long long id, const char *reason,
 /*
  * Put the failed messages of c back to pending (only those whose last
  * error contains `match`, when not NULL); a done campaign runs again.
- * Returns how many, or -1 after error().
+ * *n: how many.  GRIOT_OK, GRIOT_ERR_STATE (draft, cancelled), GRIOT_ERR_DB.
  */
-long long campaign_retry_failed(struct db *db, const struct campaign *c, const char *match);
+enum griot_err campaign_retry_failed(struct db *db, const struct campaign *c, const char *match,
+				     long long *n);
 /*
  * Put the 'unknown' messages of campaign `name` (Orange may or may not
  * have them; none with a receipt) back to pending; a done campaign runs
@@ -189,8 +201,15 @@ long long campaign_retry_failed(struct db *db, const struct campaign *c, const c
  * Returns how many, or -1 after error().
  */
 long long campaign_resend_unknown(struct db *db, const char *name);
-int campaign_resume(struct db *db, struct campaign *c, int *holds_cleared);
-int campaign_cancel(struct db *db, struct campaign *c);
+enum griot_err campaign_resume(struct db *db, struct campaign *c, int *holds_cleared);
+enum griot_err campaign_cancel(struct db *db, struct campaign *c);
+/*
+ * May a sender be started on c (`griot send --campaign`)?  GRIOT_OK
+ * (*finished: done, nothing to send unless resend_unknown), or after
+ * error(): GRIOT_ERR_STATE (a draft, cancelled), GRIOT_ERR_TEMPFAIL
+ * (paused: resume it first).
+ */
+enum griot_err campaign_sendable(const struct campaign *c, bool resend_unknown, bool *finished);
 /* scheduled -> running when due and inside its window at time now. */
 int campaign_start_if_due(struct db *db, struct campaign *c, double now, bool *started);
 /* running -> done when nothing is pending or sending. 1 done, 0 not, -1. */

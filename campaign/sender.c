@@ -160,7 +160,7 @@ struct sender {
 	double next_work_check;
 	bool stopping, fatal, registered;
 	double stop_at;
-	int exit_kind;                /* SENDER_EXIT_* */
+	enum griot_err err;           /* why it failed (sender_stats.err) */
 	double rate_win[64];          /* times of recent sends (ring) */
 	size_t rate_n;
 	double started, last_log, last_progress;
@@ -601,7 +601,7 @@ static int classify(struct sender *s, struct item *it)
 		if (!s->fatal)
 			error("Orange refused griot's credentials (%s): stopping", msg.buf);
 		s->fatal = true;
-		s->exit_kind = SENDER_EXIT_CONFIG;
+		s->err = GRIOT_ERR_CONFIG;
 		s->stopping = true;
 		release_queued(s, NULL, NULL);
 		goto out;
@@ -674,7 +674,7 @@ static int systemic_pause(struct sender *s, struct item *it, const struct breake
 		if (!s->fatal)
 			error("Orange refused griot's credentials: %s", v->reason);
 		s->fatal = true;
-		s->exit_kind = SENDER_EXIT_CONFIG;
+		s->err = GRIOT_ERR_CONFIG;
 		s->stopping = true;
 		release_queued(s, NULL, NULL);
 	}
@@ -1411,7 +1411,7 @@ static int pick_limiter(struct sender *s)
 				   "SELECT griot_limiter_for($1, $2::float8)", 2, p);
 		db_set_quiet(s->db, false);
 		if (n < 0 && !strcmp(db_last_sqlstate(s->db), "23514")) {
-			s->exit_kind = SENDER_EXIT_USAGE;
+			s->err = GRIOT_ERR_USAGE;
 			return error("--rate %g: limiter '%s' already has another rate; every sender "
 				     "of a limiter uses its rate: give another --limiter NAME for "
 				     "%g/s (Orange's limit is per account: keep the sum under it)",
@@ -1429,7 +1429,7 @@ static int pick_limiter(struct sender *s)
 			return -1;
 		if (n == 0) {
 			db_result_free(r);
-			s->exit_kind = SENDER_EXIT_USAGE;
+			s->err = GRIOT_ERR_USAGE;
 			return error("no limiter named '%s' (give --rate N to create it)", s->limiter);
 		}
 		s->rate = db_result_double(r, 0, 0);
@@ -1569,7 +1569,7 @@ static int first_token(struct sender *s)
 
 	if (orange_token(s->client, false, NULL, &err) < 0) {
 		if (err.kind == ORANGE_ERR_CREDENTIALS || err.kind == ORANGE_ERR_CONFIG) {
-			s->exit_kind = SENDER_EXIT_CONFIG;
+			s->err = GRIOT_ERR_CONFIG;
 			ret = error("Orange refused griot's credentials: %s", err.message);
 		} else {
 			warning("cannot get an Orange token yet (%s); will retry", err.message);
@@ -1620,7 +1620,7 @@ static int check_session_pooling(struct sender *s)
 	    db_query_value(s->db, b, sizeof(b), "SELECT pg_backend_pid()", 0, NULL) <= 0)
 		return -1;
 	if (strcmp(a, b)) {
-		s->exit_kind = SENDER_EXIT_CONFIG;
+		s->err = GRIOT_ERR_CONFIG;
 		return error("the database connection changes server session between statements "
 			     "(a transaction-pooling proxy?): senders need session pooling "
 			     "(pgbouncer pool_mode=session) or a direct connection");
@@ -1750,7 +1750,7 @@ int sender_run(struct db *db, struct orange_client *client, const struct sender_
 	ret = rc < 0 ? -1 : 0;
 out:
 	ret = sender_finish(s, ret);
-	st->exit_kind = s->exit_kind;
+	st->err = ret < 0 && s->err == GRIOT_OK ? GRIOT_ERR_DB : s->err;
 	sender_free(s);
 	return ret;
 }

@@ -29,6 +29,8 @@
  * its lease, or still further ahead than its clock error plus a margin ->
  * pending (the request never left), else -> unknown.
  */
+#include "core/status.h"
+
 #include <signal.h>
 #include <stdbool.h>
 
@@ -59,19 +61,15 @@ struct sender_stats {
 	int campaigns;              /* campaigns served */
 	bool left_over;             /* stopped with messages left (window, hold, pause) */
 	bool interrupted;           /* a signal stopped it */
-	int exit_kind;              /* SENDER_EXIT_*: why it failed */
+	enum griot_err err;         /* why it failed: GRIOT_ERR_CONFIG (credentials
+				     * refused), GRIOT_ERR_USAGE (a limiter/rate that
+				     * cannot be used), GRIOT_ERR_DB (database or
+				     * Orange unusable) */
 	char reason[512];           /* why left_over */
 	double elapsed;
 };
 
-/* Why a run failed (sender_stats.exit_kind), for the command's exit code. */
-enum sender_exit_kind {
-	SENDER_EXIT_UNAVAILABLE,    /* database or Orange unusable */
-	SENDER_EXIT_CONFIG,         /* Orange refused the credentials */
-	SENDER_EXIT_USAGE,          /* a limiter/rate that cannot be used */
-};
-
-/* 0 done (or left_over set), -1 after error(); st->exit_kind says why. */
+/* 0 done (or left_over set), -1 after error(); st->err says why. */
 int sender_run(struct db *db, struct orange_client *client, const struct sender_opts *opts,
 	       struct sender_stats *st);
 

@@ -8,6 +8,7 @@
 #include "console/auth.h"
 #include "console/console.h"
 #include "console/i18n.h"
+#include "core/status.h"
 #include "core/strbuf.h"
 
 #include <microhttpd.h>
@@ -83,6 +84,11 @@ page_result redirect(struct creq *q, const char *location);
 page_result respond_page(struct creq *q, unsigned code, const char *title, struct strbuf *body);
 /* An error page with a message for people. */
 page_result respond_error(struct creq *q, unsigned code, const char *msg);
+/*
+ * The HTTP status of a library error kind (core/status.h): the console's
+ * one mapping, as builtin_exit_code() is the command line's.
+ */
+unsigned console_http_status(enum griot_err e);
 void page_head(struct creq *q, struct strbuf *sb, const char *title);
 void page_foot(struct creq *q, struct strbuf *sb);
 /* The hidden CSRF field for a form. */

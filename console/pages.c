@@ -941,8 +941,7 @@ static page_result campaign_schedule_post(struct creq *q, struct campaign *c)
 	if (e != GRIOT_OK) {
 		strbuf_addf(&why, "%s %s", T("The campaign was not scheduled:"), err);
 		audit(q, "campaign-schedule-refused", c->name, err);
-		ret = respond_error(q, e == GRIOT_ERR_DB ? MHD_HTTP_SERVICE_UNAVAILABLE : MHD_HTTP_CONFLICT,
-				    why.buf);
+		ret = respond_error(q, console_http_status(e), why.buf);
 		goto out;
 	}
 	audit(q, "campaign-schedule", c->name, so.allow_partial ? "partial allowed" : NULL);
@@ -977,7 +976,8 @@ static page_result confirm_page(struct creq *q, const struct campaign *c, const 
 static page_result lifecycle(struct creq *q, struct campaign *c, const char *action)
 {
 	char err[600], loc[64];
-	int rc, holds = 0;
+	enum griot_err e;
+	int holds = 0;
 
 	if (!q->post) {
 		if (!strcmp(action, "pause"))
@@ -991,14 +991,14 @@ static page_result lifecycle(struct creq *q, struct campaign *c, const char *act
 		return respond_error(q, MHD_HTTP_BAD_REQUEST, T("Please confirm."));
 	log_capture(err, sizeof(err));
 	if (!strcmp(action, "pause"))
-		rc = campaign_pause(q->cs->db, c, empty_null(form_get(q, "reason")));
+		e = campaign_pause(q->cs->db, c, empty_null(form_get(q, "reason")));
 	else if (!strcmp(action, "resume"))
-		rc = campaign_resume(q->cs->db, c, &holds);
+		e = campaign_resume(q->cs->db, c, &holds);
 	else
-		rc = campaign_cancel(q->cs->db, c);
+		e = campaign_cancel(q->cs->db, c);
 	log_capture(NULL, 0);
-	if (rc < 0)
-		return respond_error(q, MHD_HTTP_CONFLICT, err);
+	if (e != GRIOT_OK)
+		return respond_error(q, console_http_status(e), err);
 	audit(q, !strcmp(action, "pause") ? "campaign-pause" : !strcmp(action, "resume") ?
 	      "campaign-resume" : "campaign-cancel", c->name, empty_null(form_get(q, "reason")));
 	snprintf(loc, sizeof(loc), "/campaigns/%lld", c->id);

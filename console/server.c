@@ -248,6 +248,23 @@ page_result respond_error(struct creq *q, unsigned code, const char *msg)
 	return respond_page(q, code, T("Error"), &sb);
 }
 
+unsigned console_http_status(enum griot_err e)
+{
+	switch (e) {
+	case GRIOT_OK: return MHD_HTTP_OK;
+	case GRIOT_ERR_USAGE:
+	case GRIOT_ERR_DATA: return MHD_HTTP_BAD_REQUEST;
+	case GRIOT_ERR_NOINPUT: return MHD_HTTP_NOT_FOUND;
+	case GRIOT_ERR_STATE:
+	case GRIOT_ERR_CREDIT: return MHD_HTTP_CONFLICT;
+	case GRIOT_ERR_DB:
+	case GRIOT_ERR_ORANGE:
+	case GRIOT_ERR_TEMPFAIL: return MHD_HTTP_SERVICE_UNAVAILABLE;
+	default: break;
+	}
+	return MHD_HTTP_INTERNAL_SERVER_ERROR;
+}
+
 /* ---- forms ---- */
 
 static enum MHD_Result post_iter(void *cls, enum MHD_ValueKind kind, const char *key,

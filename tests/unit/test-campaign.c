@@ -320,7 +320,7 @@ static void test_preview_and_lifecycle(void)
 	CU_ASSERT_EQUAL(db_query(db, NULL, "SELECT 1 FROM messages WHERE send_status = 'failed'"
 				 " AND last_error LIKE '%field ''name''%line 4%'", 0, NULL), 1);
 	/* lifecycle */
-	CU_ASSERT_EQUAL(campaign_pause(db, &c, "x"), -1);   /* draft */
+	CU_ASSERT_EQUAL(campaign_pause(db, &c, "x"), GRIOT_ERR_STATE);   /* draft */
 	CU_ASSERT_EQUAL(campaign_schedule(db, &c, window_now() + 3600), 0);
 	CU_ASSERT_STRING_EQUAL(c.status, "scheduled");
 	memset(&spec, 0, sizeof(spec));
@@ -338,8 +338,8 @@ static void test_preview_and_lifecycle(void)
 		CU_ASSERT_EQUAL(cleared, 1);
 		CU_ASSERT_STRING_EQUAL(c.status, "scheduled");  /* never started */
 	}
-	CU_ASSERT_EQUAL(campaign_cancel(db, &c), 0);
-	CU_ASSERT_EQUAL(campaign_cancel(db, &c), -1);
+	CU_ASSERT_EQUAL(campaign_cancel(db, &c), GRIOT_OK);
+	CU_ASSERT_EQUAL(campaign_cancel(db, &c), GRIOT_ERR_STATE);
 	campaign_release(&c);
 
 	/* validation */
@@ -423,7 +423,7 @@ static void test_pause_systemic(void)
 {
 	struct db *other;
 	struct campaign c;
-	long long id = setup_campaign("sysp", 10, "Hi"), got_id = 0, ids[3];
+	long long id = setup_campaign("sysp", 10, "Hi"), got_id = 0, ids[3], n = -1;
 	enum campaign_status st = CAMPAIGN_DRAFT;
 	char buf[64];
 	int i, rc = 0;
@@ -466,13 +466,15 @@ static void test_pause_systemic(void)
 	CU_ASSERT_EQUAL(got_id, id);
 	CU_ASSERT_EQUAL(st, CAMPAIGN_PAUSED);
 	/* retry-failed: only the matching ones, then all; a cancelled campaign refuses */
-	CU_ASSERT_EQUAL(campaign_retry_failed(db, &c, "no such text"), 0);
-	CU_ASSERT_EQUAL(campaign_retry_failed(db, &c, "senderName"), 3);
+	CU_ASSERT_EQUAL(campaign_retry_failed(db, &c, "no such text", &n), GRIOT_OK);
+	CU_ASSERT_EQUAL(n, 0);
+	CU_ASSERT_EQUAL(campaign_retry_failed(db, &c, "senderName", &n), GRIOT_OK);
+	CU_ASSERT_EQUAL(n, 3);
 	CU_ASSERT_EQUAL(db_query(db, NULL, "SELECT 1 FROM messages WHERE send_status = 'failed'"
 				 " AND campaign_id = (SELECT id FROM campaigns WHERE name = 'sysp')",
 				 0, NULL), 0);
 	CU_ASSERT_EQUAL(campaign_cancel(db, &c), 0);
-	CU_ASSERT_EQUAL(campaign_retry_failed(db, &c, NULL), -1);
+	CU_ASSERT_EQUAL(campaign_retry_failed(db, &c, NULL, &n), GRIOT_ERR_STATE);
 	campaign_release(&c);
 	db_close(other);
 }

@@ -1,0 +1,91 @@
+#!/bin/sh
+# Exit codes of domain errors, one mapping for every command (builtin/exit.c,
+# docs/griot.1 "EXIT STATUS"): 64 wrong state or usage, 65 bad data,
+# 66 no such campaign or file, 67 no such user, 69 database or Orange
+# unavailable, 75 try later (paused), 77 credentials refused, 78 configuration.
+. "$(dirname "$0")/../lib/lib.sh"
+. "$(dirname "$0")/../lib/send.sh"
+new_db
+start_sim --credits MLI:100000
+
+# expect CODE WHAT CMD...: CMD exits CODE and says something on stderr;
+# each mismatch is listed, and checked() fails the group if there was one.
+bad=""
+expect() {
+	want=$1 what=$2
+	shift 2
+	"$GRIOT_BIN" "$@" >"$T_TMP/out" 2>"$T_TMP/err"; rc=$?
+	if [ "$rc" != "$want" ]; then
+		echo "MISMATCH $what: 'griot $*' exited $rc, want $want: $(tail -1 "$T_TMP/err")" >&2
+		bad=1
+	elif [ "$want" != 0 ] && ! [ -s "$T_TMP/err" ]; then
+		echo "MISMATCH $what: 'griot $*' exited $rc without a message" >&2
+		bad=1
+	fi
+}
+checked() { [ -z "$bad" ] || fail "$1: exit codes above"; ok "$1"; }
+
+mk_campaign dr 5 MLI 2237
+mk_campaign done 3 MLI 2238
+griot campaign schedule done --start now >/dev/null 2>&1 || fail "schedule done"
+griot send --campaign done --rate 200 --limiter fast >/dev/null 2>&1 || fail "send done"
+[ "$(sql "SELECT status FROM campaigns WHERE name = 'done'")" = done ] || fail "setup: not done"
+mk_campaign gone 3 MLI 2239
+griot campaign cancel gone >/dev/null || fail "cancel gone"
+mk_campaign held 3 MLI 2230
+griot campaign schedule held --start now >/dev/null 2>&1 || fail "schedule held"
+griot campaign pause held >/dev/null || fail "pause held"
+
+# No such campaign: 66, from every command that names one.
+for c in show schedule pause resume cancel retry-failed; do
+	expect 66 "no such campaign" campaign "$c" nosuch
+done
+expect 66 "no such campaign" send --campaign nosuch
+expect 66 "no such campaign" report --campaign nosuch
+checked "no such campaign: 66 from campaign show/schedule/pause/resume/cancel/retry-failed, send, report"
+
+# Wrong state: 64 (the library's check; the command adds none of its own).
+expect 64 "pause a draft" campaign pause dr
+expect 64 "resume a draft" campaign resume dr
+expect 64 "resume a done campaign" campaign resume done
+expect 64 "cancel a cancelled campaign" campaign cancel gone
+expect 64 "cancel a done campaign" campaign cancel done
+expect 64 "retry-failed of a draft" campaign retry-failed dr
+expect 64 "schedule a done campaign" campaign schedule done
+expect 64 "send a draft" send --campaign dr
+expect 64 "send a cancelled campaign" send --campaign gone
+expect 75 "send a paused campaign" send --campaign held
+[ "$(sql "SELECT status FROM campaigns WHERE name = 'dr'")" = draft ] || fail "the draft changed"
+checked "wrong state: 64 from pause/resume/cancel/retry-failed/schedule/send, 75 for a paused campaign"
+
+# Bad data: 65.
+printf 'phone,name\n+22370000001,Awa\n' >"$T_TMP/ok.csv"
+printf 'nom,prenom\nAwa,Diallo\n' >"$T_TMP/nophone.csv"
+expect 65 "import without a phone column" import "$T_TMP/nophone.csv" --campaign newone
+expect 66 "import of a missing file" import "$T_TMP/none.csv" --campaign newone
+expect 0 "create a campaign" campaign create empty --sender tel:+2230000 --message hi
+expect 65 "schedule without recipients" campaign schedule empty
+checked "bad data: 65, missing file: 66"
+
+# No such user: 67.
+expect 67 "disable a user that does not exist" user disable nobody
+checked "no such user: 67"
+
+# Database unavailable: 69, whatever the command.
+down="host=127.0.0.1 port=1 dbname=x connect_timeout=2"
+for cmd in "campaign list" "campaign pause dr" "send --campaign dr" "report" "import $T_TMP/ok.csv --campaign x"; do
+	# shellcheck disable=SC2086
+	DATABASE_URL="$down" expect 69 "database down" $cmd
+done
+checked "database down: 69 from campaign, send, report, import"
+
+# Configuration: 78; credentials refused: 77.
+printf 'not a setting\n' >"$T_TMP/bad.conf"
+chmod 600 "$T_TMP/bad.conf"
+expect 78 "bad configuration file" --config "$T_TMP/bad.conf" campaign list
+saved=$ORANGE_AUTH_HEADER
+unset ORANGE_AUTH_HEADER
+expect 78 "no credentials" orange token
+export ORANGE_AUTH_HEADER="$saved"
+ORANGE_AUTH_HEADER='Basic d3Jvbmc6d3Jvbmc=' expect 77 "refused credentials" orange token
+checked "configuration: 78, refused credentials: 77"
