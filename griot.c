@@ -179,14 +179,14 @@ int main(int argc, char **argv)
 		no_core_dumps();
 	if (config_load(&cfg, config_file) < 0) {
 		config_release(&cfg);
-		return EX_CONFIG;
+		return builtin_exit_code(GRIOT_ERR_CONFIG);
 	}
 	argc -= optind;
 	argv += optind;
 	optind = 0; /* 0, not 1: makes GNU getopt reinitialise (permute again) */
 	if ((cmd->option & NEED_DB) && !builtin_wants_help(argc, argv) &&
 	    builtin_need_db(&ctx) < 0) {
-		ret = EX_UNAVAILABLE;
+		ret = builtin_exit_code(GRIOT_ERR_DB);
 		goto out;
 	}
 	ret = cmd->fn(argc, argv, &ctx);
@@ -194,6 +194,6 @@ out:
 	db_close(ctx.db);
 	config_release(&cfg);
 	if (fflush(stdout) || ferror(stdout))
-		ret = ret ? ret : EX_IOERR;
+		ret = ret ? ret : builtin_exit_code(GRIOT_ERR_IO);
 	return ret;
 }

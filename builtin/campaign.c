@@ -86,8 +86,9 @@ static int cmd_create(int argc, char **argv, struct griot_ctx *ctx)
 	struct strbuf file = STRBUF_INIT;
 	const char *mfile = NULL;
 	struct campaign c;
-	bool json = false, created, usage_error;
-	int ch, ret;
+	bool json = false, created;
+	enum griot_err e;
+	int ch;
 
 	memset(&spec, 0, sizeof(spec));
 	optind = 0; /* re-initialise getopt: main parsed with "+" */
@@ -121,7 +122,7 @@ static int cmd_create(int argc, char **argv, struct griot_ctx *ctx)
 		if (strbuf_read_file(&file, mfile, 1 << 20) < 0) {
 			error("cannot read message file %s: %s", mfile, strerror(errno));
 			strbuf_release(&file);
-			return EX_NOINPUT;
+			return builtin_exit_code(GRIOT_ERR_NOINPUT);
 		}
 		/* A trailing newline from an editor is not part of the SMS. */
 		while (file.len && (file.buf[file.len - 1] == '\n' || file.buf[file.len - 1] == '\r'))
@@ -129,16 +130,16 @@ static int cmd_create(int argc, char **argv, struct griot_ctx *ctx)
 		if (strlen(file.buf) != file.len) {
 			error("message file %s holds a NUL byte: not a text file", mfile);
 			strbuf_release(&file);
-			return EX_DATAERR;
+			return builtin_exit_code(GRIOT_ERR_DATA);
 		}
 		spec.message = file.buf;
 	}
-	ret = campaign_create(ctx->db, &spec, &created, &usage_error);
+	e = campaign_create(ctx->db, &spec, &created);
 	strbuf_release(&file);
-	if (ret < 0)
-		return usage_error ? EX_DATAERR : EX_UNAVAILABLE;
+	if (e != GRIOT_OK)
+		return builtin_exit_code(e);
 	if (campaign_load(ctx->db, spec.name, &c) != 0)
-		return EX_UNAVAILABLE;
+		return builtin_exit_code(GRIOT_ERR_DB);
 	print_result(json, &c, created ? "created" : "updated");
 	campaign_release(&c);
 	return 0;
@@ -203,7 +204,7 @@ static int cmd_show(int argc, char **argv, struct griot_ctx *ctx)
 	campaign_preview_release(&pv);
 	orange_client_free(cl);
 	campaign_release(&c);
-	return ret < 0 ? EX_UNAVAILABLE : 0;
+	return ret < 0 ? builtin_exit_code(GRIOT_ERR_DB) : 0;
 }
 
 static int cmd_list(int argc, char **argv, struct griot_ctx *ctx)
@@ -241,7 +242,7 @@ static int cmd_list(int argc, char **argv, struct griot_ctx *ctx)
 	n = db_query(ctx->db, &r, sql.buf, 0, NULL);
 	strbuf_release(&sql);
 	if (n < 0)
-		return EX_UNAVAILABLE;
+		return builtin_exit_code(GRIOT_ERR_DB);
 	if (json) {
 		g = json_gen_new(true);
 		json_array_open(g);

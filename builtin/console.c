@@ -73,7 +73,7 @@ int cmd_console(int argc, char **argv, struct griot_ctx *ctx)
 	o.cfg = ctx->cfg;
 	if (console_start(&o, &cs) < 0) {
 		console_free(cs);
-		return EX_UNAVAILABLE;
+		return builtin_exit_code(GRIOT_ERR_SERVICE);
 	}
 	printf("ready %s\n", console_address(cs));
 	fflush(stdout);

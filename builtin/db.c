@@ -17,10 +17,10 @@ int cmd_db(int argc, char **argv, struct griot_ctx *ctx)
 		return argc < 2 ? EX_USAGE : 0;
 	}
 	if (db_connect(ctx->cfg->db_conninfo, &ctx->db) < 0)
-		return EX_UNAVAILABLE;
+		return builtin_exit_code(GRIOT_ERR_DB);
 	if (!strcmp(argv[1], "migrate")) {
 		if (db_migrate(ctx->db, &applied) < 0)
-			return EX_SOFTWARE;
+			return builtin_exit_code(GRIOT_ERR_INTERNAL);
 		ver = db_schema_version(ctx->db);
 		info("schema at version %d (%d migration%s applied)", ver,
 		     applied, applied == 1 ? "" : "s");

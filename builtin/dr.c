@@ -148,7 +148,7 @@ static int pick_id(struct griot_ctx *ctx, const char *id_arg, const char *none_h
 
 	*id = NULL;
 	if (builtin_need_db(ctx) < 0)
-		return EX_UNAVAILABLE;
+		return builtin_exit_code(GRIOT_ERR_DB);
 	if (id_arg) {
 		*id = xstrdup(id_arg);
 		return 0;
@@ -159,10 +159,10 @@ static int pick_id(struct griot_ctx *ctx, const char *id_arg, const char *none_h
 		*id = xstrdup(db_result_get(res, 0, 0));
 	db_result_free(res);
 	if (n < 0)
-		return EX_UNAVAILABLE;
+		return builtin_exit_code(GRIOT_ERR_DB);
 	if (n == 0) {
 		error("no delivery-receipt subscription recorded; %s", none_hint);
-		return EX_DATAERR;
+		return builtin_exit_code(GRIOT_ERR_DATA);
 	}
 	return 0;
 }
@@ -184,7 +184,7 @@ static int do_subscribe(struct griot_ctx *ctx, struct orange_client *c,
 	    (why = receiver_secret_problem(ctx->cfg->dr_secret)) != NULL) {
 		error("the DR path secret (GRIOT_DR_SECRET / dr_secret) %s, "
 		      "as 'griot receive' requires", why);
-		return EX_CONFIG;
+		return builtin_exit_code(GRIOT_ERR_CONFIG);
 	}
 	build_notify_url(&notify, url, ctx->cfg->dr_secret);
 	if (!orange_notify_url_ok(notify.buf, o->allow_http)) {
@@ -197,11 +197,11 @@ static int do_subscribe(struct griot_ctx *ctx, struct orange_client *c,
 	/* The database first: never leave Orange with a subscription we
 	 * could not record. */
 	if (builtin_need_db(ctx) < 0) {
-		ret = EX_UNAVAILABLE;
+		ret = builtin_exit_code(GRIOT_ERR_DB);
 		goto out;
 	}
 	if (orange_dr_subscribe(c, sender, notify.buf, o->allow_http, &s, &err) < 0) {
-		ret = orange_err_report(&err);
+		ret = builtin_exit_code(orange_err_report(&err));
 		goto out;
 	}
 	orange_mask_url(notify.buf, &masked);
@@ -227,7 +227,7 @@ static int do_subscribe(struct griot_ctx *ctx, struct orange_client *c,
 		error("Orange subscribed %s as %s but griot could not record it; "
 		      "run 'griot dr unsubscribe %s --sender %s' or subscribe again",
 		      masked.buf, s.id, s.id, sender);
-		ret = EX_UNAVAILABLE;
+		ret = builtin_exit_code(GRIOT_ERR_DB);
 		goto out;
 	}
 	if (o->json) {
@@ -277,7 +277,7 @@ static int do_show(struct griot_ctx *ctx, struct orange_client *c,
 	params[0] = id;
 	if (db_query(ctx->db, &res, "SELECT notify_url, sender_address, created_at, deleted_at, "
 		     "notify_url_sha256 FROM dr_subscriptions WHERE id = $1", 1, params) < 0) {
-		ret = EX_UNAVAILABLE;
+		ret = builtin_exit_code(GRIOT_ERR_DB);
 		goto out;
 	}
 	if (db_result_rows(res) > 0) {
@@ -292,7 +292,7 @@ static int do_show(struct griot_ctx *ctx, struct orange_client *c,
 			      "by a newer subscription)", id);
 		else
 			error("%s", err.message);
-		ret = orange_err_exit_code(&err);
+		ret = builtin_exit_code(orange_err_kind(&err));
 		goto out;
 	}
 	orange_mask_url(s.notify_url, &m_orange);
@@ -348,7 +348,7 @@ static int do_show(struct griot_ctx *ctx, struct orange_client *c,
 		      !matches ? "stored" : "configured",
 		      secret_only ? " (they differ in the secret path: was dr_secret changed? "
 				    "run 'griot dr subscribe' again)" : "");
-		ret = EX_DATAERR;
+		ret = builtin_exit_code(GRIOT_ERR_DATA);
 	}
 out:
 	free(id);
@@ -382,7 +382,7 @@ static int do_unsubscribe(struct griot_ctx *ctx, struct orange_client *c,
 	params[0] = id;
 	if (db_query(ctx->db, &res, "SELECT sender_address FROM dr_subscriptions WHERE id = $1",
 		     1, params) < 0) {
-		ret = EX_UNAVAILABLE;
+		ret = builtin_exit_code(GRIOT_ERR_DB);
 		goto out;
 	}
 	use_sender = o->sender ? o->sender : db_result_rows(res) > 0 ? db_result_get(res, 0, 0)
@@ -393,7 +393,7 @@ static int do_unsubscribe(struct griot_ctx *ctx, struct orange_client *c,
 	}
 	if (orange_dr_unsubscribe(c, use_sender, id, &err) < 0) {
 		if (err.kind != ORANGE_ERR_NOT_FOUND) {
-			ret = orange_err_report(&err);
+			ret = builtin_exit_code(orange_err_report(&err));
 			goto out;
 		}
 		warning("Orange does not know subscription %s (already deleted or replaced); "
@@ -402,7 +402,7 @@ static int do_unsubscribe(struct griot_ctx *ctx, struct orange_client *c,
 	}
 	if (db_query(ctx->db, NULL, "UPDATE dr_subscriptions SET deleted_at = now() "
 		     "WHERE id = $1 AND deleted_at IS NULL", 1, params) < 0) {
-		ret = EX_UNAVAILABLE;
+		ret = builtin_exit_code(GRIOT_ERR_DB);
 		goto out;
 	}
 	if (o->json) {
@@ -489,7 +489,7 @@ int cmd_dr(int argc, char **argv, struct griot_ctx *ctx)
 	c = orange_client_from_config(ctx->cfg, 0, 0);
 	if (!c) {
 		free(url);
-		return EX_CONFIG;
+		return builtin_exit_code(GRIOT_ERR_CONFIG);
 	}
 	if (url)
 		ret = do_subscribe(ctx, c, &o, url);

@@ -208,7 +208,7 @@ int cmd_import(int argc, char **argv, struct griot_ctx *ctx)
 	cancel_server = NULL;
 	if (ret == 0)
 		print_summary(o.campaign, strcmp(o.path, "-") ? o.path : "standard input", &s, json);
-	ret = ret == 0 ? 0 : s.exit_code ? s.exit_code : EX_SOFTWARE;
+	ret = ret == 0 ? 0 : builtin_exit_code(s.err != GRIOT_OK ? s.err : GRIOT_ERR_INTERNAL);
 	import_summary_release(&s);
 	return ret;
 }

@@ -59,7 +59,7 @@ static void fmt_time(double t, char *buf, size_t size)
 /* Report err (orange_err_report), release it; its sysexits code. */
 static int report_error(struct orange_error *err)
 {
-	int rc = orange_err_report(err);
+	int rc = builtin_exit_code(orange_err_report(err));
 
 	orange_error_release(err);
 	return rc;
@@ -319,7 +319,7 @@ int cmd_orange(int argc, char **argv, struct griot_ctx *ctx)
 	}
 	c = orange_client_from_config(ctx->cfg, o.timeout, 0);
 	if (!c)
-		return EX_CONFIG;
+		return builtin_exit_code(GRIOT_ERR_CONFIG);
 	if (!strcmp(action, "token"))
 		ret = cmd_token(c, &o);
 	else if (!strcmp(action, "balance"))

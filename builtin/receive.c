@@ -53,15 +53,6 @@ static const char usage_receive[] =
 	"closed as soon as they are accepted.\n"
 	"\nSee docs/receiver.md.\n";
 
-/* receiver_start()'s failures as exit statuses (sysexits). */
-static const int start_exit_code[] = {
-	[RECEIVER_OK] = 0,
-	[RECEIVER_BAD_OPTION] = EX_USAGE,
-	[RECEIVER_NO_FILE] = EX_NOINPUT,
-	[RECEIVER_INSECURE_FILE] = EX_NOPERM,
-	[RECEIVER_UNAVAILABLE] = EX_UNAVAILABLE,
-};
-
 static int parse_uint_opt(const char *name, const char *v, long min, long max, unsigned *out)
 {
 	long n;
@@ -99,7 +90,7 @@ int cmd_receive(int argc, char **argv, struct griot_ctx *ctx)
 	struct receiver *r = NULL;
 	char *secret = NULL;
 	unsigned body = 0;
-	enum receiver_error e;
+	enum griot_err e;
 	int c, sig, ret = 0;
 
 	memset(&o, 0, sizeof(o));
@@ -172,8 +163,8 @@ int cmd_receive(int argc, char **argv, struct griot_ctx *ctx)
 	 * database is unreachable (503 meanwhile) */
 	o.conninfo = ctx->cfg->db_conninfo;
 	e = receiver_start(&o, &r);
-	if (e != RECEIVER_OK) {
-		ret = start_exit_code[e];
+	if (e != GRIOT_OK) {
+		ret = builtin_exit_code(e);
 		goto out;
 	}
 	printf("ready %s\n", receiver_address(r));
@@ -181,7 +172,7 @@ int cmd_receive(int argc, char **argv, struct griot_ctx *ctx)
 	sig = receiver_wait(r);
 	info("%s received", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	if (receiver_stop(r) < 0)
-		ret = EX_TEMPFAIL;
+		ret = builtin_exit_code(GRIOT_ERR_TEMPFAIL);
 	goto out;
 usage:
 	fputs(usage_receive, stderr);

@@ -78,15 +78,6 @@ static void free_fields(char **f)
 	free(f);
 }
 
-static int build_code(int rc)
-{
-	if (rc == REPORT_ERR_USAGE)
-		return EX_USAGE;
-	if (rc == REPORT_ERR_NOCAMPAIGN)
-		return EX_NOINPUT;
-	return EX_UNAVAILABLE;
-}
-
 int cmd_report(int argc, char **argv, struct griot_ctx *ctx)
 {
 	static const struct option opts[] = {
@@ -114,7 +105,8 @@ int cmd_report(int argc, char **argv, struct griot_ctx *ctx)
 	struct strbuf out = STRBUF_INIT;
 	const char *output = NULL, *recipients = NULL, *fields = NULL;
 	char **field_list = NULL;
-	int format = -1, json = 0, c, ret = 0, rc;
+	enum griot_err e;
+	int format = -1, json = 0, c, ret = 0;
 	char sep = ',';
 	enum lang lang = lang_from_env();
 	long ttl;
@@ -178,7 +170,7 @@ int cmd_report(int argc, char **argv, struct griot_ctx *ctx)
 	/* --since/--until/--now without a zone mean UTC, as the help says,
 	 * whatever the server's TimeZone setting. */
 	if (db_exec(ctx->db, "SET TIME ZONE 'UTC'") < 0)
-		return EX_UNAVAILABLE;
+		return builtin_exit_code(GRIOT_ERR_DB);
 	if (json) {
 		if (format >= 0 && format != REPORT_JSON) {
 			error("--json and --format disagree");
@@ -198,19 +190,19 @@ int cmd_report(int argc, char **argv, struct griot_ctx *ctx)
 		return EX_USAGE;
 	}
 
-	rc = report_build(ctx->db, ctx->cfg, &ro, &r);
-	if (rc < 0)
-		return build_code(rc);
+	e = report_build(ctx->db, ctx->cfg, &ro, &r);
+	if (e != GRIOT_OK)
+		return builtin_exit_code(e);
 
 	if (format == REPORT_CSV)
 		report_render_csv(r, sep, &out);
 	else if (report_render(r, format, lang, &out) < 0) {
-		ret = EX_SOFTWARE;
+		ret = builtin_exit_code(GRIOT_ERR_INTERNAL);
 		goto out;
 	}
 	if (output) {
 		if (afile_write(output, out.buf, out.len, 0644) < 0) {
-			ret = EX_CANTCREAT;
+			ret = builtin_exit_code(GRIOT_ERR_CANTCREAT);
 			goto out;
 		}
 		if (!json)
@@ -231,7 +223,7 @@ int cmd_report(int argc, char **argv, struct griot_ctx *ctx)
 		ro.until = r->until;
 		ro.now = r->now;
 		if (report_write_recipients(ctx->db, &ro, &rec, recipients, &rows) < 0) {
-			ret = EX_CANTCREAT;
+			ret = builtin_exit_code(GRIOT_ERR_CANTCREAT);
 			goto out;
 		}
 		info("%lld recipient rows written to %s", rows, recipients);

@@ -136,7 +136,7 @@ int cmd_run_due(int argc, char **argv, struct griot_ctx *ctx)
 	}
 	due = list_due(ctx, list, g);
 	if (due < 0) {
-		ret = EX_UNAVAILABLE;
+		ret = builtin_exit_code(GRIOT_ERR_DB);
 		goto out;
 	}
 	if (list)
@@ -145,7 +145,7 @@ int cmd_run_due(int argc, char **argv, struct griot_ctx *ctx)
 		info("nothing due now");
 	} else {
 		ret = builtin_run_sender(ctx, &so, &st);
-		if (ret == EX_CONFIG)
+		if (ret == builtin_exit_code(GRIOT_ERR_CONFIG))
 			goto out;
 		info("run-due: sent %lld, failed %lld, unknown %lld, retried %lld in %.1f s%s%s",
 		     st.sent, st.failed, st.unknown, st.retried, st.elapsed,
@@ -155,7 +155,7 @@ int cmd_run_due(int argc, char **argv, struct griot_ctx *ctx)
 		struct strbuf html = STRBUF_INIT;
 
 		if (report_write_nightly(ctx->db, ctx->cfg, report_dir, window_now(), &html) < 0) {
-			ret = ret ? ret : EX_CANTCREAT;
+			ret = ret ? ret : builtin_exit_code(GRIOT_ERR_CANTCREAT);
 		} else {
 			info("report written: %s", html.buf);
 			if (g)

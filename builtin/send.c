@@ -31,7 +31,8 @@ static const char send_usage[] =
 	"SIGINT/SIGTERM: finish the requests in flight, record them, exit 0.\n"
 	"Exit: 0 nothing left; 75 stopped with messages left (window closed,\n"
 	"country held for credit, paused); 69 database or Orange unusable;\n"
-	"78 Orange refused the credentials; 64 a --rate its --limiter does not have.\n";
+	"78 Orange refused the credentials; 64 a --rate its --limiter does not have,\n"
+	"or a draft or cancelled --campaign; 66 no such campaign.\n";
 
 static volatile sig_atomic_t stop_requested;
 
@@ -176,7 +177,7 @@ int cmd_send(int argc, char **argv, struct griot_ctx *ctx)
 			return builtin_exit_code(e);
 	}
 	ret = builtin_run_sender(ctx, &so, &st);
-	if (ret == EX_CONFIG)
+	if (ret == builtin_exit_code(GRIOT_ERR_CONFIG))
 		return ret;
 	print_stats(&st, json);
 	if (ret)

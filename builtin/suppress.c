@@ -48,7 +48,7 @@ static int list(struct griot_ctx *ctx, bool json)
 	int i, n;
 
 	if (suppress_list(ctx->db, &r) < 0)
-		return EX_UNAVAILABLE;
+		return builtin_exit_code(GRIOT_ERR_DB);
 	n = db_result_rows(r);
 	if (json) {
 		struct json_gen *g = json_gen_new(true);
@@ -88,7 +88,8 @@ int cmd_suppress(int argc, char **argv, struct griot_ctx *ctx)
 	const struct phone_country *def = NULL;
 	struct suppress_counts c;
 	bool json = false;
-	int ch, code;
+	enum griot_err kind = GRIOT_OK;
+	int ch;
 
 	if (argc < 2 || builtin_wants_help(argc, argv)) {
 		fputs(usage_text, argc < 2 ? stderr : stdout);
@@ -120,7 +121,7 @@ int cmd_suppress(int argc, char **argv, struct griot_ctx *ctx)
 		return list(ctx, json);
 	}
 	if (!strcmp(sub, "add") || !strcmp(sub, "remove")) {
-		int r;
+		enum griot_err r;
 		if (optind >= argc)
 			goto usage;
 		if (!strcmp(sub, "add"))
@@ -129,16 +130,16 @@ int cmd_suppress(int argc, char **argv, struct griot_ctx *ctx)
 		else
 			r = suppress_remove(ctx->db, (const char *const *)argv + optind,
 					    argc - optind, def, &c);
-		if (r < 0)
-			return db_ok(ctx->db) && c.read == 0 ? EX_DATAERR : EX_UNAVAILABLE;
+		if (r != GRIOT_OK)
+			return builtin_exit_code(r);
 		print_counts(!strcmp(sub, "add") ? "added" : "removed", &c, json);
 		return 0;
 	}
 	if (!strcmp(sub, "import")) {
 		if (optind != argc - 1)
 			goto usage;
-		if (suppress_import(ctx->db, argv[optind], phone_column, def, reason, &c, &code) < 0)
-			return code ? code : EX_SOFTWARE;
+		if (suppress_import(ctx->db, argv[optind], phone_column, def, reason, &c, &kind) < 0)
+			return builtin_exit_code(kind != GRIOT_OK ? kind : GRIOT_ERR_INTERNAL);
 		print_counts("added", &c, json);
 		return 0;
 	}

@@ -51,7 +51,7 @@ static int read_password(struct strbuf *pw)
 	weak = console_password_weak(pw->buf);
 	if (weak) {
 		error("%s", weak);
-		return EX_DATAERR;
+		return builtin_exit_code(GRIOT_ERR_DATA);
 	}
 	return 0;
 }
@@ -59,10 +59,10 @@ static int read_password(struct strbuf *pw)
 static int done(int rc, const char *name, const char *what)
 {
 	if (rc < 0)
-		return EX_UNAVAILABLE;
+		return builtin_exit_code(GRIOT_ERR_DB);
 	if (rc == 1) {
 		error("no console user named '%s' (see 'griot user list')", name);
-		return EX_NOUSER;
+		return builtin_exit_code(GRIOT_ERR_NOUSER);
 	}
 	printf("user '%s' %s\n", name, what);
 	return 0;
@@ -125,7 +125,7 @@ int cmd_user(int argc, char **argv, struct griot_ctx *ctx)
 			goto out;
 	}
 	if (builtin_need_db(ctx) < 0) {
-		ret = EX_UNAVAILABLE;
+		ret = builtin_exit_code(GRIOT_ERR_DB);
 		goto out;
 	}
 
@@ -134,7 +134,7 @@ int cmd_user(int argc, char **argv, struct griot_ctx *ctx)
 		if (rc == 1) {
 			error("a console user named '%s' exists already ('griot user passwd' or 'role')",
 			      name);
-			ret = EX_DATAERR;
+			ret = builtin_exit_code(GRIOT_ERR_DATA);
 			goto out;
 		}
 		ret = done(rc, name, "added");
@@ -155,7 +155,7 @@ int cmd_user(int argc, char **argv, struct griot_ctx *ctx)
 		struct json_gen *g = NULL;
 
 		if (n < 0) {
-			ret = EX_UNAVAILABLE;
+			ret = builtin_exit_code(GRIOT_ERR_DB);
 			goto out;
 		}
 		if (json) {

@@ -165,8 +165,9 @@ int campaign_parse_time(struct db *db, const char *s, const char *tz, double *ou
 	return 0;
 }
 
-int campaign_create(struct db *db, const struct campaign_spec *spec, bool *created,
-		    bool *usage_error)
+/* campaign_create's work: 0, or -1 after error() with *kind set. */
+static int create(struct db *db, const struct campaign_spec *spec, bool *created,
+		  enum griot_err *kind)
 {
 	char err[200], ws[24] = "", we[24] = "", startbuf[32] = "", idbuf[32];
 	const char *tz = spec->tz ? spec->tz : NULL;
@@ -176,7 +177,7 @@ int campaign_create(struct db *db, const struct campaign_spec *spec, bool *creat
 	size_t bad;
 	double start;
 
-	*usage_error = true;
+	*kind = GRIOT_ERR_DATA;
 	*created = false;
 	if (!spec->name || !*spec->name || strlen(spec->name) > 100)
 		return error("campaign name must be 1 to 100 characters");
@@ -212,7 +213,7 @@ int campaign_create(struct db *db, const struct campaign_spec *spec, bool *creat
 			return -1;
 		snprintf(startbuf, sizeof(startbuf), "%.3f", start);
 	}
-	*usage_error = false;
+	*kind = GRIOT_ERR_DB;
 	params[0] = spec->name;
 	params[1] = spec->sender;
 	params[2] = spec->sender_name;
@@ -244,7 +245,7 @@ int campaign_create(struct db *db, const struct campaign_spec *spec, bool *creat
 	if (n == 0) {
 		struct campaign c;
 		db_result_free(r);
-		*usage_error = true;
+		*kind = GRIOT_ERR_STATE;
 		if (campaign_load(db, spec->name, &c) == 0) {
 			error("campaign '%s' already exists and is %s; only a draft can be changed",
 			      spec->name, c.status);
@@ -262,6 +263,13 @@ int campaign_create(struct db *db, const struct campaign_spec *spec, bool *creat
 		     " WHERE campaign_id = $1::bigint AND send_status = 'pending'", 1, params) < 0)
 		return -1;
 	return 0;
+}
+
+enum griot_err campaign_create(struct db *db, const struct campaign_spec *spec, bool *created)
+{
+	enum griot_err kind = GRIOT_OK;
+
+	return create(db, spec, created, &kind) < 0 ? kind : GRIOT_OK;
 }
 
 static struct campaign_country *country_get(struct campaign_preview *pv, const char *cc)

@@ -54,12 +54,12 @@ struct campaign_spec {
 	const char *window_tz;      /* NULL = recipients' zones; else override */
 };
 /*
- * Create the campaign, or fill in a draft created by an import.  -1 after
- * error(); *usage_error tells a bad argument (EX_USAGE/EX_DATAERR) from a
- * database failure.
+ * Create the campaign, or fill in a draft created by an import.  GRIOT_OK,
+ * or after error(): GRIOT_ERR_DATA a bad name, sender, message, window,
+ * zone or time; GRIOT_ERR_STATE it exists and is no longer a draft;
+ * GRIOT_ERR_DB.
  */
-int campaign_create(struct db *db, const struct campaign_spec *spec, bool *created,
-		    bool *usage_error);
+enum griot_err campaign_create(struct db *db, const struct campaign_spec *spec, bool *created);
 
 /* Parse a --start time: "now", an ISO time with Z/offset, or a local
  * "YYYY-MM-DD HH:MM" in tz.  0 or -1. */

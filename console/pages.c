@@ -375,7 +375,8 @@ static page_result campaign_new(struct creq *q)
 {
 	struct campaign_spec spec;
 	struct campaign c;
-	bool created = false, usage_error = false;
+	bool created = false;
+	enum griot_err e;
 	char err[600], loc[64];
 	int rc;
 
@@ -401,11 +402,12 @@ static page_result campaign_new(struct creq *q)
 		return campaign_form(q, MHD_HTTP_CONFLICT, T("A campaign with this name exists already."));
 	}
 	log_capture(err, sizeof(err));
-	rc = campaign_create(q->cs->db, &spec, &created, &usage_error);
+	e = campaign_create(q->cs->db, &spec, &created);
 	log_capture(NULL, 0);
-	if (rc < 0)
-		return usage_error ? campaign_form(q, MHD_HTTP_BAD_REQUEST, err)
-				   : respond_error(q, MHD_HTTP_SERVICE_UNAVAILABLE, err);
+	if (e == GRIOT_ERR_DB)
+		return respond_error(q, console_http_status(e), err);
+	if (e != GRIOT_OK)
+		return campaign_form(q, console_http_status(e), err);
 	if (campaign_load(q->cs->db, spec.name, &c) != 0)
 		return respond_error(q, MHD_HTTP_SERVICE_UNAVAILABLE, T("The campaign could not be read back."));
 	audit(q, "campaign-create", c.name, NULL);
@@ -1028,7 +1030,7 @@ static page_result report(struct creq *q, struct campaign *c, const char *what)
 	struct report *r = NULL;
 	struct strbuf sb = STRBUF_INIT;
 	char name[200];
-	int rc;
+	enum griot_err e;
 
 	memset(&ro, 0, sizeof(ro));
 	ro.campaign = c->name;
@@ -1048,10 +1050,10 @@ static page_result report(struct creq *q, struct campaign *c, const char *what)
 		snprintf(name, sizeof(name), "%s-recipients.csv", c->name);
 		return respond_file(q, "text/csv; charset=utf-8", name, path);
 	}
-	rc = report_build(q->cs->db, q->cs->o.cfg, &ro, &r);
-	if (rc < 0) {
+	e = report_build(q->cs->db, q->cs->o.cfg, &ro, &r);
+	if (e != GRIOT_OK) {
 		report_free(r);
-		return respond_error(q, MHD_HTTP_SERVICE_UNAVAILABLE, T("The report could not be built."));
+		return respond_error(q, console_http_status(e), T("The report could not be built."));
 	}
 	if (!strcmp(what, "report.csv")) {
 		report_render_csv(r, q->lang == LANG_FR ? ';' : ',', &sb);
@@ -1412,7 +1414,7 @@ static page_result suppressions(struct creq *q)
 	if (q->post) {
 		const char *num = form_get(q, "number"), *action = form_get(q, "action");
 		char err[600] = "";
-		int rc;
+		enum griot_err rc;
 		if (!form_csrf_ok(q))
 			return respond_error(q, MHD_HTTP_FORBIDDEN, T("This form has expired; reload the page."));
 		if (!num || !action)
@@ -1424,7 +1426,7 @@ static page_result suppressions(struct creq *q)
 		else
 			rc = suppress_add(q->cs->db, &num, 1, empty_null(form_get(q, "reason")), NULL, &cnt);
 		log_capture(NULL, 0);
-		if (rc < 0) {
+		if (rc != GRIOT_OK) {
 			strbuf_addstr(&sb, "<p class=\"error\" role=\"alert\">");
 			h(&sb, err);
 			strbuf_addstr(&sb, "</p>");

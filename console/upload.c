@@ -256,7 +256,8 @@ static page_result suppressions_finish(struct creq *q)
 	struct strbuf sb = STRBUF_INIT;
 	char path[64], loc[160];
 	const char *cc = form_get(q, "country");
-	int exit_code = 0, rc = -1;
+	enum griot_err kind = GRIOT_OK;
+	int rc = -1;
 	page_result ret;
 
 	if (!up->started && !*up->refusal)
@@ -270,7 +271,7 @@ static page_result suppressions_finish(struct creq *q)
 			rc = suppress_import(q->cs->db, path, NULL,
 					     phone_country_find(cc && *cc ? cc :
 								config_get(q->cs->o.cfg, "default_country")),
-					     "console upload", &up->sc, &exit_code);
+					     "console upload", &up->sc, &kind);
 		log_capture(NULL, 0);
 		if (rc < 0) {
 			snprintf(up->refusal, sizeof(up->refusal), "%s %s", T("The file was not imported:"),

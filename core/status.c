@@ -58,6 +58,12 @@ const char *griot_err_name(enum griot_err e)
 		[GRIOT_ERR_CONFIG] = "config",
 		[GRIOT_ERR_TEMPFAIL] = "tempfail",
 		[GRIOT_ERR_CANTCREAT] = "cantcreat",
+		[GRIOT_ERR_PERM] = "permission",
+		[GRIOT_ERR_PROTOCOL] = "protocol",
+		[GRIOT_ERR_NOUSER] = "no-user",
+		[GRIOT_ERR_IO] = "io",
+		[GRIOT_ERR_INTERNAL] = "internal",
+		[GRIOT_ERR_SERVICE] = "service",
 	};
 	return (unsigned)e < GRIOT_ERR_NR ? names[e] : "unknown";
 }

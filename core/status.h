@@ -102,6 +102,12 @@ enum griot_err {
 	GRIOT_ERR_CONFIG,       /* configuration or credentials: EX_CONFIG */
 	GRIOT_ERR_TEMPFAIL,     /* try again later (paused, window): EX_TEMPFAIL */
 	GRIOT_ERR_CANTCREAT,    /* cannot write an output file: EX_CANTCREAT */
+	GRIOT_ERR_PERM,         /* credentials or policy refused: EX_NOPERM */
+	GRIOT_ERR_PROTOCOL,     /* a peer answered outside its protocol: EX_PROTOCOL */
+	GRIOT_ERR_NOUSER,       /* no such console user: EX_NOUSER */
+	GRIOT_ERR_IO,           /* reading or writing failed: EX_IOERR */
+	GRIOT_ERR_INTERNAL,     /* a bug: EX_SOFTWARE */
+	GRIOT_ERR_SERVICE,      /* cannot listen or start a thread: EX_UNAVAILABLE */
 	GRIOT_ERR_NR
 };
 const char *griot_err_name(enum griot_err e);

@@ -60,7 +60,7 @@ static int read_some(struct csvin *in, struct strbuf *sb, ssize_t *got)
 		n = read(in->fd, sb->buf + sb->len, CHUNK);
 	} while (n < 0 && errno == EINTR);
 	if (n < 0) {
-		in->error_exit = EX_IOERR;
+		in->error_kind = GRIOT_ERR_IO;
 		return error("cannot read %s: %s", in->name, strerror(errno));
 	}
 	strbuf_setlen(sb, sb->len + (size_t)n);
@@ -163,7 +163,7 @@ static int prepass(struct csvin *in)
 	if (in->enc != CSVIN_UTF16LE && in->enc != CSVIN_UTF16BE && !utf8_wins(good, bad))
 		in->enc = undefined ? CSVIN_LATIN1 : CSVIN_CP1252;
 	if (lseek(in->fd, 0, SEEK_SET) < 0) {
-		in->error_exit = EX_IOERR;
+		in->error_kind = GRIOT_ERR_IO;
 		error("cannot rewind %s: %s", in->name, strerror(errno));
 		goto out;
 	}
@@ -187,7 +187,7 @@ static int open_iconv(struct csvin *in)
 	}
 	cd = iconv_open("UTF-8", from);
 	if (cd == (iconv_t)-1) {
-		in->error_exit = EX_SOFTWARE;
+		in->error_kind = GRIOT_ERR_INTERNAL;
 		return error("cannot convert %s from %s: %s", in->name, from, strerror(errno));
 	}
 	in->cd = cd;
@@ -229,13 +229,13 @@ static int spool(struct csvin *in, bool eof)
 			unlink(path);
 	}
 	if (fd < 0) {
-		in->error_exit = EX_CANTCREAT;
+		in->error_kind = GRIOT_ERR_CANTCREAT;
 		return error("%s: cannot make a temporary copy of the workbook in %s: %s",
 			     in->name, dir, strerror(errno));
 	}
 	for (;;) {
 		if (in->in.len && write_all(fd, in->in.buf, in->in.len) < 0) {
-			in->error_exit = EX_IOERR;
+			in->error_kind = GRIOT_ERR_IO;
 			close(fd);
 			return error("%s: cannot copy the workbook to %s: %s", in->name, dir,
 				     strerror(errno));
@@ -273,7 +273,7 @@ int csvin_open(struct csvin *in, const char *path, char delim)
 	strbuf_init(&in->raw, 0);
 	strbuf_init(&in->fbuf, 0);
 	strbuf_init(&in->fix, 0);
-	in->error_exit = EX_DATAERR;
+	in->error_kind = GRIOT_ERR_DATA;
 	if (!strcmp(path, "-")) {
 		in->name = xstrdup("standard input");
 		in->fd = 0;
@@ -281,13 +281,13 @@ int csvin_open(struct csvin *in, const char *path, char delim)
 		in->name = xstrdup(path);
 		in->fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (in->fd < 0) {
-			in->error_exit = EX_NOINPUT;
+			in->error_kind = GRIOT_ERR_NOINPUT;
 			return error("cannot open %s: %s", path, strerror(errno));
 		}
 	}
 	if (fstat(in->fd, &st) == 0) {
 		if (S_ISDIR(st.st_mode)) {
-			in->error_exit = EX_NOINPUT;
+			in->error_kind = GRIOT_ERR_NOINPUT;
 			return error("%s is a directory", in->name);
 		}
 		if (S_ISREG(st.st_mode)) {
@@ -480,7 +480,7 @@ static int quote_error(struct csvin *in, const char *s, size_t at)
 	size_t i, col = 1;
 	char span[96] = "";
 
-	in->error_exit = EX_DATAERR;
+	in->error_kind = GRIOT_ERR_DATA;
 	if (csv_error(in->p) != CSV_EPARSE)
 		return error("%s: line %lld: %s", in->name, in->line,
 			     csv_strerror(csv_error(in->p)));
@@ -509,7 +509,7 @@ static int repair_line(struct csvin *in, const char *s, size_t len, size_t bad)
 	strbuf_reset(&in->fix);
 	while (bad != len) {
 		if (!s[bad]) {
-			in->error_exit = EX_DATAERR;
+			in->error_kind = GRIOT_ERR_DATA;
 			return error("%s: line %lld: NUL byte at column %zu (a UTF-16 file without "
 				     "BOM, or not a text file?)", in->name, in->line,
 				     (size_t)(s + bad - line) + 1);
@@ -562,7 +562,7 @@ static int feed_line(struct csvin *in, const char *s, size_t len)
 		in->row_line = in->line;
 	}
 	if (in->raw.len + len > CSVIN_MAX_ROW) {
-		in->error_exit = EX_DATAERR;
+		in->error_kind = GRIOT_ERR_DATA;
 		return error("%s: line %lld: the row starting here is longer than %d bytes "
 			     "(a quote that is never closed?)", in->name, in->row_line, CSVIN_MAX_ROW);
 	}
@@ -613,7 +613,7 @@ static int feed_text(struct csvin *in, bool final)
 		pos = in->text.len;
 	}
 	if (in->text.len - pos > CSVIN_MAX_ROW) {
-		in->error_exit = EX_DATAERR;
+		in->error_kind = GRIOT_ERR_DATA;
 		return error("%s: line %lld is longer than %d bytes", in->name, in->line + 1,
 			     CSVIN_MAX_ROW);
 	}
@@ -650,7 +650,7 @@ static int decode(struct csvin *in, bool final)
 			continue;
 		if (errno == EINVAL && !final)
 			break;  /* sequence cut by the chunk: keep it for next time */
-		in->error_exit = EX_DATAERR;
+		in->error_kind = GRIOT_ERR_DATA;
 		return error("%s: line %lld: bytes that are not %s", in->name,
 			     in->line + 1, csvin_encoding_name(in->enc));
 	}
@@ -704,12 +704,12 @@ int csvin_run(struct csvin *in, csvin_row_fn fn, void *data)
 			break;
 	}
 	if (!in->started) {
-		in->error_exit = EX_DATAERR;
+		in->error_kind = GRIOT_ERR_DATA;
 		return error("%s: empty file: a header row is required", in->name);
 	}
 	/* libcsv's FIELD_BEGUN (2) inside quotes: the quote never closed. */
 	if (in->in_row && in->p->pstate == 2 && in->p->quoted) {
-		in->error_exit = EX_DATAERR;
+		in->error_kind = GRIOT_ERR_DATA;
 		return error("%s: line %lld: a quoted field is never closed", in->name,
 			     in->row_line);
 	}

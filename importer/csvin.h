@@ -24,6 +24,7 @@
 
 #include "core/strbuf.h"
 #include "core/sha256.h"
+#include "core/status.h"
 
 #define CSVIN_MAX_ROW (1 << 20)
 
@@ -60,7 +61,7 @@ struct csvin {
 	char delim;             /* 0 until known */
 	char sha256[65];        /* known after csvin_open for a file, at EOF for stdin */
 	long long lines;        /* upper bound on rows of a file (0 = unknown) */
-	int error_exit;         /* sysexits code for the last error */
+	enum griot_err error_kind; /* the kind of the last error (core/status.h) */
 
 	/* private */
 	struct sha256 hash;
@@ -81,12 +82,12 @@ struct csvin {
 
 /*
  * Open path ("-" for standard input) and sniff it; delim 0 = sniff.
- * Returns 0, or -1 after error() with in->error_exit set (EX_NOINPUT,
- * EX_DATAERR, EX_IOERR).
+ * Returns 0, or -1 after error() with in->error_kind set (GRIOT_ERR_NOINPUT,
+ * GRIOT_ERR_DATA, GRIOT_ERR_IO).
  */
 int csvin_open(struct csvin *in, const char *path, char delim);
 /* Parse every row; fn's -1 stops and is returned.  -1 also after a read
- * or encoding error (message names file and line; in->error_exit). */
+ * or encoding error (message names file and line; in->error_kind). */
 int csvin_run(struct csvin *in, csvin_row_fn fn, void *data);
 void csvin_close(struct csvin *in);
 const char *csvin_encoding_name(enum csvin_encoding enc);

@@ -414,7 +414,7 @@ static int flush_copy(struct imp *m)
 	if (!m->copy.len)
 		return 0;
 	if (db_copy_put(m->db, m->copy.buf, m->copy.len) < 0) {
-		m->s->exit_code = EX_UNAVAILABLE;
+		m->s->err = GRIOT_ERR_DB;
 		return -1;
 	}
 	strbuf_reset(&m->copy);
@@ -553,7 +553,7 @@ static int on_row(const struct csvin_row *row, void *data)
 	char detail[160];
 
 	if (interrupted(m->o)) {
-		m->s->exit_code = EX_TEMPFAIL;
+		m->s->err = GRIOT_ERR_TEMPFAIL;
 		return error("interrupted at line %lld", row->line);
 	}
 	if (!m->header_done)
@@ -701,7 +701,7 @@ static int start_staging(struct imp *m)
 	     "suppressions alone have more", m->set_max);
 	return 0;
 fail:
-	m->s->exit_code = EX_UNAVAILABLE;
+	m->s->err = GRIOT_ERR_DB;
 	return -1;
 }
 
@@ -742,7 +742,7 @@ static int finish_staging(struct imp *m)
 	char fetch[64], detail[160], buf[32];
 	int n, i, ret = -1;
 
-	m->s->exit_code = EX_UNAVAILABLE;
+	m->s->err = GRIOT_ERR_DB;
 	debug("import: judging %lld staged rows after %.2f s", m->staged, time_mono() - m->t0);
 	snprintf(fetch, sizeof(fetch), "FETCH %d FROM griot_verdicts", FETCH_ROWS);
 	strbuf_addstr(&sql, "DECLARE griot_verdicts NO SCROLL CURSOR FOR ");
@@ -823,7 +823,7 @@ static char *default_rejects(const char *path)
 static int open_rejects(struct imp *m)
 {
 	if (afile_open(&m->rej_file, m->s->rejects_path, 0600) < 0) {
-		m->s->exit_code = EX_CANTCREAT;
+		m->s->err = GRIOT_ERR_CANTCREAT;
 		return -1;
 	}
 	m->rej = m->rej_file.fp;
@@ -837,7 +837,7 @@ static int open_rejects(struct imp *m)
 static int sync_rejects(struct imp *m)
 {
 	if (afile_sync(&m->rej_file) < 0) {
-		m->s->exit_code = EX_IOERR;
+		m->s->err = GRIOT_ERR_IO;
 		return -1;
 	}
 	return 0;
@@ -849,7 +849,7 @@ static int publish_rejects(struct imp *m)
 {
 	m->rej = NULL;
 	if (afile_commit(&m->rej_file) < 0) {
-		m->s->exit_code = EX_CANTCREAT;
+		m->s->err = GRIOT_ERR_CANTCREAT;
 		return error("the import is committed, but the rejects file %s "
 			     "could not be written", m->s->rejects_path);
 	}
@@ -893,7 +893,7 @@ static int setup_campaign(struct imp *m)
 	m->s->campaign_id = db_result_int(r, 0, 0);
 	strlcpy_(status, db_result_get(r, 0, 1), sizeof(status));
 	if (!strcmp(status, "done") || !strcmp(status, "cancelled")) {
-		m->s->exit_code = EX_USAGE;
+		m->s->err = GRIOT_ERR_USAGE;
 		error("campaign '%s' is %s: import into a new campaign", m->o->campaign, status);
 		goto out;
 	}
@@ -928,7 +928,7 @@ static int check_reimport(struct imp *m)
 	if (n < 0)
 		return -1;
 	if (n == 1 && !m->o->force) {
-		m->s->exit_code = EX_DATAERR;
+		m->s->err = GRIOT_ERR_DATA;
 		error("%s: the same content was already imported into campaign '%s' "
 		      "(import #%s of %s, %s, %s); use --force to import it again",
 		      m->in.name, m->o->campaign, db_result_get(r, 0, 0),
@@ -999,17 +999,17 @@ int import_run(struct db *db, const struct import_opts *o, struct import_summary
 	strbuf_init(&m.prefix, 0);
 	strbuf_init(&m.json, 0);
 	s->dry_run = o->dry_run;
-	s->exit_code = EX_DATAERR;
+	s->err = GRIOT_ERR_DATA;
 
 	if (csvin_open(&m.in, o->path, o->delimiter) < 0) {
-		s->exit_code = m.in.error_exit;
+		s->err = m.in.error_kind;
 		goto out;
 	}
 	s->encoding = csvin_encoding_name(m.in.enc);
 	if (!o->dry_run || o->rejects_path)
 		s->rejects_path = o->rejects_path ? xstrdup(o->rejects_path) : default_rejects(o->path);
 
-	s->exit_code = EX_UNAVAILABLE;
+	s->err = GRIOT_ERR_DB;
 	if (db_exec(db, "BEGIN") < 0)
 		goto out;
 	in_tx = true;
@@ -1078,17 +1078,17 @@ int import_run(struct db *db, const struct import_opts *o, struct import_summary
 	}
 	if (!m.set_exact && start_staging(&m) < 0)
 		goto out;
-	s->exit_code = EX_DATAERR;
+	s->err = GRIOT_ERR_DATA;
 	if (csvin_run(&m.in, on_row, &m) < 0) {
-		if (s->exit_code == EX_DATAERR && m.in.error_exit != EX_DATAERR)
-			s->exit_code = m.in.error_exit;
+		if (s->err == GRIOT_ERR_DATA && m.in.error_kind != GRIOT_ERR_DATA)
+			s->err = m.in.error_kind;
 		goto out;
 	}
 	if (!m.header_done) {
 		error("%s: no header row", m.in.name);
 		goto out;
 	}
-	s->exit_code = EX_UNAVAILABLE;
+	s->err = GRIOT_ERR_DB;
 	if (m.copying) {
 		if (flush_copy(&m) < 0)
 			goto out;
@@ -1118,7 +1118,7 @@ int import_run(struct db *db, const struct import_opts *o, struct import_summary
 	/* Cancelled after the last row (Ctrl-C, or the console's upload cut
 	 * short at a row boundary): the last moment to say no. */
 	if (interrupted(o)) {
-		s->exit_code = EX_TEMPFAIL;
+		s->err = GRIOT_ERR_TEMPFAIL;
 		error("interrupted before the commit");
 		goto out;
 	}
@@ -1135,16 +1135,16 @@ int import_run(struct db *db, const struct import_opts *o, struct import_summary
 	in_tx = false;
 	if (m.rej && publish_rejects(&m) < 0)
 		goto out;
-	s->exit_code = 0;
+	s->err = GRIOT_OK;
 	ret = 0;
 out:
 	if (log_stderr_is_tty())
 		progress_done();
 	if (ret < 0 && !committed && interrupted(o)) {
 		/* Whatever the server said about the statement Ctrl-C cancelled. */
-		if (s->exit_code != EX_TEMPFAIL)
+		if (s->err != GRIOT_ERR_TEMPFAIL)
 			error("interrupted");
-		s->exit_code = EX_TEMPFAIL;
+		s->err = GRIOT_ERR_TEMPFAIL;
 	}
 	if (m.copying)
 		db_copy_end(db, "griot import failed");
@@ -1161,7 +1161,7 @@ out:
 		drop_rejects(&m);
 		free(s->rejects_path);
 		s->rejects_path = NULL;
-		if (in_tx || s->exit_code != EX_NOINPUT)
+		if (in_tx || s->err != GRIOT_ERR_NOINPUT)
 			error("nothing was imported%s", o->dry_run ? " (dry run)" :
 			      " (the transaction was rolled back)");
 	}

@@ -11,6 +11,8 @@
  * read from its end).  Its rows get the same verdicts and rejects as a
  * CSV's; a row's line is its sheet row number.
  */
+#include "core/status.h"
+
 #include <signal.h>
 #include <stdbool.h>
 
@@ -82,10 +84,10 @@ struct import_summary {
 		long long rows;
 	} phone_cols[IMPORT_MAX_PHONE_COLS];
 	double seconds;
-	int exit_code;                  /* sysexits code when import_run fails */
+	enum griot_err err;             /* the kind of error when import_run fails */
 };
 
-/* 0, or -1 after error() with s->exit_code set; nothing is committed
+/* 0, or -1 after error() with s->err set; nothing is committed
  * then.  s is filled in both cases (release it). */
 int import_run(struct db *db, const struct import_opts *o, struct import_summary *s);
 void import_summary_release(struct import_summary *s);

@@ -28,15 +28,15 @@ static int normalise_all(const char *const *numbers, int n, const struct phone_c
 	return 0;
 }
 
-int suppress_add(struct db *db, const char *const *numbers, int n, const char *reason,
-		 const struct phone_country *def, struct suppress_counts *c)
+enum griot_err suppress_add(struct db *db, const char *const *numbers, int n, const char *reason,
+			    const struct phone_country *def, struct suppress_counts *c)
 {
 	char (*e164)[24];
 	int i, k;
 
 	memset(c, 0, sizeof(*c));
 	if (normalise_all(numbers, n, def, &e164) < 0)
-		return -1;
+		return GRIOT_ERR_DATA;
 	if (db_begin(db) < 0)
 		goto fail;
 	for (i = 0; i < n; i++) {
@@ -56,27 +56,27 @@ int suppress_add(struct db *db, const char *const *numbers, int n, const char *r
 	if (db_commit(db) < 0)
 		goto fail;
 	free(e164);
-	return 0;
+	return GRIOT_OK;
 fail:
 	free(e164);
-	return -1;
+	return GRIOT_ERR_DB;
 }
 
-int suppress_remove(struct db *db, const char *const *numbers, int n,
-		    const struct phone_country *def, struct suppress_counts *c)
+enum griot_err suppress_remove(struct db *db, const char *const *numbers, int n,
+			       const struct phone_country *def, struct suppress_counts *c)
 {
 	char (*e164)[24];
 	int i, k;
 
 	memset(c, 0, sizeof(*c));
 	if (normalise_all(numbers, n, def, &e164) < 0)
-		return -1;
+		return GRIOT_ERR_DATA;
 	for (i = 0; i < n; i++) {
 		const char *p[1] = { e164[i] };
 		k = db_query(db, NULL, "DELETE FROM suppressions WHERE msisdn = $1", 1, p);
 		if (k < 0) {
 			free(e164);
-			return -1;
+			return GRIOT_ERR_DB;
 		}
 		c->read++;
 		if (k)
@@ -85,7 +85,7 @@ int suppress_remove(struct db *db, const char *const *numbers, int n,
 			c->already++;
 	}
 	free(e164);
-	return 0;
+	return GRIOT_OK;
 }
 
 int suppress_list(struct db *db, struct db_result **res)
@@ -138,7 +138,7 @@ static int on_row(const struct csvin_row *row, void *data)
 
 int suppress_import(struct db *db, const char *path, const char *phone_column,
 		    const struct phone_country *def, const char *reason,
-		    struct suppress_counts *c, int *exit_code)
+		    struct suppress_counts *c, enum griot_err *kind)
 {
 	struct csvin in;
 	struct simp m = { &in, db, phone_column, reason, def, c, STRBUF_INIT, -1, false };
@@ -147,12 +147,12 @@ int suppress_import(struct db *db, const char *path, const char *phone_column,
 	int k, ret = -1;
 
 	memset(c, 0, sizeof(*c));
-	*exit_code = EX_DATAERR;
+	*kind = GRIOT_ERR_DATA;
 	if (csvin_open(&in, path, 0) < 0) {
-		*exit_code = in.error_exit;
+		*kind = in.error_kind;
 		goto out;
 	}
-	*exit_code = EX_UNAVAILABLE;
+	*kind = GRIOT_ERR_DB;
 	if (db_begin(db) < 0)
 		goto out;
 	tx = true;
@@ -160,13 +160,13 @@ int suppress_import(struct db *db, const char *path, const char *phone_column,
 	    db_copy_begin(db, "COPY griot_suppress_in (msisdn) FROM STDIN") < 0)
 		goto out;
 	copying = true;
-	*exit_code = EX_DATAERR;
+	*kind = GRIOT_ERR_DATA;
 	if (csvin_run(&in, on_row, &m) < 0) {
-		if (in.error_exit != EX_DATAERR)
-			*exit_code = in.error_exit;
+		if (in.error_kind != GRIOT_ERR_DATA)
+			*kind = in.error_kind;
 		goto out;
 	}
-	*exit_code = EX_UNAVAILABLE;
+	*kind = GRIOT_ERR_DB;
 	if (m.copy.len && db_copy_put(db, m.copy.buf, m.copy.len) < 0)
 		goto out;
 	copying = false;
@@ -182,7 +182,7 @@ int suppress_import(struct db *db, const char *path, const char *phone_column,
 	if (db_commit(db) < 0)
 		goto out;
 	tx = false;
-	*exit_code = 0;
+	*kind = GRIOT_OK;
 	ret = 0;
 out:
 	if (copying)

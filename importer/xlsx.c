@@ -530,13 +530,13 @@ int xlsx_run(struct csvin *in, csvin_row_fn fn, void *data)
 	strbuf_init(&sh.val, 0);
 	strbuf_init(&sh.cells, 0);
 	strbuf_init(&sh.raw, 0);
-	in->error_exit = EX_DATAERR;
+	in->error_kind = GRIOT_ERR_DATA;
 	if (!in->delim)
 		in->delim = ';';
 
 	fd = dup(in->fd);
 	if (fd < 0 || lseek(fd, 0, SEEK_SET) < 0) {
-		in->error_exit = EX_IOERR;
+		in->error_kind = GRIOT_ERR_IO;
 		error("%s: %s", in->name, strerror(errno));
 		if (fd >= 0)
 			close(fd);

@@ -15,7 +15,7 @@
 bool xlsx_magic(const char *b, size_t n);
 /* Hand every non-empty row of the first sheet to fn (the header first);
  * in->fd must be seekable.  fn's -1 stops and is returned; -1 also after
- * error() naming the file (in->error_exit). */
+ * error() naming the file (in->error_kind). */
 int xlsx_run(struct csvin *in, csvin_row_fn fn, void *data);
 
 #endif

@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
-#include <sysexits.h>
 
 #ifndef GRIOT_VERSION
 #define GRIOT_VERSION "dev"
@@ -52,30 +51,30 @@ bool orange_err_retryable(const struct orange_error *err)
 	}
 }
 
-int orange_err_exit_code(const struct orange_error *err)
+enum griot_err orange_err_kind(const struct orange_error *err)
 {
 	switch (err->kind) {
-	case ORANGE_OK: return 0;
+	case ORANGE_OK: return GRIOT_OK;
 	case ORANGE_ERR_CREDENTIALS:
 	case ORANGE_ERR_TOKEN_EXPIRED:
-	case ORANGE_ERR_POLICY: return EX_NOPERM;
+	case ORANGE_ERR_POLICY: return GRIOT_ERR_PERM;
 	case ORANGE_ERR_RATE_LIMITED:
-	case ORANGE_ERR_SERVER: return EX_TEMPFAIL;
-	case ORANGE_ERR_NETWORK: return EX_UNAVAILABLE;
+	case ORANGE_ERR_SERVER: return GRIOT_ERR_TEMPFAIL;
+	case ORANGE_ERR_NETWORK: return GRIOT_ERR_ORANGE;
 	case ORANGE_ERR_INVALID:
-	case ORANGE_ERR_NOT_FOUND: return EX_DATAERR;
-	case ORANGE_ERR_PROTOCOL: return EX_PROTOCOL;
-	case ORANGE_ERR_CONFIG: return EX_CONFIG;
+	case ORANGE_ERR_NOT_FOUND: return GRIOT_ERR_DATA;
+	case ORANGE_ERR_PROTOCOL: return GRIOT_ERR_PROTOCOL;
+	case ORANGE_ERR_CONFIG: return GRIOT_ERR_CONFIG;
 	}
-	return EX_SOFTWARE;
+	return GRIOT_ERR_INTERNAL;
 }
 
-int orange_err_report(const struct orange_error *err)
+enum griot_err orange_err_report(const struct orange_error *err)
 {
 	error("%s", err->message ? err->message : "");
 	if (err->kind == ORANGE_ERR_RATE_LIMITED && err->retry_after > 0)
 		fprintf(stderr, "hint: Orange asks to retry after %.0f s\n", err->retry_after);
-	return orange_err_exit_code(err);
+	return orange_err_kind(err);
 }
 
 void orange_error_release(struct orange_error *err)

@@ -9,6 +9,7 @@
  * header, tokens) never appear in err->message or in logs.
  */
 #include "core/json.h"
+#include "core/status.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -96,11 +97,17 @@ struct orange_stats {
 };
 void orange_client_stats(const struct orange_client *c, struct orange_stats *out);
 
-/* Added: sysexits code for a failure (EX_NOPERM, EX_TEMPFAIL, ...). */
-int orange_err_exit_code(const struct orange_error *err);
+/*
+ * Added: the error kind of a failure (core/status.h), which builtin/
+ * turns into an exit code: GRIOT_ERR_PERM credentials or policy refused,
+ * GRIOT_ERR_TEMPFAIL rate-limited or failing, GRIOT_ERR_ORANGE
+ * unreachable, GRIOT_ERR_DATA request refused, GRIOT_ERR_PROTOCOL,
+ * GRIOT_ERR_CONFIG.
+ */
+enum griot_err orange_err_kind(const struct orange_error *err);
 /* For commands: print err with error() (and Retry-After as a hint),
- * return its sysexits code. */
-int orange_err_report(const struct orange_error *err);
+ * return its kind. */
+enum griot_err orange_err_report(const struct orange_error *err);
 
 /*
  * Added: append url to out with the receiver's path secret hidden:

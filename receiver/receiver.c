@@ -1101,39 +1101,39 @@ fail:
 
 /* Every option checked, once: the secret, the address lists, TLS files
  * given in pairs. */
-static enum receiver_error check_options(struct receiver *r)
+static enum griot_err check_options(struct receiver *r)
 {
 	const struct receiver_opts *o = &r->o;
 	const char *why = receiver_secret_problem(o->secret);
 
 	if (!o->secret || !*o->secret) {
 		error("no DR secret: pass --secret or set GRIOT_DR_SECRET");
-		return RECEIVER_BAD_OPTION;
+		return GRIOT_ERR_USAGE;
 	}
 	if (why) {
 		error("the DR secret %s", why);
-		return RECEIVER_BAD_OPTION;
+		return GRIOT_ERR_USAGE;
 	}
 	r->secret = xstrdup(o->secret);
 	if (acl_add_list(&r->allow, o->allow ? o->allow : ACL_ORANGE_DEFAULT) < 0 ||
 	    (o->trust_proxy && acl_add_list(&r->trusted, o->trust_proxy) < 0) ||
 	    acl_add_list(&r->metrics_allow, o->metrics_allow ? o->metrics_allow
 			 : METRICS_ALLOW_DEFAULT) < 0)
-		return RECEIVER_BAD_OPTION; /* acl_add_list() named the entry */
+		return GRIOT_ERR_USAGE; /* acl_add_list() named the entry */
 	if (!r->allow.nr) {
 		error("--allow: the list is empty");
-		return RECEIVER_BAD_OPTION;
+		return GRIOT_ERR_USAGE;
 	}
 	if (!o->tls_cert != !o->tls_key) {
 		error("--tls-cert and --tls-key go together");
-		return RECEIVER_BAD_OPTION;
+		return GRIOT_ERR_USAGE;
 	}
-	return RECEIVER_OK;
+	return GRIOT_OK;
 }
 
 /* Read the certificate and the key; the key only from a file no one else
  * can read (checked on the descriptor it is read through). */
-static enum receiver_error load_tls(struct receiver *r)
+static enum griot_err load_tls(struct receiver *r)
 {
 	const char *key = r->o.tls_key;
 	struct stat st;
@@ -1141,36 +1141,36 @@ static enum receiver_error load_tls(struct receiver *r)
 
 	if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
 		error("this libmicrohttpd was built without TLS support");
-		return RECEIVER_UNAVAILABLE;
+		return GRIOT_ERR_SERVICE;
 	}
 	if (strbuf_read_file(&r->tls_cert, r->o.tls_cert, TLS_FILE_MAX) < 0) {
 		error("cannot read %s: %s", r->o.tls_cert, strerror(errno));
-		return RECEIVER_NO_FILE;
+		return GRIOT_ERR_NOINPUT;
 	}
 	fd = open(key, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		error("cannot read %s: %s", key, strerror(errno));
 		if (fd >= 0)
 			close(fd);
-		return RECEIVER_NO_FILE;
+		return GRIOT_ERR_NOINPUT;
 	}
 	if (config_check_private(&st, key) < 0) {
 		close(fd);
-		return RECEIVER_INSECURE_FILE;
+		return GRIOT_ERR_PERM;
 	}
 	if (strbuf_read_fd(&r->tls_key, fd, TLS_FILE_MAX) < 0) {
 		error("cannot read %s: %s", key, strerror(errno));
 		close(fd);
-		return RECEIVER_NO_FILE;
+		return GRIOT_ERR_NOINPUT;
 	}
 	close(fd);
-	return RECEIVER_OK;
+	return GRIOT_OK;
 }
 
-enum receiver_error receiver_start(const struct receiver_opts *opts, struct receiver **out)
+enum griot_err receiver_start(const struct receiver_opts *opts, struct receiver **out)
 {
 	struct receiver *r = xcalloc(1, sizeof(*r));
-	enum receiver_error e;
+	enum griot_err e;
 	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME |
 			 MHD_USE_ERROR_LOG;
 	bool tls;
@@ -1216,15 +1216,15 @@ enum receiver_error receiver_start(const struct receiver_opts *opts, struct rece
 	tls = opts->tls_cert || opts->tls_key;
 
 	e = check_options(r);
-	if (e == RECEIVER_OK && tls)
+	if (e == GRIOT_OK && tls)
 		e = load_tls(r);
-	if (e != RECEIVER_OK)
+	if (e != GRIOT_OK)
 		return e;
 	if (tls)
 		flags |= MHD_USE_TLS;
 	if (open_listener(r) < 0 ||
 	    guard_start(&r->guard, r->o.max_per_address, r->o.request_deadline) < 0)
-		return RECEIVER_UNAVAILABLE;
+		return GRIOT_ERR_SERVICE;
 
 	/* signals go to receiver_wait(), in every thread started below */
 	sigemptyset(&r->sigs);
@@ -1245,7 +1245,7 @@ enum receiver_error receiver_start(const struct receiver_opts *opts, struct rece
 		writer_ensure_db(w, true);
 		if (pthread_create(&w->th, NULL, writer_main, w)) {
 			error("cannot start a writer thread");
-			return RECEIVER_UNAVAILABLE;
+			return GRIOT_ERR_SERVICE;
 		}
 		r->nwriters++;
 	}
@@ -1281,11 +1281,11 @@ enum receiver_error receiver_start(const struct receiver_opts *opts, struct rece
 	if (!r->daemon) {
 		error("cannot start the HTTP server on %s%s", r->addr,
 		      tls ? " (are the TLS files and --tls-priority valid?)" : "");
-		return RECEIVER_UNAVAILABLE;
+		return GRIOT_ERR_SERVICE;
 	}
 	info("listening on %s%s, path " DR_PREFIX "***, %zu allowed network(s), %zu trusted proxy network(s)",
 	     r->addr, tls ? " (HTTPS)" : "", r->allow.nr, r->trusted.nr);
-	return RECEIVER_OK;
+	return GRIOT_OK;
 }
 
 const char *receiver_address(const struct receiver *r)

@@ -12,6 +12,8 @@
  * commit; with the database down requests get 503.  GET /healthz and
  * GET /metrics (Prometheus text) for operations.
  */
+#include "core/status.h"
+
 #include <stddef.h>
 
 /* Where receipts are POSTed: RECEIVER_DR_PATH + the path secret. */
@@ -54,24 +56,18 @@ struct receiver_opts {
 
 struct receiver;
 
-/* Why receiver_start() failed: the caller's exit status depends on it. */
-enum receiver_error {
-	RECEIVER_OK,
-	RECEIVER_BAD_OPTION,     /* an option's value (secret, address list, ...) */
-	RECEIVER_NO_FILE,        /* a TLS file cannot be read */
-	RECEIVER_INSECURE_FILE,  /* the TLS key is readable by others */
-	RECEIVER_UNAVAILABLE,    /* cannot listen, start threads or the server */
-};
-
 /*
  * Check the options (the only place they are checked), bind, start the
  * writers (which connect by themselves, and keep trying while the
  * database is unreachable), start serving.  Blocks SIGTERM, SIGINT and
  * SIGPIPE in the calling thread (and so in every thread it starts) for
- * receiver_wait().  RECEIVER_OK, or why not after error().  *out is
- * set either way, for receiver_free().
+ * receiver_wait().  GRIOT_OK, or why not after error() (core/status.h):
+ * GRIOT_ERR_USAGE an option's value (secret, address list, ...),
+ * GRIOT_ERR_NOINPUT a TLS file cannot be read, GRIOT_ERR_PERM the TLS
+ * key is readable by others, GRIOT_ERR_SERVICE cannot listen, start
+ * threads or the server.  *out is set either way, for receiver_free().
  */
-enum receiver_error receiver_start(const struct receiver_opts *opts, struct receiver **out);
+enum griot_err receiver_start(const struct receiver_opts *opts, struct receiver **out);
 /* "ADDR:PORT" actually listened on. */
 const char *receiver_address(const struct receiver *r);
 /* Block until SIGTERM or SIGINT; returns the signal number. */

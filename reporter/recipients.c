@@ -179,7 +179,7 @@ int report_write_nightly(struct db *db, struct griot_config *cfg, const char *di
 	opts.since = since;
 	opts.until = until;
 	opts.now = until;
-	if (report_build(db, cfg, &opts, &r) < 0)
+	if (report_build(db, cfg, &opts, &r) != GRIOT_OK)
 		goto out;
 	strbuf_addf(&base, "%s/griot-report-%s", dir, day);
 

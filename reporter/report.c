@@ -119,9 +119,12 @@ static char *xstrdup_or_null(const char *s)
 	return s ? xstrdup(s) : NULL;
 }
 
-/* Normalise a user-given time to ISO 8601 UTC; NULL stays NULL. */
-static int norm_time(struct db *db, const char *flag, const char *in, char **out,
-		     double *epoch)
+/*
+ * Normalise a user-given time to ISO 8601 UTC; NULL stays NULL.
+ * GRIOT_OK, GRIOT_ERR_USAGE (not a time) or GRIOT_ERR_DB, after error().
+ */
+static enum griot_err norm_time(struct db *db, const char *flag, const char *in, char **out,
+				double *epoch)
 {
 	struct db_result *res = NULL;
 	const char *p[1] = { in };
@@ -129,7 +132,7 @@ static int norm_time(struct db *db, const char *flag, const char *in, char **out
 
 	*out = NULL;
 	if (!in)
-		return 0;
+		return GRIOT_OK;
 	db_set_quiet(db, true);
 	n = db_query(db, &res,
 		     "SELECT to_char($1::timestamptz AT TIME ZONE 'UTC', "
@@ -140,15 +143,16 @@ static int norm_time(struct db *db, const char *flag, const char *in, char **out
 		if (starts_with(db_last_sqlstate(db), "22")) {
 			error("%s '%s' is not a date or time (e.g. 2024-05-01 or "
 			      "2024-05-01T22:00:00Z)", flag, in);
-			return REPORT_ERR_USAGE;
+			return GRIOT_ERR_USAGE;
 		}
-		return error("%s: %s", flag, db_last_error(db));
+		error("%s: %s", flag, db_last_error(db));
+		return GRIOT_ERR_DB;
 	}
 	*out = xstrdup(db_result_get(res, 0, 0));
 	if (epoch)
 		*epoch = db_result_double(res, 0, 1);
 	db_result_free(res);
-	return 0;
+	return GRIOT_OK;
 }
 
 static void fill_rates(struct report_group *g)
@@ -614,22 +618,23 @@ static int build_reconcile(struct db *db, struct report *r, const struct report_
 	return 0;
 }
 
-static int check_campaign(struct db *db, const char *name)
+/* GRIOT_OK, GRIOT_ERR_NOINPUT (no campaign `name`, after error()), GRIOT_ERR_DB. */
+static enum griot_err check_campaign(struct db *db, const char *name)
 {
 	const char *p[1] = { name };
 	int n = db_query(db, NULL, "SELECT 1 FROM campaigns WHERE name = $1", 1, p);
 
 	if (n < 0)
-		return -1;
+		return GRIOT_ERR_DB;
 	if (!n) {
 		error("no campaign named '%s' (see 'griot campaign list')", name);
-		return REPORT_ERR_NOCAMPAIGN;
+		return GRIOT_ERR_NOINPUT;
 	}
-	return 0;
+	return GRIOT_OK;
 }
 
-int report_build(struct db *db, struct griot_config *cfg,
-		 const struct report_opts *opts, struct report **out)
+enum griot_err report_build(struct db *db, struct griot_config *cfg,
+			    const struct report_opts *opts, struct report **out)
 {
 	struct report *r = xcalloc(1, sizeof(*r));
 	struct report_orange o;
@@ -637,7 +642,7 @@ int report_build(struct db *db, struct griot_config *cfg,
 	char *now = NULL;
 	double now_epoch = 0;
 	const char *app;
-	int ret;
+	enum griot_err ret;
 
 	memset(&o, 0, sizeof(o));
 	*out = NULL;
@@ -647,22 +652,22 @@ int report_build(struct db *db, struct griot_config *cfg,
 			   strspn(r->country, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != 3)) {
 		error("--country '%s': expected an ISO 3166 alpha-3 code "
 		      "in capitals, e.g. MLI", r->country);
-		ret = REPORT_ERR_USAGE;
+		ret = GRIOT_ERR_USAGE;
 		goto fail;
 	}
-	if ((ret = norm_time(db, "--since", opts->since, &r->since, NULL)) < 0 ||
-	    (ret = norm_time(db, "--until", opts->until, &r->until, NULL)) < 0 ||
-	    (ret = norm_time(db, "--now", opts->now ? opts->now : "now", &now, &now_epoch)) < 0)
+	if ((ret = norm_time(db, "--since", opts->since, &r->since, NULL)) != GRIOT_OK ||
+	    (ret = norm_time(db, "--until", opts->until, &r->until, NULL)) != GRIOT_OK ||
+	    (ret = norm_time(db, "--now", opts->now ? opts->now : "now", &now, &now_epoch)) != GRIOT_OK)
 		goto fail;
 	strlcpy_(r->now, now, sizeof(r->now));
 	free(now);
 	{
 		char *gen = NULL;
-		if (norm_time(db, "now", "now", &gen, NULL) == 0 && gen)
+		if (norm_time(db, "now", "now", &gen, NULL) == GRIOT_OK && gen)
 			strlcpy_(r->generated_at, gen, sizeof(r->generated_at));
 		free(gen);
 	}
-	if (r->campaign && (ret = check_campaign(db, r->campaign)) < 0)
+	if (r->campaign && (ret = check_campaign(db, r->campaign)) != GRIOT_OK)
 		goto fail;
 
 	p[0] = r->campaign;
@@ -670,7 +675,7 @@ int report_build(struct db *db, struct griot_config *cfg,
 	p[2] = r->until;
 	p[3] = r->country;
 	p[4] = r->now;
-	ret = -1;
+	ret = GRIOT_ERR_DB;
 	if (load_delivery(db, r, p) < 0 || load_failures(db, r, p) < 0 ||
 	    load_hours(db, r, p) < 0 || load_orphans(db, r, p) < 0)
 		goto fail;
@@ -688,11 +693,11 @@ int report_build(struct db *db, struct griot_config *cfg,
 		goto fail;
 	report_orange_release(&o);
 	*out = r;
-	return 0;
+	return GRIOT_OK;
 fail:
 	report_orange_release(&o);
 	report_free(r);
-	return ret < 0 ? ret : -1;
+	return ret;
 }
 
 int report_render(const struct report *r, enum report_format fmt, enum lang l,

@@ -11,6 +11,7 @@
  * turn a built report into text, CSV, HTML or JSON.
  */
 #include "core/lang.h"
+#include "core/status.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -186,12 +187,13 @@ struct report {
 	bool tonight_fits;                /* every country fits (or nothing pending) */
 };
 
-/* report_build() results besides 0 and -1 (an error was printed). */
-#define REPORT_ERR_USAGE      (-2)  /* a bad --since/--until/--now/--country */
-#define REPORT_ERR_NOCAMPAIGN (-3)  /* --campaign names no campaign */
-
-int report_build(struct db *db, struct griot_config *cfg,
-		 const struct report_opts *opts, struct report **out);
+/*
+ * Build the report of opts' scope.  GRIOT_OK, or after error():
+ * GRIOT_ERR_USAGE a bad --since/--until/--now/--country, GRIOT_ERR_NOINPUT
+ * --campaign names no campaign, GRIOT_ERR_DB.
+ */
+enum griot_err report_build(struct db *db, struct griot_config *cfg,
+			    const struct report_opts *opts, struct report **out);
 void report_free(struct report *r);
 void report_add_reason(struct report *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

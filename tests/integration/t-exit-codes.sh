@@ -52,11 +52,12 @@ expect 64 "cancel a cancelled campaign" campaign cancel gone
 expect 64 "cancel a done campaign" campaign cancel done
 expect 64 "retry-failed of a draft" campaign retry-failed dr
 expect 64 "schedule a done campaign" campaign schedule done
+expect 64 "change a campaign that is no longer a draft" campaign create done --sender tel:+2230000 --message hi
 expect 64 "send a draft" send --campaign dr
 expect 64 "send a cancelled campaign" send --campaign gone
 expect 75 "send a paused campaign" send --campaign held
 [ "$(sql "SELECT status FROM campaigns WHERE name = 'dr'")" = draft ] || fail "the draft changed"
-checked "wrong state: 64 from pause/resume/cancel/retry-failed/schedule/send, 75 for a paused campaign"
+checked "wrong state: 64 from pause/resume/cancel/retry-failed/schedule/create/send, 75 for a paused campaign"
 
 # Bad data: 65.
 printf 'phone,name\n+22370000001,Awa\n' >"$T_TMP/ok.csv"
@@ -65,7 +66,13 @@ expect 65 "import without a phone column" import "$T_TMP/nophone.csv" --campaign
 expect 66 "import of a missing file" import "$T_TMP/none.csv" --campaign newone
 expect 0 "create a campaign" campaign create empty --sender tel:+2230000 --message hi
 expect 65 "schedule without recipients" campaign schedule empty
-checked "bad data: 65, missing file: 66"
+expect 65 "suppress a number that is not one" suppress add notanumber
+expect 65 "create with a bad sender" campaign create bad --sender 2230000 --message hi
+expect 64 "report with a bad time" report --since yesterday-ish
+ok_base=$ORANGE_API_BASE
+ORANGE_API_BASE=http://127.0.0.1:1 expect 69 "Orange unreachable" orange balance
+export ORANGE_API_BASE="$ok_base"
+checked "bad data: 65, missing file: 66, bad time: 64, Orange unreachable: 69"
 
 # No such user: 67.
 expect 67 "disable a user that does not exist" user disable nobody

@@ -265,7 +265,7 @@ static long long setup_campaign(const char *name, int n, const char *tpl)
 	struct campaign_spec spec;
 	struct strbuf sb = STRBUF_INIT;
 	struct campaign c;
-	bool created, ue;
+	bool created;
 	long long id;
 
 	memset(&spec, 0, sizeof(spec));
@@ -273,7 +273,7 @@ static long long setup_campaign(const char *name, int n, const char *tpl)
 	spec.sender = "tel:+2230000";
 	spec.message = tpl;
 	spec.tz = "Africa/Bamako";
-	CU_ASSERT_FATAL(campaign_create(db, &spec, &created, &ue) == 0);
+	CU_ASSERT_FATAL(campaign_create(db, &spec, &created) == GRIOT_OK);
 	CU_ASSERT(created);
 	CU_ASSERT_FATAL(campaign_load(db, name, &c) == 0);
 	id = c.id;
@@ -292,7 +292,7 @@ static void test_preview_and_lifecycle(void)
 	struct campaign c;
 	struct campaign_preview pv;
 	struct campaign_spec spec;
-	bool created, ue;
+	bool created;
 
 	setup_campaign("prev", 30, "Bonjour {{name}} €");
 	CU_ASSERT_FATAL(campaign_load(db, "prev", &c) == 0);
@@ -327,8 +327,7 @@ static void test_preview_and_lifecycle(void)
 	spec.name = "prev";
 	spec.sender = "tel:+2230000";
 	spec.message = "changed";
-	CU_ASSERT_EQUAL(campaign_create(db, &spec, &created, &ue), -1);  /* not a draft */
-	CU_ASSERT(ue);
+	CU_ASSERT_EQUAL(campaign_create(db, &spec, &created), GRIOT_ERR_STATE);  /* not a draft */
 	CU_ASSERT_EQUAL(campaign_pause(db, &c, "operator"), 0);
 	CU_ASSERT_STRING_EQUAL(c.status, "paused");
 	{
@@ -345,20 +344,19 @@ static void test_preview_and_lifecycle(void)
 	/* validation */
 	spec.name = "bad";
 	spec.sender = "tel:2230000";
-	CU_ASSERT_EQUAL(campaign_create(db, &spec, &created, &ue), -1);
+	CU_ASSERT_EQUAL(campaign_create(db, &spec, &created), GRIOT_ERR_DATA);
 	spec.sender = "tel:+2230000";
 	spec.message = "x {{y";
-	CU_ASSERT_EQUAL(campaign_create(db, &spec, &created, &ue), -1);
+	CU_ASSERT_EQUAL(campaign_create(db, &spec, &created), GRIOT_ERR_DATA);
 	spec.message = "ok";
 	spec.window = "8-20";
-	CU_ASSERT_EQUAL(campaign_create(db, &spec, &created, &ue), -1);
+	CU_ASSERT_EQUAL(campaign_create(db, &spec, &created), GRIOT_ERR_DATA);
 	spec.window = NULL;
 	spec.tz = "Mars/Olympus";
-	CU_ASSERT_EQUAL(campaign_create(db, &spec, &created, &ue), -1);
+	CU_ASSERT_EQUAL(campaign_create(db, &spec, &created), GRIOT_ERR_DATA);
 	spec.tz = NULL;
 	spec.message = "caf\xC3";
-	CU_ASSERT_EQUAL(campaign_create(db, &spec, &created, &ue), -1);
-	CU_ASSERT(ue);
+	CU_ASSERT_EQUAL(campaign_create(db, &spec, &created), GRIOT_ERR_DATA);
 	CU_ASSERT_EQUAL(campaign_load(db, "bad", &c), 1);    /* nothing half-written */
 }
 

@@ -203,24 +203,24 @@ static void test_bad_files(void)
 
 	/* A NUL byte: a bad file, named with its line; nothing committed. */
 	CU_ASSERT_EQUAL(run("bad-nul", "import-bad-utf8-nul.csv", NULL, NULL, &s), -1);
-	CU_ASSERT_EQUAL(s.exit_code, EX_DATAERR);
+	CU_ASSERT_EQUAL(s.err, GRIOT_ERR_DATA);
 	import_summary_release(&s);
 	CU_ASSERT_EQUAL(q_int("SELECT count(*) FROM campaigns WHERE name = $1", "bad-nul"), 0);
 
 	CU_ASSERT_EQUAL(run("bad-nophone", "import-no-phone.csv", NULL, NULL, &s), -1);
-	CU_ASSERT_EQUAL(s.exit_code, EX_DATAERR);
+	CU_ASSERT_EQUAL(s.err, GRIOT_ERR_DATA);
 	import_summary_release(&s);
 	CU_ASSERT_EQUAL(run("bad-noheader", "import-no-header.csv", NULL, NULL, &s), -1);
-	CU_ASSERT_EQUAL(s.exit_code, EX_DATAERR);
+	CU_ASSERT_EQUAL(s.err, GRIOT_ERR_DATA);
 	import_summary_release(&s);
 	CU_ASSERT_EQUAL(run("bad-empty", "import-empty.csv", NULL, NULL, &s), -1);
-	CU_ASSERT_EQUAL(s.exit_code, EX_DATAERR);
+	CU_ASSERT_EQUAL(s.err, GRIOT_ERR_DATA);
 	import_summary_release(&s);
 	CU_ASSERT_EQUAL(run("bad-unclosed", "import-unclosed.csv", NULL, NULL, &s), -1);
-	CU_ASSERT_EQUAL(s.exit_code, EX_DATAERR);
+	CU_ASSERT_EQUAL(s.err, GRIOT_ERR_DATA);
 	import_summary_release(&s);
 	CU_ASSERT_EQUAL(run("bad-missing", "/nonexistent/file.csv", NULL, NULL, &s), -1);
-	CU_ASSERT_EQUAL(s.exit_code, EX_NOINPUT);
+	CU_ASSERT_EQUAL(s.err, GRIOT_ERR_NOINPUT);
 	import_summary_release(&s);
 	CU_ASSERT_EQUAL(q_int("SELECT count(*) FROM campaigns WHERE name LIKE 'bad-%'", NULL), 0);
 	CU_ASSERT_EQUAL(q_int("SELECT count(*) FROM imports i JOIN campaigns c ON c.id = i.campaign_id "
@@ -351,7 +351,7 @@ static void test_reimport(void)
 	CU_ASSERT_EQUAL_FATAL(run("again", "import-comma.csv", NULL, NULL, &s), 0);
 	import_summary_release(&s);
 	CU_ASSERT_EQUAL(run("again", "import-comma.csv", NULL, NULL, &s), -1);
-	CU_ASSERT_EQUAL(s.exit_code, EX_DATAERR);
+	CU_ASSERT_EQUAL(s.err, GRIOT_ERR_DATA);
 	import_summary_release(&s);
 	memset(&o, 0, sizeof(o));
 	o.force = true;
@@ -441,7 +441,7 @@ static void test_cancel(void)
 	memset(&o, 0, sizeof(o));
 	o.cancel = &flag;
 	CU_ASSERT_EQUAL(run("cancelled", "import-forms.csv", "MLI", &o, &s), -1);
-	CU_ASSERT_EQUAL(s.exit_code, EX_TEMPFAIL);
+	CU_ASSERT_EQUAL(s.err, GRIOT_ERR_TEMPFAIL);
 	CU_ASSERT_PTR_NULL(s.rejects_path);
 	import_summary_release(&s);
 	CU_ASSERT_EQUAL(q_int("SELECT count(*) FROM campaigns WHERE name = $1", "cancelled"), 0);
@@ -454,7 +454,7 @@ static void test_suppress(void)
 	const char *nums[3] = { "+223 70 11 11 11", "0022370111111", "70222222" };
 	const char *bad[2] = { "+22370333333", "not a number" };
 	struct db_result *r;
-	int code;
+	enum griot_err code;
 	char path[512];
 	FILE *f;
 
@@ -462,7 +462,7 @@ static void test_suppress(void)
 	CU_ASSERT_EQUAL(c.added, 2);
 	CU_ASSERT_EQUAL(c.already, 1);
 	/* All or nothing when one is invalid. */
-	CU_ASSERT_EQUAL(suppress_add(db, bad, 2, NULL, NULL, &c), -1);
+	CU_ASSERT_EQUAL(suppress_add(db, bad, 2, NULL, NULL, &c), GRIOT_ERR_DATA);
 	CU_ASSERT_EQUAL(q_int("SELECT count(*) FROM suppressions WHERE msisdn = $1", "+22370333333"), 0);
 	CU_ASSERT_EQUAL(suppress_list(db, &r), 0);
 	CU_ASSERT(db_result_rows(r) >= 2);

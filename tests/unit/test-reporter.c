@@ -186,7 +186,7 @@ static void test_build_against_oracle(void)
 	memset(&o, 0, sizeof(o));
 	o.now = NOW;
 	o.offline = true;
-	CU_ASSERT_FATAL(report_build(db, NULL, &o, &r) == 0);
+	CU_ASSERT_FATAL(report_build(db, NULL, &o, &r) == GRIOT_OK);
 	CU_ASSERT(r->partial);            /* offline: no balance, prices, usage */
 	CU_ASSERT(!r->have_balance && !r->have_prices && !r->have_usage);
 	check_group(&r->total, NULL, NULL);
@@ -217,16 +217,16 @@ static void test_build_against_oracle(void)
 	o.offline = true;
 	o.campaign = "promo-mai";
 	o.country = "CIV";
-	CU_ASSERT_FATAL(report_build(db, NULL, &o, &r) == 0);
+	CU_ASSERT_FATAL(report_build(db, NULL, &o, &r) == GRIOT_OK);
 	check_group(&r->total, "promo-mai", "CIV");
 	CU_ASSERT_EQUAL(r->nr_campaigns, 1);
 	report_free(r);
 
 	o.campaign = "no such campaign";
-	CU_ASSERT_EQUAL(report_build(db, NULL, &o, &r), REPORT_ERR_NOCAMPAIGN);
+	CU_ASSERT_EQUAL(report_build(db, NULL, &o, &r), GRIOT_ERR_NOINPUT);
 	o.campaign = NULL;
 	o.since = "not a date";
-	CU_ASSERT_EQUAL(report_build(db, NULL, &o, &r), REPORT_ERR_USAGE);
+	CU_ASSERT_EQUAL(report_build(db, NULL, &o, &r), GRIOT_ERR_USAGE);
 	CU_ASSERT_PTR_NULL(r);
 }
 
