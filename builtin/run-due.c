@@ -33,8 +33,8 @@ static int list_due(struct griot_ctx *ctx, bool print, struct json_gen *g)
 	double now = window_now();
 	int n, i, due = 0;
 
-	n = db_query(ctx->db, &r, "SELECT name FROM campaigns WHERE status IN"
-		     " ('scheduled', 'running') ORDER BY id", 0, NULL);
+	n = db_query(ctx->db, &r, "SELECT name FROM campaigns WHERE " CAMPAIGN_ACTIVE_SQL("status")
+		     " ORDER BY id", 0, NULL);
 	if (n < 0)
 		return -1;
 	if (g) {

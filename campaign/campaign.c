@@ -943,7 +943,7 @@ enum griot_err campaign_pause(struct db *db, struct campaign *c, const char *rea
 {
 	int rc;
 
-	if (strcmp(c->status, "scheduled") && strcmp(c->status, "running")) {
+	if (!campaign_active(CAMPAIGN_STATUS(c->status))) {
 		error("campaign '%s' is %s: only a scheduled or running campaign can be paused",
 		      c->name, c->status);
 		return GRIOT_ERR_STATE;

@@ -815,8 +815,8 @@ static int refresh_list(struct sender *s)
 	size_t i;
 	int n, k;
 
-	n = db_query(s->db, &r, "SELECT name FROM campaigns WHERE status IN"
-		     " ('scheduled', 'running') ORDER BY id", 0, NULL);
+	n = db_query(s->db, &r, "SELECT name FROM campaigns WHERE " CAMPAIGN_ACTIVE_SQL("status")
+		     " ORDER BY id", 0, NULL);
 	if (n < 0)
 		return -1;
 	for (i = 0; i < s->nnames; i++)

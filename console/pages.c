@@ -206,7 +206,23 @@ static page_result do_logout(struct creq *q)
 
 /* Counts per campaign: the total, one per send status (core/status.h's
  * order), then the delivered ones. */
-enum { K_TOTAL, K_PENDING, K_SENDING, K_SENT, K_FAILED, K_UNKNOWN, K_DELIVERED, K_N };
+enum {
+	K_TOTAL,
+	K_PENDING = 1 + MSG_PENDING, K_SENDING = 1 + MSG_SENDING, K_SENT = 1 + MSG_SENT,
+	K_FAILED = 1 + MSG_FAILED, K_UNKNOWN = 1 + MSG_UNKNOWN,
+	K_DELIVERED = 1 + MSG_STATUS_NR,
+	K_N
+};
+
+/* The key of count k[j] (element ids, JSON): the send statuses' names. */
+static const char *count_key(int j)
+{
+	if (j == K_TOTAL)
+		return "total";
+	if (j == K_DELIVERED)
+		return "delivered";
+	return msg_status_names[j - K_PENDING];
+}
 
 /* The select list of those counts over messages m. */
 static void counts_sql(struct strbuf *sb)
@@ -217,8 +233,7 @@ static void counts_sql(struct strbuf *sb)
 	for (i = 0; i < MSG_STATUS_NR; i++)
 		strbuf_addf(sb, ", count(m.id) FILTER (WHERE m.send_status = '%s')",
 			    msg_status_names[i]);
-	strbuf_addf(sb, ", count(m.id) FILTER (WHERE m.delivery_status IN ('%s', '%s'))",
-		    dlv_status_names[DLV_TERMINAL], dlv_status_names[DLV_NETWORK]);
+	strbuf_addstr(sb, ", count(m.id) FILTER (WHERE " DLV_DELIVERED_SQL("m.delivery_status") ")");
 }
 
 static void progress_bar(struct strbuf *sb, const long long *k)
@@ -727,17 +742,15 @@ static void figures(struct creq *q, struct strbuf *sb, const struct campaign *c,
 {
 	static const char *const labels[] = { "Recipients", "Waiting", "Sending", "Sent", "Failed",
 					      "Unknown", "Delivered" };
-	static const char *const ids[] = { "total", "pending", "sending", "sent", "failed",
-					   "unknown", "delivered" };
 	double rate = send_rate(q, c->id);
 	long long left = k[K_PENDING] + k[K_SENDING];
 	int st = CAMPAIGN_STATUS(c->status), j;
 
 	strbuf_addf(sb, "<section class=\"card\" id=\"live\" data-status-url=\"/campaigns/%lld/status\""
 		    " data-running=\"%d\"><div class=\"figures\">", c->id,
-		    st == CAMPAIGN_RUNNING || st == CAMPAIGN_SCHEDULED);
+		    campaign_active(st));
 	for (j = 0; j < K_N; j++) {
-		strbuf_addf(sb, "<div class=\"figure\"><span class=\"n\" id=\"c-%s\">", ids[j]);
+		strbuf_addf(sb, "<div class=\"figure\"><span class=\"n\" id=\"c-%s\">", count_key(j));
 		add_int(q, sb, k[j]);
 		strbuf_addf(sb, "</span><span class=\"l\">%s</span></div>", T(labels[j]));
 	}
@@ -844,7 +857,7 @@ static page_result campaign_page(struct creq *q, long long id)
 		figures(q, &sb, &c, k);
 	if (role_at_least(q, ROLE_OPERATOR)) {
 		strbuf_addstr(&sb, "<p class=\"actions\">");
-		if (st == CAMPAIGN_SCHEDULED || st == CAMPAIGN_RUNNING)
+		if (campaign_active(st))
 			action_button(q, &sb, id, "pause", T("Pause"));
 		if (st == CAMPAIGN_PAUSED)
 			action_button(q, &sb, id, "resume", T("Resume"));
@@ -892,8 +905,6 @@ static page_result campaign_status_json(struct creq *q, long long id)
 	long long k[K_N];
 	double rate;
 	int j;
-	static const char *const ids[] = { "total", "pending", "sending", "sent", "failed",
-					   "unknown", "delivered" };
 
 	if (campaign_load_id(q->cs->db, id, &c) != 0 || load_counts(q, id, k) < 0)
 		return respond_error(q, MHD_HTTP_NOT_FOUND, T("No such campaign."));
@@ -902,7 +913,7 @@ static page_result campaign_status_json(struct creq *q, long long id)
 	for (j = 0; j < K_N; j++) {
 		strbuf_reset(&t);
 		add_int(q, &t, k[j]);
-		strbuf_addf(&sb, ",\"%s\":\"%s\"", ids[j], t.buf);
+		strbuf_addf(&sb, ",\"%s\":\"%s\"", count_key(j), t.buf);
 	}
 	{
 		struct strbuf r = STRBUF_INIT;

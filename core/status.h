@@ -1,5 +1,8 @@
 #ifndef CORE_STATUS_H
 #define CORE_STATUS_H
+
+#include <stdbool.h>
+
 /*
  * The names shared by C and SQL, defined once (docs/statuses.md):
  * campaign and message statuses, delivery statuses, advisory-lock keys,
@@ -67,6 +70,23 @@ int status_index(const char *const *names, int n, const char *s);
 #define CAMPAIGN_STATUS(s) status_index(campaign_status_names, CAMPAIGN_STATUS_NR, (s))
 /* A receipt's deliveryStatus: < DLV_RECEIPT_NR, or -1 when not one of them. */
 #define DLV_RECEIPT_STATUS(s) status_index(dlv_status_names, DLV_RECEIPT_NR, (s))
+
+/*
+ * The rules on these lists, for C and for SQL text (sql/063: the SQL
+ * functions of the same names; tests/unit/test-status.c checks that the
+ * two agree).  Active campaign: scheduled or running (a sender serves it
+ * once due; it can be paused).  Delivered: to the terminal or network.
+ */
+static inline bool campaign_active(int st)
+{
+	return st == CAMPAIGN_SCHEDULED || st == CAMPAIGN_RUNNING;
+}
+#define CAMPAIGN_ACTIVE_SQL(col) "campaign_active(" col ")"
+static inline bool dlv_delivered(int st)
+{
+	return st == DLV_TERMINAL || st == DLV_NETWORK;
+}
+#define DLV_DELIVERED_SQL(col) "dlv_delivered(" col ")"
 
 /*
  * Advisory-lock keys (pg_advisory_*).  Two-key locks use a class and

@@ -2,12 +2,15 @@
  * core/status.h against sql/: the names and keys defined once on each
  * side must not drift apart.  The status lists equal the CHECK
  * constraints of the tables, the lock keys equal what griot_lock_*()
- * return, and no function in the schema writes a lock key as a literal
- * instead of calling griot_lock_*().
+ * return, no function in the schema writes a lock key as a literal
+ * instead of calling griot_lock_*(), and the rules on the lists
+ * (campaign_active, dlv_delivered, the receipt ranks) give the same
+ * answer in C and in SQL for every status.
  */
 #include "core/db.h"
 #include "core/status.h"
 #include "core/strbuf.h"
+#include "receiver/dr-parse.h"
 #include "tests/lib/testlib.h"
 
 #include <stdio.h>
@@ -102,6 +105,35 @@ static void test_no_literal_lock_keys(void)
 	}
 }
 
+/* SQL `expr` of status s ($1) as text. */
+static void sql_of(const char *expr, const char *s, char *buf, size_t size)
+{
+	const char *p[1] = { s };
+	char q[128];
+
+	snprintf(q, sizeof(q), "SELECT %s", expr);
+	CU_ASSERT_EQUAL(db_query_value(db, buf, size, q, 1, p), 1);
+}
+
+static void test_rules_agree(void)
+{
+	char buf[16];
+	int i;
+
+	for (i = 0; i < CAMPAIGN_STATUS_NR; i++) {
+		sql_of(CAMPAIGN_ACTIVE_SQL("$1::text"), campaign_status_names[i], buf, sizeof(buf));
+		CU_ASSERT_STRING_EQUAL(buf, campaign_active(i) ? "t" : "f");
+	}
+	for (i = 0; i < DLV_RECEIPT_NR; i++) {
+		sql_of(DLV_DELIVERED_SQL("$1::text"), dlv_status_names[i], buf, sizeof(buf));
+		CU_ASSERT_STRING_EQUAL(buf, dlv_delivered(i) ? "t" : "f");
+		sql_of("dr_rank($1::text)", dlv_status_names[i], buf, sizeof(buf));
+		CU_ASSERT_EQUAL(atoi(buf), dr_status_rank(dlv_status_names[i]));
+	}
+	sql_of("dr_rank($1::text)", "DeliveredSomewhere", buf, sizeof(buf));
+	CU_ASSERT_EQUAL(atoi(buf), dr_status_rank("DeliveredSomewhere"));
+}
+
 static int suite_init(void)
 {
 	return test_db_open(&db);
@@ -119,6 +151,7 @@ static void reg(void)
 	TEST_ADD(s, test_status_lists);
 	TEST_ADD(s, test_lock_keys);
 	TEST_ADD(s, test_no_literal_lock_keys);
+	TEST_ADD(s, test_rules_agree);
 }
 
 int main(void)
