@@ -187,7 +187,7 @@ static int cmd_show(int argc, char **argv, struct griot_ctx *ctx)
 		return usage_err();
 	if ((ret = load_or_fail(ctx, argv[optind], &c)))
 		return ret;
-	if (!no_credit && strcmp(c.status, "done") && strcmp(c.status, "cancelled"))
+	if (!no_credit && !campaign_finished(CAMPAIGN_STATUS(c.status)))
 		cl = client_or_null(ctx, why, sizeof(why));
 	ret = campaign_preview(ctx->db, &c, cl, false, 0, &pv);
 	if (ret == 0 && !cl && *why)

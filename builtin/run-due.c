@@ -42,42 +42,40 @@ static int list_due(struct griot_ctx *ctx, bool print, struct json_gen *g)
 		json_array_open(g);
 	}
 	for (i = 0; i < n; i++) {
+		static const char *const state_names[] = {
+			[CAMPAIGN_NOT_DUE] = "not due",
+			[CAMPAIGN_OUTSIDE_WINDOW] = "outside window",
+			[CAMPAIGN_DUE] = "due",
+		};
 		struct campaign c;
-		bool inside;
-		double next;
+		enum campaign_due cd;
+		double when;
 		char tbuf[64];
 		const char *state;
 
 		if (campaign_load(ctx->db, db_result_get(r, i, 0), &c) != 0)
 			continue;
-		if (campaign_in_window(&c, now, &inside, &next) < 0) {
+		if (campaign_due(&c, now, &cd, &when) < 0) {
 			campaign_release(&c);
 			continue;
 		}
-		if (!strcmp(c.status, "scheduled") && c.start_at > now) {
-			state = "not due";
-			campaign_format_time(&c, c.start_at, tbuf, sizeof(tbuf));
-		} else if (!inside) {
-			state = "outside window";
-			campaign_format_time(&c, next, tbuf, sizeof(tbuf));
-		} else {
-			state = "due";
+		state = state_names[cd];
+		if (cd == CAMPAIGN_DUE)
 			due++;
-			campaign_format_time(&c, next, tbuf, sizeof(tbuf));
-		}
+		campaign_format_time(&c, when, tbuf, sizeof(tbuf));
 		if (g) {
 			json_map_open(g);
 			json_kv_str(g, "name", c.name);
 			json_kv_str(g, "status", c.status);
 			json_kv_str(g, "state", state);
-			json_kv_str(g, !strcmp(state, "due") ? "window_closes" : "opens", tbuf);
+			json_kv_str(g, cd == CAMPAIGN_DUE ? "window_closes" : "opens", tbuf);
 			json_map_close(g);
 		} else if (print) {
 			printf("%-24s %-10s %-15s %s %s\n", c.name, c.status, state,
-			       !strcmp(state, "due") ? "until" : "from", tbuf);
-		} else if (strcmp(state, "due")) {
+			       cd == CAMPAIGN_DUE ? "until" : "from", tbuf);
+		} else if (cd != CAMPAIGN_DUE) {
 			info("campaign '%s': %s (%s %s)", c.name, state,
-			     !strcmp(state, "not due") ? "starts" : "opens", tbuf);
+			     cd == CAMPAIGN_NOT_DUE ? "starts" : "opens", tbuf);
 		}
 		campaign_release(&c);
 	}

@@ -1056,13 +1056,13 @@ enum griot_err campaign_cancel(struct db *db, struct campaign *c)
 {
 	int rc;
 
-	if (!strcmp(c->status, "done") || !strcmp(c->status, "cancelled")) {
+	if (campaign_finished(CAMPAIGN_STATUS(c->status))) {
 		error("campaign '%s' is already %s", c->name, c->status);
 		return GRIOT_ERR_STATE;
 	}
 	rc = set_status(db, c, "UPDATE campaigns SET status = 'cancelled', updated_at = now(),"
-			" finished_at = now() WHERE id = $1::bigint AND status NOT IN ('done', 'cancelled')",
-			1, NULL, "cancelled");
+			" finished_at = now() WHERE id = $1::bigint AND NOT "
+			CAMPAIGN_FINISHED_SQL("status"), 1, NULL, "cancelled");
 	if (rc < 0)
 		return GRIOT_ERR_DB;
 	return rc == 1 ? changed_meanwhile(c) : GRIOT_OK;
@@ -1186,19 +1186,35 @@ int campaign_in_window(const struct campaign *c, double t, bool *inside, double 
 	return 0;
 }
 
-int campaign_start_if_due(struct db *db, struct campaign *c, double now, bool *started)
+int campaign_due(const struct campaign *c, double now, enum campaign_due *due, double *when)
 {
 	bool inside;
+	double next;
+
+	if (campaign_in_window(c, now, &inside, &next) < 0)
+		return -1;
+	if (CAMPAIGN_STATUS(c->status) == CAMPAIGN_SCHEDULED && c->start_at > now) {
+		*due = CAMPAIGN_NOT_DUE;
+		*when = c->start_at;
+	} else {
+		*due = inside ? CAMPAIGN_DUE : CAMPAIGN_OUTSIDE_WINDOW;
+		*when = next;
+	}
+	return 0;
+}
+
+int campaign_start_if_due(struct db *db, struct campaign *c, double now, bool *started)
+{
+	enum campaign_due due;
+	double when;
 	int rc;
 
 	*started = false;
-	if (strcmp(c->status, "scheduled"))
+	if (CAMPAIGN_STATUS(c->status) != CAMPAIGN_SCHEDULED)
 		return 0;
-	if (c->start_at > now)
-		return 0;
-	if (campaign_in_window(c, now, &inside, NULL) < 0)
+	if (campaign_due(c, now, &due, &when) < 0)
 		return -1;
-	if (!inside)
+	if (due != CAMPAIGN_DUE)
 		return 0;
 	rc = set_status(db, c, "UPDATE campaigns SET status = 'running',"
 			" started_at = coalesce(started_at, now()), updated_at = now()"

@@ -210,7 +210,15 @@ enum griot_err campaign_cancel(struct db *db, struct campaign *c);
  * (paused: resume it first).
  */
 enum griot_err campaign_sendable(const struct campaign *c, bool resend_unknown, bool *finished);
-/* scheduled -> running when due and inside its window at time now. */
+/*
+ * Where an active campaign c stands at time now: not due yet (scheduled,
+ * *when = its start), outside its window (*when = when it next opens),
+ * or due (*when = when the window closes for the last of its zones).
+ * 0, or -1 on a bad tz.
+ */
+enum campaign_due { CAMPAIGN_NOT_DUE, CAMPAIGN_OUTSIDE_WINDOW, CAMPAIGN_DUE };
+int campaign_due(const struct campaign *c, double now, enum campaign_due *due, double *when);
+/* scheduled -> running when due (campaign_due) at time now. */
 int campaign_start_if_due(struct db *db, struct campaign *c, double now, bool *started);
 /* running -> done when nothing is pending or sending. 1 done, 0 not, -1. */
 int campaign_finish_if_done(struct db *db, long long id);

@@ -82,6 +82,12 @@ static inline bool campaign_active(int st)
 	return st == CAMPAIGN_SCHEDULED || st == CAMPAIGN_RUNNING;
 }
 #define CAMPAIGN_ACTIVE_SQL(col) "campaign_active(" col ")"
+/* Finished: done or cancelled (sql/064). */
+static inline bool campaign_finished(int st)
+{
+	return st == CAMPAIGN_DONE || st == CAMPAIGN_CANCELLED;
+}
+#define CAMPAIGN_FINISHED_SQL(col) "campaign_finished(" col ")"
 static inline bool dlv_delivered(int st)
 {
 	return st == DLV_TERMINAL || st == DLV_NETWORK;

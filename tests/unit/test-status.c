@@ -4,7 +4,7 @@
  * constraints of the tables, the lock keys equal what griot_lock_*()
  * return, no function in the schema writes a lock key as a literal
  * instead of calling griot_lock_*(), and the rules on the lists
- * (campaign_active, dlv_delivered, the receipt ranks) give the same
+ * (campaign_active, campaign_finished, dlv_delivered, the receipt ranks) give the same
  * answer in C and in SQL for every status.
  */
 #include "core/db.h"
@@ -123,6 +123,8 @@ static void test_rules_agree(void)
 	for (i = 0; i < CAMPAIGN_STATUS_NR; i++) {
 		sql_of(CAMPAIGN_ACTIVE_SQL("$1::text"), campaign_status_names[i], buf, sizeof(buf));
 		CU_ASSERT_STRING_EQUAL(buf, campaign_active(i) ? "t" : "f");
+		sql_of(CAMPAIGN_FINISHED_SQL("$1::text"), campaign_status_names[i], buf, sizeof(buf));
+		CU_ASSERT_STRING_EQUAL(buf, campaign_finished(i) ? "t" : "f");
 	}
 	for (i = 0; i < DLV_RECEIPT_NR; i++) {
 		sql_of(DLV_DELIVERED_SQL("$1::text"), dlv_status_names[i], buf, sizeof(buf));
