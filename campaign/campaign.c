@@ -563,7 +563,7 @@ int campaign_preview(struct db *db, const struct campaign *c, struct orange_clie
 	}
 	pv->rate = rate;
 	remaining = pv->send[MSG_PENDING] + pv->send[MSG_SENDING];
-	if (remaining > 0 && strcmp(c->status, "done") && strcmp(c->status, "cancelled")) {
+	if (remaining > 0 && !campaign_finished(CAMPAIGN_STATUS(c->status))) {
 		pv->est_start = c->start_at > now ? c->start_at : now;
 		pv->est_finish = window_finish(pv->est_start, (double)remaining / rate,
 					       c->window_start, c->window_end,
@@ -1020,11 +1020,10 @@ enum griot_err campaign_resume(struct db *db, struct campaign *c, int *holds_cle
 {
 	char idbuf[32];
 	const char *p[1] = { idbuf };
-	int n, rc = 0;
+	int n, rc = 0, st = CAMPAIGN_STATUS(c->status);
 
 	*holds_cleared = 0;
-	if (strcmp(c->status, "paused") && strcmp(c->status, "running") &&
-	    strcmp(c->status, "scheduled")) {
+	if (st != CAMPAIGN_PAUSED && !campaign_active(st)) {
 		error("campaign '%s' is %s: nothing to resume", c->name, c->status);
 		return GRIOT_ERR_STATE;
 	}
@@ -1036,7 +1035,7 @@ enum griot_err campaign_resume(struct db *db, struct campaign *c, int *holds_cle
 	if (n < 0)
 		goto fail;
 	*holds_cleared = n;
-	if (!strcmp(c->status, "paused")) {
+	if (st == CAMPAIGN_PAUSED) {
 		rc = set_status(db, c, "UPDATE campaigns SET status = CASE WHEN started_at IS NULL"
 				" THEN 'scheduled' ELSE 'running' END, paused_reason = NULL,"
 				" updated_at = now() WHERE id = $1::bigint AND status = 'paused'",

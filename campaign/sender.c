@@ -753,9 +753,10 @@ static int refresh_campaign(struct sender *s, const char *name)
 	double now = window_now(), mono = time_mono();
 	struct campaign c;
 	struct sc *x;
-	bool inside, started;
-	double next;
-	int rc = campaign_load(s->db, name, &c);
+	enum campaign_due due;
+	bool started;
+	double when;
+	int st, rc = campaign_load(s->db, name, &c);
 
 	if (rc != 0)
 		return rc < 0 ? -1 : 0;
@@ -770,24 +771,23 @@ static int refresh_campaign(struct sender *s, const char *name)
 		return -1;
 	if (s->opts->start_due && started)
 		info("campaign '%s' started", x->c.name);
-	if (campaign_in_window(&x->c, now, &inside, &next) < 0)
+	if (campaign_due(&x->c, now, &due, &when) < 0)
 		return -1;
-	if (!strcmp(x->c.status, "running") && inside) {
+	st = CAMPAIGN_STATUS(x->c.status);
+	if (st == CAMPAIGN_RUNNING && due == CAMPAIGN_DUE) {
 		x->eligible = true;
 		x->dry = false;
 	} else {
 		char tbuf[64];
 
-		if (!strcmp(x->c.status, "scheduled") && x->c.start_at > now) {
-			campaign_format_time(&x->c, x->c.start_at, tbuf, sizeof(tbuf));
+		campaign_format_time(&x->c, when, tbuf, sizeof(tbuf));
+		if (campaign_active(st) && due == CAMPAIGN_NOT_DUE) {
 			snprintf(x->why, sizeof(x->why), "not due before %s", tbuf);
-		} else if (!strcmp(x->c.status, "running") || !strcmp(x->c.status, "scheduled")) {
-			if (!inside) {
-				campaign_format_time(&x->c, next, tbuf, sizeof(tbuf));
+		} else if (campaign_active(st)) {
+			if (due == CAMPAIGN_OUTSIDE_WINDOW)
 				snprintf(x->why, sizeof(x->why), "outside its send window until %s", tbuf);
-			} else {
+			else
 				snprintf(x->why, sizeof(x->why), "scheduled, not started");
-			}
 		} else {
 			snprintf(x->why, sizeof(x->why), "%s%s%s", x->c.status,
 				 x->c.paused_reason ? ": " : "",

@@ -892,7 +892,7 @@ static int setup_campaign(struct imp *m)
 	}
 	m->s->campaign_id = db_result_int(r, 0, 0);
 	strlcpy_(status, db_result_get(r, 0, 1), sizeof(status));
-	if (!strcmp(status, "done") || !strcmp(status, "cancelled")) {
+	if (campaign_finished(CAMPAIGN_STATUS(status))) {
 		m->s->err = GRIOT_ERR_USAGE;
 		error("campaign '%s' is %s: import into a new campaign", m->o->campaign, status);
 		goto out;
