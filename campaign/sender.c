@@ -45,8 +45,8 @@
 #define ORANGE_RTT_START 1.0      /* assumed Orange round trip before one is measured */
 #define RETRY_AFTER_DEFAULT 1.0   /* a 429 without Retry-After */
 #define RETRY_AFTER_MAX 60.0      /* = griot_retry_after_max() in sql/050 */
-#define RECOVER_MARGIN 0.5        /* beyond the dead sender's clock error */
 #define CLOCK_SAMPLES 5           /* round trips per clock measurement */
+#define CLOCK_CHECK_SLACK 0.1     /* a server clock this far off our mapping: measure again */
 #define LAT_DECAY 0.3             /* estimators: up at once, down by this fraction */
 #define DB_GAP_SHARE 0.25         /* ...plus this share of the statement's expected time */
 #define FLUSH_SHARE 3.0           /* answers wait at least this many flush times */
@@ -129,6 +129,7 @@ struct sender {
 	double clock_off;             /* PostgreSQL's clock minus time_mono() */
 	double clock_err;             /* uncertainty of clock_off, seconds */
 	double clock_moved;           /* largest move of clock_off between measures */
+	double clock_res;             /* half the best round trip of the last measure */
 	bool clock_known;
 	/* derived from the measures (sender_tune) */
 	double lead, horizon, lease_ahead;
@@ -218,6 +219,28 @@ static double db_now(const struct sender *s)
 }
 
 /*
+ * Every statement that extends the lease reads the server's clock for
+ * free: it ran between t1 and t2 (our clock), extended the lease by
+ * `ahead` seconds and returned its end v.  A v beyond the lease we knew is
+ * the server's clock_timestamp() + ahead at an instant of the statement;
+ * otherwise (greatest() kept the old end) that instant's clock was at
+ * most v - ahead.  A server clock outside what our mapping allows means
+ * it stepped since the last measure: the clock chore runs again at once,
+ * not 30 s later.  Call before taking v into s->lease_db.
+ */
+static void clock_check(struct sender *s, double t1, double t2, double ahead, double v)
+{
+	double c = v - ahead, tol = s->clock_res + CLOCK_CHECK_SLACK;
+	double lo = t1 + s->clock_off - tol, hi = t2 + s->clock_off + tol;
+
+	if (!s->clock_known || (c >= lo && (v <= s->lease_db || c <= hi)))
+		return;
+	warning("PostgreSQL's clock moved by %s%.3f s or more since it was measured; measuring "
+		"it again", c < lo ? "-" : "+", c < lo ? lo - c : c - hi);
+	s->chore_next[CHORE_CLOCK] = time_mono();
+}
+
+/*
  * May a database statement expected to take `cost` seconds run now?  Yes
  * when it ends before the next queued slot (with a margin), or nothing is
  * queued.
@@ -266,18 +289,16 @@ int sender_recover(struct db *db, const char *self, long long *to_pending,
 		   long long *to_unknown)
 {
 	struct db_result *r;
-	char margin[32];
 	int n, i;
 
 	*to_pending = *to_unknown = 0;
-	snprintf(margin, sizeof(margin), "%.3f", RECOVER_MARGIN);
 	n = db_query(db, &r, "SELECT DISTINCT claimed_by FROM messages WHERE send_status = 'sending'"
 		     " AND claimed_by IS NOT NULL AND claimed_by <> $1", 1, &self);
 	if (n < 0)
 		return -1;
 	for (i = 0; i < n; i++) {
 		const char *owner = db_result_get(r, i, 0);
-		const char *p[2] = { owner, margin };
+		const char *p[1] = { owner };
 		struct db_result *u;
 		char got[8];
 		long long j, k;
@@ -289,8 +310,8 @@ int sender_recover(struct db *db, const char *self, long long *to_pending,
 			goto fail;
 		if (strcmp(got, "t"))
 			continue;
-		k = db_query(db, &u, "SELECT to_pending, to_unknown"
-			     " FROM griot_recover_instance($1, $2::float8)", 2, p);
+		k = db_query(db, &u, "SELECT to_pending, to_unknown FROM griot_recover_instance($1)",
+			     1, p);
 		db_query(db, NULL, "SELECT pg_advisory_unlock(" LOCK_CLASS_SENDER_SQL ", hashtext($1))",
 			 1, p);
 		if (k < 0)
@@ -416,6 +437,7 @@ static int flush_results(struct sender *s)
 		if ((size_t)got != s->nres)
 			warning("recorded %lld of %zu answers: the others were taken over meanwhile",
 				got, s->nres);
+		clock_check(s, t0, time_mono(), s->lease_ahead, lease_end);
 		if (lease_end > s->lease_db)
 			s->lease_db = lease_end;
 	}
@@ -872,17 +894,13 @@ static int item_cmp(const void *a, const void *b)
  * of a few round trips is good to half that round trip.  The clock error
  * recorded for recovery adds how far the offset moved since the last
  * measure (a stepped or drifting database clock) and the late tolerance.
- * GRIOT_TEST_DB_CLOCK_STEP (tests only) adds seconds to the database's
- * clock from the second measure on, as a stepped clock would.
+ * Queued items are mapped again with the new offset.
  */
 static int clock_sync(struct sender *s)
 {
-	const char *step_env = getenv("GRIOT_TEST_DB_CLOCK_STEP");
-	double best = 1e9, off = 0, step = 0, moved = 0;
-	int i;
+	double best = 1e9, off = 0, moved = 0;
+	size_t i;
 
-	if (step_env && s->clock_known && parse_double(step_env, &step) < 0)
-		step = 0;
 	for (i = 0; i < CLOCK_SAMPLES; i++) {
 		char buf[64];
 		double t1 = time_mono(), t2, dbt;
@@ -895,7 +913,7 @@ static int clock_sync(struct sender *s)
 			return error("cannot read PostgreSQL's clock");
 		if (t2 - t1 < best) {
 			best = t2 - t1;
-			off = dbt + step - (t1 + t2) / 2;
+			off = dbt - (t1 + t2) / 2;
 		}
 	}
 	lat_add(&s->db_rtt, best);
@@ -905,7 +923,10 @@ static int clock_sync(struct sender *s)
 		s->clock_moved = moved;
 	s->clock_off = off;
 	s->clock_known = true;
+	s->clock_res = best / 2;
 	s->clock_err = best / 2 + s->clock_moved + s->late;
+	for (i = 0; i < s->nq; i++)
+		s->queue[i]->slot = s->queue[i]->slot_db - off;
 	debug("clock offset to PostgreSQL within %.2f ms (moved %.2f ms)", best * 500, moved * 1000);
 	return 0;
 }
@@ -942,6 +963,8 @@ static int claim(struct sender *s, struct sc *x)
 	lat_add(&s->claim_cost, time_mono() - t0);
 	if (n == 0)
 		x->dry = true;
+	else
+		clock_check(s, t0, time_mono(), s->lease_ahead, db_result_double(r, 0, 6));
 	if (s->nq + (size_t)n > s->aq) {
 		s->aq = (s->nq + (size_t)n) * 2;
 		s->queue = xrealloc(s->queue, s->aq * sizeof(*s->queue));
@@ -989,7 +1012,7 @@ static int chore_lease(struct sender *s)
 {
 	char lease[32], cerr[32], buf[64];
 	const char *p[3] = { s->id, lease, cerr };
-	double v;
+	double v, t0 = time_mono();
 
 	snprintf(lease, sizeof(lease), "%.3f", s->lease_ahead);
 	snprintf(cerr, sizeof(cerr), "%.6f", s->clock_err);
@@ -997,6 +1020,7 @@ static int chore_lease(struct sender *s)
 			   "SELECT griot_sender_lease($1, $2::float8, $3::float8)", 3, p) <= 0 ||
 	    parse_double(buf, &v) < 0)
 		return -1;
+	clock_check(s, t0, time_mono(), s->lease_ahead, v);
 	if (v > s->lease_db)
 		s->lease_db = v;
 	return 0;
