@@ -1631,23 +1631,23 @@ struct sender *sender_new(struct db *db, struct orange_client *client,
 
 /*
  * Liveness and recovery rest on session advisory locks: behind a
- * transaction-pooling proxy (pgbouncer pool_mode=transaction) each
- * statement may run on another server session, and one sender would
- * "recover" the rows of a live one.  Two statements on the same session
- * see the same backend pid; refuse when they do not.
+ * transaction-pooling proxy (pgbouncer pool_mode=transaction) statements
+ * run on whichever server session is free, and one sender would
+ * "recover" the rows of a live one.  Refuse (EX_CONFIG) unless the
+ * connection has a server session of its own (db_session_is_own()).
  */
 static int check_session_pooling(struct sender *s)
 {
-	char a[32], b[32];
+	int own = db_session_is_own(s->db);
 
-	if (db_query_value(s->db, a, sizeof(a), "SELECT pg_backend_pid()", 0, NULL) <= 0 ||
-	    db_query_value(s->db, b, sizeof(b), "SELECT pg_backend_pid()", 0, NULL) <= 0)
+	if (own < 0)
 		return -1;
-	if (strcmp(a, b)) {
+	if (!own) {
 		s->err = GRIOT_ERR_CONFIG;
-		return error("the database connection changes server session between statements "
-			     "(a transaction-pooling proxy?): senders need session pooling "
-			     "(pgbouncer pool_mode=session) or a direct connection");
+		return error("the database connection has no server session of its own (%s): "
+			     "a transaction-pooling proxy?  Senders need session pooling "
+			     "(pgbouncer pool_mode=session) or a direct connection",
+			     db_last_error(s->db));
 	}
 	return 0;
 }

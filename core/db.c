@@ -158,6 +158,90 @@ void db_set_quiet(struct db *db, bool quiet) { db->quiet = quiet; }
 const char *db_last_error(const struct db *db) { return db->errmsg; }
 const char *db_last_sqlstate(const struct db *db) { return db->sqlstate; }
 
+/* A second connection with exactly db's connection options; NULL on failure. */
+static PGconn *connect_like(struct db *db)
+{
+	PQconninfoOption *opts = PQconninfo(db->conn), *o;
+	const char **keys, **vals;
+	PGconn *c = NULL;
+	size_t n = 0;
+
+	if (!opts)
+		return NULL;
+	for (o = opts; o->keyword; o++)
+		n++;
+	keys = xcalloc(n + 1, sizeof(*keys));
+	vals = xcalloc(n + 1, sizeof(*vals));
+	n = 0;
+	for (o = opts; o->keyword; o++) {
+		if (!o->val)
+			continue;
+		keys[n] = o->keyword;
+		vals[n++] = o->val;
+	}
+	c = PQconnectdbParams(keys, vals, 0);
+	free(keys);
+	free(vals);
+	PQconninfoFree(opts);
+	if (PQstatus(c) != CONNECTION_OK) {
+		PQfinish(c);
+		return NULL;
+	}
+	return c;
+}
+
+/* pg_backend_pid() seen by conn, or -1. */
+static long backend_pid(PGconn *conn)
+{
+	PGresult *r = PQexec(conn, "SELECT pg_backend_pid()");
+	long pid = -1;
+
+	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
+		pid = strtol(PQgetvalue(r, 0, 0), NULL, 10);
+	PQclear(r);
+	return pid;
+}
+
+int db_session_is_own(struct db *db)
+{
+	PGconn *other;
+	long a, a2, b, a3;
+
+	a = backend_pid(db->conn);
+	a2 = backend_pid(db->conn);
+	if (a < 0 || a2 < 0)
+		return db_fail(db, NULL, "cannot read the server session's pid");
+	if (a != a2) {
+		snprintf(db->errmsg, sizeof(db->errmsg),
+			 "two statements ran on two server sessions (pids %ld and %ld)", a, a2);
+		return 0;
+	}
+	other = connect_like(db);
+	if (!other) {
+		snprintf(db->errmsg, sizeof(db->errmsg),
+			 "cannot open a second connection to check the server session");
+		if (!db->quiet)
+			error("%s", db->errmsg);
+		return -1;
+	}
+	b = backend_pid(other);
+	a3 = backend_pid(db->conn);
+	PQfinish(other);
+	if (b < 0 || a3 < 0)
+		return db_fail(db, NULL, "cannot read the server session's pid");
+	if (b == a) {
+		snprintf(db->errmsg, sizeof(db->errmsg),
+			 "a second client was given this connection's server session (pid %ld)", a);
+		return 0;
+	}
+	if (a3 != a) {
+		snprintf(db->errmsg, sizeof(db->errmsg),
+			 "the server session changed from pid %ld to %ld", a, a3);
+		return 0;
+	}
+	return 1;
+}
+
 bool db_ok(struct db *db)
 {
 	return db->conn && PQstatus(db->conn) == CONNECTION_OK;

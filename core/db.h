@@ -35,6 +35,18 @@ void db_close(struct db *db);
 void db_set_quiet(struct db *db, bool quiet);
 const char *db_last_error(const struct db *db);
 const char *db_last_sqlstate(const struct db *db);
+/*
+ * Does db have a server session of its own, as session advisory locks,
+ * prepared statements and SET need?  Behind a transaction-pooling proxy
+ * (pgbouncer pool_mode=transaction) each statement runs on whichever
+ * server connection is free, and a quiet pool hands one server
+ * connection to every client in turn, so one client alone sees nothing
+ * wrong.  Three looks: two statements on db see one backend pid; a second
+ * client opened with db's options sees another backend (a pool hands it
+ * the one db just gave back); db still sees its pid after that.
+ * Returns 1 own session, 0 shared (db_last_error() says how), -1 error.
+ */
+int db_session_is_own(struct db *db);
 /* True while the connection is usable; db_reconnect() tries once. */
 bool db_ok(struct db *db);
 int db_reconnect(struct db *db);
