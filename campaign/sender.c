@@ -829,13 +829,13 @@ static int refresh_campaign(struct sender *s, const char *name)
 /*
  * Without --campaign: the names of the campaigns that may send (one
  * statement); served campaigns missing from it (paused, cancelled, done)
- * stop at once.
+ * stop at once, reloaded for the reason.
  */
 static int refresh_list(struct sender *s)
 {
 	struct db_result *r;
 	size_t i;
-	int n, k;
+	int n, k, rc;
 
 	n = db_query(s->db, &r, "SELECT name FROM campaigns WHERE " CAMPAIGN_ACTIVE_SQL("status")
 		     " ORDER BY id", 0, NULL);
@@ -855,8 +855,17 @@ static int refresh_list(struct sender *s)
 		for (k = 0; k < n && !listed; k++)
 			listed = !strcmp(s->names[k], x->c.name);
 		if (!listed && x->eligible) {
-			snprintf(x->why, sizeof(x->why), "no longer running");
-			sc_ineligible(s, x);
+			/* Reload it: its status and reason say why (paused: ...). */
+			char *name = xstrdup(x->c.name);
+
+			rc = refresh_campaign(s, name);
+			free(name);
+			if (rc < 0)
+				return -1;
+			if (x->eligible) { /* gone meanwhile */
+				snprintf(x->why, sizeof(x->why), "no longer running");
+				sc_ineligible(s, x);
+			}
 		}
 	}
 	return 0;

@@ -84,3 +84,21 @@ wait "$rd" || fail "run-due exited $?: $(tail -3 "$T_TMP/rd.err")"
 [ "$(sql "SELECT count(*) FROM campaigns WHERE name = 'rb' AND started_at IS NOT NULL AND finished_at IS NOT NULL")" = 1 ] ||
 	fail "started_at/finished_at not set"
 ok "run-due: running while sending, done at the end"
+
+# A sender without --campaign that learns of a pause from its list refresh
+# (the notification lost: trigger off) says why it stopped: the status and
+# the reason, not "no longer running".
+sql "ALTER TABLE campaigns DISABLE TRIGGER campaigns_notify" || fail "trigger off"
+mk_campaign rc 40 MLI 2239
+griot campaign schedule rc --start now >/dev/null 2>&1 || fail "schedule rc"
+"$GRIOT_BIN" send 2>"$T_TMP/sc.err" &
+sc=$!
+T_PIDS="$T_PIDS $sc"
+wait_sent 2239 2
+griot campaign pause rc --reason "client asked" >/dev/null || fail "pause rc"
+wait_exit "$sc" 10 || fail "send still running 10 s after the pause (no notification)"
+wait "$sc"; rc=$?
+[ $rc = 75 ] || fail "send exited $rc after the pause, want 75"
+grep -q "stopped with messages left: .*paused.*client asked" "$T_TMP/sc.err" ||
+	fail "send does not say the campaign was paused and why: $(grep 'stopped' "$T_TMP/sc.err")"
+ok "a pause seen by the list refresh: the sender says 'paused' and the reason"
