@@ -59,6 +59,7 @@ static void usage(FILE *out)
 	for (c = commands; c->name; c++)
 		fprintf(out, "   %-10s %s\n", c->name, c->summary);
 	fputs("\n'griot <command> --help' describes one command; see also griot(1).\n"
+	      "Exit codes: sysexits(3), one mapping for every command (griot(1), EXIT STATUS).\n"
 	      "Environment: DATABASE_URL (or PG*), ORANGE_API_BASE, ORANGE_AUTH_HEADER\n"
 	      "or ORANGE_CREDENTIALS_FILE, GRIOT_DR_SECRET, GRIOT_CONFIG.\n", out);
 }
