@@ -48,6 +48,8 @@ int cmd_console(int argc, char **argv, struct griot_ctx *ctx);
 /* The one table of subcommands (griot.c). */
 extern const struct cmd_struct commands[];
 
+/* griot send and run-due: their --rate value (send.c); 0, or -1 after error(). */
+int builtin_parse_rate(const char *arg, double *rate);
 /* griot send and run-due: one sender run with signal handling (send.c). */
 struct sender_opts;
 struct sender_stats;

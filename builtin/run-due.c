@@ -112,10 +112,8 @@ int cmd_run_due(int argc, char **argv, struct griot_ctx *ctx)
 		switch (ch) {
 		case 'L': so.limiter = optarg; break;
 		case 'r':
-			if (parse_double(optarg, &so.rate) < 0 || so.rate <= 0 || so.rate > 100000) {
-				error("--rate: '%s' is not a rate in messages per second", optarg);
+			if (builtin_parse_rate(optarg, &so.rate) < 0)
 				return EX_USAGE;
-			}
 			break;
 		case 'R': report_dir = optarg; break;
 		case 'l': list = true; break;

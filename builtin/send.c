@@ -42,6 +42,15 @@ static void on_signal(int sig)
 	stop_requested++;
 }
 
+#define MAX_RATE 100000 /* messages per second: beyond any contract */
+
+int builtin_parse_rate(const char *arg, double *rate)
+{
+	if (parse_double(arg, rate) < 0 || *rate <= 0 || *rate > MAX_RATE)
+		return error("--rate: '%s' is not a rate in messages per second", arg);
+	return 0;
+}
+
 /*
  * Shared by send and run-due: an Orange client from the configuration,
  * SIGINT/SIGTERM asking the sender to finish what is in flight, one run.
@@ -129,10 +138,8 @@ int cmd_send(int argc, char **argv, struct griot_ctx *ctx)
 		case 'o': so.mode = SENDER_ONCE; break;
 		case 'u': so.mode = SENDER_UNTIL_DONE; break;
 		case 'r':
-			if (parse_double(optarg, &so.rate) < 0 || so.rate <= 0 || so.rate > 100000) {
-				error("--rate: '%s' is not a rate in messages per second", optarg);
+			if (builtin_parse_rate(optarg, &so.rate) < 0)
 				return EX_USAGE;
-			}
 			break;
 		case 'U': so.resend_unknown = true; break;
 		case 'a':
