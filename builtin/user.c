@@ -56,16 +56,12 @@ static int read_password(struct strbuf *pw)
 	return 0;
 }
 
-static int done(int rc, const char *name, const char *what)
+/* Say what was done to user `name` when e is GRIOT_OK; the exit code of e. */
+static int done(enum griot_err e, const char *name, const char *what)
 {
-	if (rc < 0)
-		return builtin_exit_code(GRIOT_ERR_DB);
-	if (rc == 1) {
-		error("no console user named '%s' (see 'griot user list')", name);
-		return builtin_exit_code(GRIOT_ERR_NOUSER);
-	}
-	printf("user '%s' %s\n", name, what);
-	return 0;
+	if (e == GRIOT_OK)
+		printf("user '%s' %s\n", name, what);
+	return builtin_exit_code(e);
 }
 
 int cmd_user(int argc, char **argv, struct griot_ctx *ctx)
@@ -80,7 +76,7 @@ int cmd_user(int argc, char **argv, struct griot_ctx *ctx)
 	struct strbuf pw = STRBUF_INIT;
 	const char *sub, *name = NULL, *role_s = NULL;
 	bool pw_stdin = false, json = false;
-	int ch, role = -1, ret, rc;
+	int ch, role = -1, ret;
 
 	if (argc < 2 || builtin_wants_help(argc, argv)) {
 		fputs(user_usage, argc < 2 ? stderr : stdout);
@@ -130,14 +126,8 @@ int cmd_user(int argc, char **argv, struct griot_ctx *ctx)
 	}
 
 	if (!strcmp(sub, "add")) {
-		rc = console_user_add(ctx->db, name, (enum console_role)role, pw.buf);
-		if (rc == 1) {
-			error("a console user named '%s' exists already ('griot user passwd' or 'role')",
-			      name);
-			ret = builtin_exit_code(GRIOT_ERR_DATA);
-			goto out;
-		}
-		ret = done(rc, name, "added");
+		ret = done(console_user_add(ctx->db, name, (enum console_role)role, pw.buf), name,
+			   "added");
 	} else if (!strcmp(sub, "passwd")) {
 		ret = done(console_user_passwd(ctx->db, name, pw.buf), name, "has a new password");
 	} else if (!strcmp(sub, "role")) {

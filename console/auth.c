@@ -130,14 +130,15 @@ static const char *dummy_hash(void)
 	return h;
 }
 
-int console_user_add(struct db *db, const char *name, enum console_role role, const char *pw)
+enum griot_err console_user_add(struct db *db, const char *name, enum console_role role,
+				const char *pw)
 {
 	char hash[128];
 	const char *p[3];
 	int n;
 
 	if (console_password_hash(pw, hash, sizeof(hash)) < 0)
-		return -1;
+		return GRIOT_ERR_INTERNAL;
 	p[0] = name;
 	p[1] = console_role_name(role);
 	p[2] = hash;
@@ -146,51 +147,66 @@ int console_user_add(struct db *db, const char *name, enum console_role role, co
 		     " ON CONFLICT (name) DO NOTHING", 3, p);
 	secure_zero(hash, sizeof(hash));
 	if (n < 0)
-		return -1;
-	return n == 0 ? 1 : 0;
+		return GRIOT_ERR_DB;
+	if (n == 0) {
+		error("a console user named '%s' exists already ('griot user passwd' or 'role')", name);
+		return GRIOT_ERR_DATA;
+	}
+	return GRIOT_OK;
 }
 
-static int update_user(struct db *db, const char *sql, const char *name, const char *value)
+/* The kind of an update of user `name` that changed n rows (-1: failed). */
+static enum griot_err user_updated(int n, const char *name)
+{
+	if (n < 0)
+		return GRIOT_ERR_DB;
+	if (n == 0) {
+		error("no console user named '%s' (see 'griot user list')", name);
+		return GRIOT_ERR_NOUSER;
+	}
+	return GRIOT_OK;
+}
+
+/* Set one column of user `name` (sql: $1 name, $2 value): as user_updated. */
+static enum griot_err update_user(struct db *db, const char *sql, const char *name,
+				  const char *value)
 {
 	const char *p[2] = { name, value };
-	int n = db_query(db, NULL, sql, 2, p);
 
-	if (n < 0)
-		return -1;
-	return n == 0 ? 1 : 0;
+	return user_updated(db_query(db, NULL, sql, 2, p), name);
 }
 
-int console_user_passwd(struct db *db, const char *name, const char *pw)
+enum griot_err console_user_passwd(struct db *db, const char *name, const char *pw)
 {
 	char hash[128];
 	const char *p[1] = { name };
-	int rc;
+	enum griot_err e;
 
 	if (console_password_hash(pw, hash, sizeof(hash)) < 0)
-		return -1;
-	rc = update_user(db, "UPDATE console_users SET password_hash = $2, updated_at = now()"
-			 " WHERE name = $1", name, hash);
+		return GRIOT_ERR_INTERNAL;
+	e = update_user(db, "UPDATE console_users SET password_hash = $2, updated_at = now()"
+			" WHERE name = $1", name, hash);
 	secure_zero(hash, sizeof(hash));
 	/* A new password ends the sessions opened with the old one. */
-	if (rc == 0 && db_query(db, NULL, "DELETE FROM console_sessions WHERE user_id ="
-				" (SELECT id FROM console_users WHERE name = $1)", 1, p) < 0)
-		return -1;
-	return rc;
+	if (e == GRIOT_OK && db_query(db, NULL, "DELETE FROM console_sessions WHERE user_id ="
+				      " (SELECT id FROM console_users WHERE name = $1)", 1, p) < 0)
+		return GRIOT_ERR_DB;
+	return e;
 }
 
-int console_user_set_disabled(struct db *db, const char *name, bool disabled)
+enum griot_err console_user_set_disabled(struct db *db, const char *name, bool disabled)
 {
 	return update_user(db, "UPDATE console_users SET disabled = $2::boolean, updated_at = now()"
 			   " WHERE name = $1", name, disabled ? "true" : "false");
 }
 
-int console_user_set_role(struct db *db, const char *name, enum console_role role)
+enum griot_err console_user_set_role(struct db *db, const char *name, enum console_role role)
 {
 	return update_user(db, "UPDATE console_users SET role = $2, updated_at = now()"
 			   " WHERE name = $1", name, console_role_name(role));
 }
 
-int console_user_set_lang(struct db *db, const char *name, const char *lang)
+enum griot_err console_user_set_lang(struct db *db, const char *name, const char *lang)
 {
 	return update_user(db, "UPDATE console_users SET lang = $2, updated_at = now()"
 			   " WHERE name = $1", name, lang);
@@ -280,9 +296,12 @@ int console_totp_begin(struct db *db, const char *name, char *b32, size_t size)
 	strlcpy_(b32, enc, size);
 	secure_zero(enc, enclen);
 	free(enc);
-	rc = update_user(db, "UPDATE console_users SET totp_pending = $2, updated_at = now()"
-			 " WHERE name = $1", name, b32);
-	return rc;
+	switch (update_user(db, "UPDATE console_users SET totp_pending = $2, updated_at = now()"
+			    " WHERE name = $1", name, b32)) {
+	case GRIOT_OK: return 0;
+	case GRIOT_ERR_NOUSER: return 1;
+	default: return -1;
+	}
 }
 
 int console_totp_confirm(struct db *db, const char *name, const char *code)
@@ -305,13 +324,13 @@ int console_totp_confirm(struct db *db, const char *name, const char *code)
 			" totp_last_step = $2::bigint, updated_at = now() WHERE name = $1", 2, p) < 0 ? -1 : 0;
 }
 
-int console_totp_disable(struct db *db, const char *name)
+enum griot_err console_totp_disable(struct db *db, const char *name)
 {
 	const char *p[1] = { name };
-	int n = db_query(db, NULL, "UPDATE console_users SET totp_secret = NULL, totp_pending = NULL,"
-			 " updated_at = now() WHERE name = $1", 1, p);
 
-	return n < 0 ? -1 : n == 0;
+	return user_updated(db_query(db, NULL, "UPDATE console_users SET totp_secret = NULL,"
+				     " totp_pending = NULL, updated_at = now() WHERE name = $1", 1, p),
+			    name);
 }
 
 int console_totp_enabled(struct db *db, const char *name)

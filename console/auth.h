@@ -7,6 +7,8 @@
  * login throttling and the audit log.  Secrets (passwords, session ids)
  * are never logged nor stored in clear.
  */
+#include "core/status.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -34,15 +36,19 @@ int console_password_hash(const char *pw, char *out, size_t size);
 /* 1 when pw matches the encoded hash, 0 when not, -1 on a bad hash. */
 int console_password_verify(const char *encoded, const char *pw);
 
-/* 0 added, 1 the name exists already, -1 after error(). */
-int console_user_add(struct db *db, const char *name, enum console_role role,
-		     const char *pw);
-/* 0 done, 1 no such user, -1 after error(). */
-int console_user_passwd(struct db *db, const char *name, const char *pw);
-int console_user_set_disabled(struct db *db, const char *name, bool disabled);
-int console_user_set_role(struct db *db, const char *name, enum console_role role);
+/*
+ * Users (error kinds of core/status.h, after error()): add gives GRIOT_OK,
+ * GRIOT_ERR_DATA when the name exists already, GRIOT_ERR_DB; the others
+ * GRIOT_OK, GRIOT_ERR_NOUSER when there is no such user, GRIOT_ERR_DB.
+ * A password that cannot be hashed: GRIOT_ERR_INTERNAL.
+ */
+enum griot_err console_user_add(struct db *db, const char *name, enum console_role role,
+				const char *pw);
+enum griot_err console_user_passwd(struct db *db, const char *name, const char *pw);
+enum griot_err console_user_set_disabled(struct db *db, const char *name, bool disabled);
+enum griot_err console_user_set_role(struct db *db, const char *name, enum console_role role);
 /* lang "fr", "en" or NULL (the browser's). */
-int console_user_set_lang(struct db *db, const char *name, const char *lang);
+enum griot_err console_user_set_lang(struct db *db, const char *name, const char *lang);
 /* name, role, disabled (t/f), lang, created_at (ISO), sessions; by name. */
 int console_user_list(struct db *db, struct db_result **res);
 
@@ -74,12 +80,13 @@ enum console_login_result console_login(struct db *db, const char *name, const c
  * The optional second factor (TOTP, RFC 6238, liboath; sql/071).
  * console_totp_begin() makes a new secret (base32 into b32) waiting for
  * its first code; console_totp_confirm() turns it on when the code
- * matches (0; 1 wrong code or none waiting).  begin/disable: 0, 1 no
- * such user, -1 after error().  console_totp_enabled(): 1, 0 or -1.
+ * matches (0; 1 wrong code or none waiting).  begin: 0, 1 no such user,
+ * -1 after error(); disable: as console_user_set_role().
+ * console_totp_enabled(): 1, 0 or -1.
  */
 int console_totp_begin(struct db *db, const char *name, char *b32, size_t size);
 int console_totp_confirm(struct db *db, const char *name, const char *code);
-int console_totp_disable(struct db *db, const char *name);
+enum griot_err console_totp_disable(struct db *db, const char *name);
 int console_totp_enabled(struct db *db, const char *name);
 /* Session idle and absolute lifetimes, seconds. */
 #define CONSOLE_SESSION_IDLE (8 * 3600)

@@ -1190,7 +1190,7 @@ static page_result users_page(struct creq *q, unsigned code, const char *msg)
 static page_result users_post(struct creq *q)
 {
 	const char *action = form_get(q, "action"), *name = form_get(q, "name");
-	int rc;
+	enum griot_err e;
 
 	if (!form_csrf_ok(q))
 		return users_page(q, MHD_HTTP_FORBIDDEN, T("This form has expired; please send it again."));
@@ -1205,26 +1205,26 @@ static page_result users_post(struct creq *q)
 		if (!pw || console_password_weak(pw))
 			return users_page(q, MHD_HTTP_BAD_REQUEST,
 					  T("A password needs at least 10 characters."));
-		rc = console_user_add(q->cs->db, name, (enum console_role)role, pw);
-		if (rc == 1)
+		e = console_user_add(q->cs->db, name, (enum console_role)role, pw);
+		if (e == GRIOT_ERR_DATA)
 			return users_page(q, MHD_HTTP_CONFLICT, T("This user exists already."));
-		if (rc == 0)
+		if (e == GRIOT_OK)
 			audit(q, "user-add", name, console_role_name((enum console_role)role));
 	} else if (!strcmp(action, "disable") || !strcmp(action, "enable")) {
 		bool dis = !strcmp(action, "disable");
 		if (dis && !strcmp(name, q->user.name))
 			return users_page(q, MHD_HTTP_BAD_REQUEST, T("You cannot disable yourself."));
-		rc = console_user_set_disabled(q->cs->db, name, dis);
-		if (rc == 0)
+		e = console_user_set_disabled(q->cs->db, name, dis);
+		if (e == GRIOT_OK)
 			audit(q, dis ? "user-disable" : "user-enable", name, NULL);
 	} else {
 		return users_page(q, MHD_HTTP_BAD_REQUEST, T("Unknown action."));
 	}
-	if (rc < 0)
-		return respond_error(q, MHD_HTTP_SERVICE_UNAVAILABLE,
+	if (e == GRIOT_ERR_NOUSER)
+		return users_page(q, console_http_status(e), T("No such user."));
+	if (e != GRIOT_OK)
+		return respond_error(q, console_http_status(e),
 				     T("The database is unreachable; try again in a moment."));
-	if (rc == 1)
-		return users_page(q, MHD_HTTP_NOT_FOUND, T("No such user."));
 	{
 		struct strbuf msg = STRBUF_INIT;
 		page_result ret;
@@ -1277,7 +1277,7 @@ static page_result totp_post(struct creq *q, const char *action)
 	int rc;
 
 	if (!strcmp(action, "totp-off")) {
-		if (console_totp_disable(q->cs->db, q->user.name) < 0)
+		if (console_totp_disable(q->cs->db, q->user.name) != GRIOT_OK)
 			return respond_error(q, MHD_HTTP_SERVICE_UNAVAILABLE,
 					     T("The database is unreachable; try again in a moment."));
 		audit(q, "totp-off", q->user.name, NULL);
@@ -1328,7 +1328,7 @@ static page_result settings(struct creq *q)
 			lang = "";
 		if (*lang && lang_parse(lang) < 0)
 			return respond_error(q, MHD_HTTP_BAD_REQUEST, T("Unknown language."));
-		if (console_user_set_lang(q->cs->db, q->user.name, *lang ? lang : NULL) < 0)
+		if (console_user_set_lang(q->cs->db, q->user.name, *lang ? lang : NULL) != GRIOT_OK)
 			return respond_error(q, MHD_HTTP_SERVICE_UNAVAILABLE,
 					     T("The database is unreachable; try again in a moment."));
 		audit(q, "settings-language", q->user.name, *lang ? lang : "browser");

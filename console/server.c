@@ -254,7 +254,8 @@ unsigned console_http_status(enum griot_err e)
 	case GRIOT_OK: return MHD_HTTP_OK;
 	case GRIOT_ERR_USAGE:
 	case GRIOT_ERR_DATA: return MHD_HTTP_BAD_REQUEST;
-	case GRIOT_ERR_NOINPUT: return MHD_HTTP_NOT_FOUND;
+	case GRIOT_ERR_NOINPUT:
+	case GRIOT_ERR_NOUSER: return MHD_HTTP_NOT_FOUND;
 	case GRIOT_ERR_STATE:
 	case GRIOT_ERR_CREDIT: return MHD_HTTP_CONFLICT;
 	case GRIOT_ERR_DB:

@@ -76,7 +76,9 @@ checked "bad data: 65, missing file: 66, bad time: 64, Orange unreachable: 69"
 
 # No such user: 67.
 expect 67 "disable a user that does not exist" user disable nobody
-checked "no such user: 67"
+echo 'a-long-password' | griot user add awa --role viewer --password-stdin >/dev/null 2>&1 || fail "user add"
+echo 'a-long-password' | expect 65 "add a user that exists" user add awa --role viewer --password-stdin
+checked "no such user: 67, user exists: 65"
 
 # Database unavailable: 69, whatever the command.
 down="host=127.0.0.1 port=1 dbname=x connect_timeout=2"

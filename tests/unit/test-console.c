@@ -99,8 +99,8 @@ static void test_sessions(void)
 		CU_FAIL("database");
 		return;
 	}
-	CU_ASSERT_EQUAL(console_user_add(db, "awa", ROLE_OPERATOR, "operator-pass"), 0);
-	CU_ASSERT_EQUAL(console_user_add(db, "awa", ROLE_ADMIN, "operator-pass"), 1);
+	CU_ASSERT_EQUAL(console_user_add(db, "awa", ROLE_OPERATOR, "operator-pass"), GRIOT_OK);
+	CU_ASSERT_EQUAL(console_user_add(db, "awa", ROLE_ADMIN, "operator-pass"), GRIOT_ERR_DATA);
 	CU_ASSERT_EQUAL(console_login(db, "awa", "operator-pass", NULL, "10.0.0.1", sid, &u, &wait), LOGIN_OK);
 	CU_ASSERT_EQUAL(u.role, ROLE_OPERATOR);
 	CU_ASSERT_EQUAL(console_session_user(db, sid, &v), 0);
@@ -112,9 +112,9 @@ static void test_sessions(void)
 	CU_ASSERT_STRING_NOT_EQUAL(c1, c2);
 	CU_ASSERT_EQUAL(console_session_user(db, "0000000000000000000000000000000000000000000000000000000000000000", &v), 1);
 	/* a new password ends the sessions */
-	CU_ASSERT_EQUAL(console_user_passwd(db, "awa", "another-pass"), 0);
+	CU_ASSERT_EQUAL(console_user_passwd(db, "awa", "another-pass"), GRIOT_OK);
 	CU_ASSERT_EQUAL(console_session_user(db, sid, &v), 1);
-	CU_ASSERT_EQUAL(console_user_passwd(db, "nobody", "another-pass"), 1);
+	CU_ASSERT_EQUAL(console_user_passwd(db, "nobody", "another-pass"), GRIOT_ERR_NOUSER);
 	/* an unknown user is a failure like a wrong password, and counts */
 	for (i = 0; i < 5; i++)
 		CU_ASSERT_EQUAL(console_login(db, "awa", "wrong-pass", NULL, "10.0.0.2", sid, &u, &wait), LOGIN_BAD);
@@ -122,7 +122,7 @@ static void test_sessions(void)
 	CU_ASSERT_TRUE(wait > 800 && wait <= 900);
 	CU_ASSERT_EQUAL(console_login(db, "ghost", "whatever-pass", NULL, "10.0.0.3", sid, &u, &wait), LOGIN_BAD);
 	/* a session that expired is gone */
-	CU_ASSERT_EQUAL(console_user_add(db, "moussa", ROLE_VIEWER, "viewer-pass"), 0);
+	CU_ASSERT_EQUAL(console_user_add(db, "moussa", ROLE_VIEWER, "viewer-pass"), GRIOT_OK);
 	CU_ASSERT_EQUAL(console_login(db, "moussa", "viewer-pass", NULL, "10.0.0.4", sid, &u, &wait), LOGIN_OK);
 	CU_ASSERT_EQUAL(db_exec(db, "UPDATE console_sessions SET expires_at = now() - interval '1 second'"), 0);
 	CU_ASSERT_EQUAL(console_session_user(db, sid, &v), 1);
