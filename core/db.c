@@ -13,6 +13,9 @@
 #include <string.h>
 
 #define DB_STMT_CACHE 16
+/* db_session_is_own(): a second client kept waiting this long (seconds)
+ * waits for a server connection: in session pooling, ours is held. */
+#define SESSION_CHECK_WAIT 2.0
 
 struct db {
 	PGconn *conn;
@@ -202,6 +205,38 @@ static long backend_pid(PGconn *conn)
 	return pid;
 }
 
+/*
+ * backend_pid() waiting at most `wait` seconds for the answer: 0 when it
+ * did not come (the caller closes conn, which drops the query), -1 on
+ * error.
+ */
+static long backend_pid_within(PGconn *conn, double wait)
+{
+	double end = time_mono() + wait;
+	struct pollfd pfd = { .fd = PQsocket(conn), .events = POLLIN };
+	PGresult *r;
+	long pid = -1;
+
+	if (!PQsendQuery(conn, "SELECT pg_backend_pid()"))
+		return -1;
+	while (PQisBusy(conn)) {
+		double left = end - time_mono();
+
+		if (left <= 0)
+			return 0;
+		if (poll(&pfd, 1, (int)(left * 1000) + 1) < 0 && errno != EINTR)
+			return -1;
+		if (!PQconsumeInput(conn))
+			return -1;
+	}
+	while ((r = PQgetResult(conn)) != NULL) {
+		if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
+			pid = strtol(PQgetvalue(r, 0, 0), NULL, 10);
+		PQclear(r);
+	}
+	return pid;
+}
+
 int db_session_is_own(struct db *db)
 {
 	PGconn *other;
@@ -217,17 +252,17 @@ int db_session_is_own(struct db *db)
 		return 0;
 	}
 	other = connect_like(db);
-	if (!other) {
+	b = other ? backend_pid_within(other, SESSION_CHECK_WAIT) : -1;
+	PQfinish(other);
+	if (b < 0) {
 		snprintf(db->errmsg, sizeof(db->errmsg),
 			 "cannot open a second connection to check the server session");
 		if (!db->quiet)
 			error("%s", db->errmsg);
 		return -1;
 	}
-	b = backend_pid(other);
 	a3 = backend_pid(db->conn);
-	PQfinish(other);
-	if (b < 0 || a3 < 0)
+	if (a3 < 0)
 		return db_fail(db, NULL, "cannot read the server session's pid");
 	if (b == a) {
 		snprintf(db->errmsg, sizeof(db->errmsg),

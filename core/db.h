@@ -43,7 +43,9 @@ const char *db_last_sqlstate(const struct db *db);
  * connection to every client in turn, so one client alone sees nothing
  * wrong.  Three looks: two statements on db see one backend pid; a second
  * client opened with db's options sees another backend (a pool hands it
- * the one db just gave back); db still sees its pid after that.
+ * the one db just gave back), or is kept waiting for one (a session pool
+ * whose server connections are all held, ours included); db still sees
+ * its pid after that.
  * Returns 1 own session, 0 shared (db_last_error() says how), -1 error.
  */
 int db_session_is_own(struct db *db);
