@@ -5,11 +5,11 @@
 # unknown only for what may have left) again with griot 15 and 50 ms
 # (each way) away from PostgreSQL, through tests/tools/latency-proxy
 # (T_PG_DELAY, tests/lib/lib.sh); 0 ms is t-send-faults itself.  5 kills and
-# 150 messages a run, to keep it near half a minute.
+# 200 messages a run, to keep it near half a minute.
 dir=$(dirname "$0")
 log="${TMPDIR:-/tmp}/t-send-faults-latency.$$.log"
 for d in 15 50; do
-	T_PG_DELAY=$d FAULT_KILLS=5 FAULT_N=150 sh "$dir/t-send-faults.sh" >"$log" 2>&1 ||
+	T_PG_DELAY=$d FAULT_KILLS=5 FAULT_N=200 sh "$dir/t-send-faults.sh" >"$log" 2>&1 ||
 		{ cat "$log"; rm -f "$log"; echo "FAIL: t-send-faults at $d ms each way to PostgreSQL" >&2; exit 1; }
 	grep '^ok:' "$log" | sed "s/^ok: /ok: [$d ms] /"
 done
