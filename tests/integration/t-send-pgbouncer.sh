@@ -9,9 +9,13 @@
 #   old check could not see): 'griot send' refuses, exit 78, says why, and
 #   nothing is claimed or sent;
 # - pool_mode=transaction with a busy pool: refused the same way;
-# - pool_mode=session, one server connection: the campaign is sent.
+# - pool_mode=session, one server connection: the campaign is sent;
+# - pool_mode=session, a sender SIGKILLed: pgbouncer's reset of the server
+#   connection frees its liveness lock, and another sender recovers its
+#   rows (nothing sent twice).
 . "$(dirname "$0")/../lib/lib.sh"
 . "$(dirname "$0")/../lib/send.sh"
+. "$(dirname "$0")/../lib/sim.sh"   # wait_for
 PGBOUNCER=${PGBOUNCER:-$(command -v pgbouncer || echo /usr/sbin/pgbouncer)}
 [ -x "$PGBOUNCER" ] || fail "pgbouncer not installed (scripts/deps: pgbouncer)"
 new_db
@@ -109,3 +113,28 @@ griot send --campaign pooled --json >"$T_TMP/s.json" 2>"$T_TMP/s.err" ||
 [ "$(status_counts)" = "sent=20" ] || fail "session pooling: $(status_counts)"
 [ -z "$(ledger_dup_numbers)" ] || fail "numbers sent twice"
 ok "session pooling (one server connection): $(status_counts), $(ledger_count sms) accepted"
+
+# 4. recovery behind session pooling: a sender SIGKILLed with requests on
+# the wire loses its liveness lock when pgbouncer resets the server
+# connection it gives back (server_reset_query, DISCARD ALL by default),
+# so another sender behind the same pgbouncer recovers its rows.
+bouncer session "default_pool_size = 4"
+curl -s -o /dev/null -d '{"fault_latency_ms":2000}' "$SIM_URL/_sim/config" || fail "sim config"
+mk_campaign killed 30 MLI 2238
+griot campaign schedule killed >/dev/null || fail "schedule killed"
+"$GRIOT_BIN" send --campaign killed --rate 10 --limiter ten 2>"$T_TMP/k.err" &
+K=$!
+T_PIDS="$T_PIDS $K"
+on_wire() { [ "$(sql "SELECT count(*) FROM messages WHERE msisdn LIKE '+2238%' AND send_status = 'sending'")" -ge 5 ]; }
+
+wait_for "requests on the wire" on_wire
+kill -9 $K; wait $K 2>/dev/null
+curl -s -o /dev/null -d '{"fault_latency_ms":0}' "$SIM_URL/_sim/config" || fail "sim config"
+griot send --campaign killed --rate 10 --limiter ten --json >"$T_TMP/k2.json" 2>"$T_TMP/k2.err" ||
+	fail "second sender: exit $?: $(tail -3 "$T_TMP/k2.err")"
+rec=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["recovered_pending"] + d["recovered_unknown"])' "$T_TMP/k2.json")
+[ "$rec" -ge 5 ] || fail "the dead sender's rows were not recovered: $(cat "$T_TMP/k2.json")"
+[ "$(sql "SELECT count(*) FROM messages WHERE send_status NOT IN ('sent', 'unknown')")" = 0 ] ||
+	fail "left behind session pooling: $(status_counts)"
+[ -z "$(ledger_dup_numbers)" ] || fail "numbers sent twice: $(ledger_dup_numbers | head -3)"
+ok "session pooling, sender SIGKILLed: $rec of its rows recovered by another sender; $(status_counts)"
