@@ -24,11 +24,13 @@ mk_campaign pooled 20 MLI 2237
 griot campaign schedule pooled >/dev/null || fail "schedule"
 
 # pgbouncer refuses to run as root: as root it runs as the cluster's
-# user, from a directory that user may write.
+# user, from a directory that user may write, and reaches the cluster's
+# socket by its real path (a checkout in a 0700 home links to it).
+BN_SOCK=$(readlink -f "$PGHOST")
 BN_DIR=$(mktemp -d "${TMPDIR:-/tmp}/griot-pgbouncer-XXXXXX")
 chmod 0755 "$BN_DIR"
 BN_USER=
-[ "$(id -u)" = 0 ] && BN_USER=$(stat -c %U "$PGHOST")
+[ "$(id -u)" = 0 ] && BN_USER=$(stat -c %U "$BN_SOCK")
 [ -n "$BN_USER" ] && chown "$BN_USER" "$BN_DIR"
 trap 't_cleanup; rm -rf "$BN_DIR"' EXIT
 PGUSER_=${PGUSER:-$(id -un)}
@@ -42,7 +44,7 @@ bouncer() {
 	printf '"%s" ""\n' "$PGUSER_" >"$BN_DIR/users.txt"
 	{
 		echo "[databases]"
-		echo "* = host=$PGHOST port=$PGPORT"
+		echo "* = host=$BN_SOCK port=$PGPORT"
 		echo "[pgbouncer]"
 		echo "listen_addr = 127.0.0.1"
 		echo "listen_port = $BN_PORT"
