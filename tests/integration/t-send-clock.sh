@@ -5,13 +5,18 @@
 # changes while the server runs, so now() and clock_timestamp() step on
 # the server as they would on a host whose clock was set back.  (A
 # session-level fake cannot do it: now() in every function, default and
-# trigger must move; the sender's GRIOT_TEST_DB_CLOCK_STEP hook only
-# shifts the sender's own reading, which it then notices at once.)
+# trigger must move.  The sender's former GRIOT_TEST_DB_CLOCK_STEP hook
+# shifted only the sender's own reading, at the instant it measured, so
+# it could never show a step the sender had not seen yet; it is gone.)
 #
 # Sender A runs, the clock steps back STEP seconds, A is SIGKILLed before
-# its periodic clock re-measure; sender B recovers A's rows and sends the
-# rest.  Nothing may be sent twice (orange-sim's ledger), every accepted
-# send is recorded, and A's provably unsent rows go back to pending.
+# its periodic clock re-measure (30 s) with requests on the wire; sender
+# B recovers A's rows and sends the rest.  Nothing may be sent twice
+# (orange-sim's ledger: the old rule "slot still ahead of now()" resent
+# what had just left), every accepted send is recorded, A's provably
+# unsent rows go back to pending, and A noticed the step from its own
+# round trips.  B books on its own limiter: the shared one holds slots
+# booked on the old clock, STEP seconds ahead (a stall, not a duplicate).
 . "$(dirname "$0")/../lib/lib.sh"
 . "$(dirname "$0")/../lib/send.sh"
 . "$(dirname "$0")/../lib/sim.sh"   # wait_for
