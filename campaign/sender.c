@@ -703,10 +703,33 @@ static int systemic_pause(struct sender *s, struct item *it, const struct breake
 	return 0;
 }
 
-/* Classify phase: the breaker first (systemic errors), then the row. */
+/*
+ * Refused only for a token the client has renewed since (orange.h:
+ * send_again): Orange accepted nothing.  The row goes back to pending,
+ * attempt not counted, and leaves again in a slot booked for it: never
+ * at once, outside the shared limit.
+ */
+static void send_again_later(struct sender *s, struct item *it)
+{
+	struct strbuf msg = STRBUF_INIT;
+
+	format_error(&it->err, &msg);
+	debug("message %lld: %s; token renewed, it goes in a new slot", it->id, msg.buf);
+	add_result(s, it, OUT_RELEASE, NULL, msg.buf, 0, -1);
+	s->st->released++;
+	strbuf_release(&msg);
+}
+
+/* Classify phase: a renewed token's resend, the breaker (systemic
+ * errors), then the row. */
 static int process_answer(struct sender *s, struct item *it)
 {
 	struct breaker_verdict v;
+
+	if (!it->ok && it->err.send_again) {
+		send_again_later(s, it);
+		return 0;
+	}
 
 	breaker_feed(&s->breaker, it->sc->c.id, it->id, it->ok ? NULL : &it->err, time_mono(), &v);
 	switch (v.action) {

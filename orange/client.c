@@ -502,49 +502,57 @@ int orange_transfer(struct orange_client *c, const char *method, const char *url
 	return ret;
 }
 
+int orange_call_once(struct orange_client *c, const char *method, const char *url,
+		     const char *body, size_t body_len, struct orange_resp *r,
+		     struct orange_error *err)
+{
+	const struct orange_token *tok;
+	struct curl_slist *h;
+	char *used = NULL;
+	unsigned gen;
+	int ret = -1;
+
+	tok = orange_token_get(c, NULL, err);
+	if (!tok) {
+		/* whatever happened to the token request, this one never
+		 * left: surely not accepted */
+		if (err->maybe_accepted)
+			orange_err_prefix(err, "not sent, no token: ");
+		err->maybe_accepted = false;
+		goto out;
+	}
+	gen = orange_token_gen(c);
+	h = orange_bearer_headers(tok, body ? "application/json" : NULL);
+	c->stats.requests++;
+	ret = orange_transfer(c, method, url, h, body, body_len, false, r, err);
+	orange_headers_free(h);
+	if (ret == 0) {
+		orange_token_worked(c);
+		goto out;
+	}
+	if (!orange_err_wants_renewal(err))
+		goto out;
+	used = xstrdup(tok->access_token);
+	orange_token_refused(c, used, gen, err);
+out:
+	if (used)
+		secure_zero(used, strlen(used));
+	free(used);
+	return ret;
+}
+
 int orange_call(struct orange_client *c, const char *method, const char *url,
 		const char *body, size_t body_len, struct orange_resp *r,
 		struct orange_error *err)
 {
 	struct orange_error tmp = ORANGE_ERROR_INIT;
-	char *rejected = NULL;
-	int attempt, ret = -1;
+	int ret;
 
 	if (!err)
 		err = &tmp;
-	for (attempt = 0; attempt < 2; attempt++) {
-		const struct orange_token *tok = orange_token_get(c, rejected, err);
-		struct curl_slist *h;
-		int rc;
-
-		if (!tok) {
-			/* whatever happened to the token request, this one
-			 * never left: surely not accepted */
-			if (err->maybe_accepted)
-				orange_err_prefix(err, "not sent, no token: ");
-			err->maybe_accepted = false;
-			goto out;
-		}
-		h = orange_bearer_headers(tok, body ? "application/json" : NULL);
-		c->stats.requests++;
-		rc = orange_transfer(c, method, url, h, body, body_len, false, r, err);
-		orange_headers_free(h);
-		if (rc == 0) {
-			ret = 0;
-			goto out;
-		}
-		if (attempt || !orange_err_wants_renewal(err))
-			goto out;
-		/* Expired or revoked: renew once, unless another request or
-		 * process already did, and try again. */
-		rejected = xstrdup(tok->access_token);
-		c->stats.renewals_on_401++;
-		debug("orange: token refused (code %s), renewing", err->code);
-	}
-out:
-	if (rejected)
-		secure_zero(rejected, strlen(rejected));
-	free(rejected);
+	ret = orange_call_once(c, method, url, body, body_len, r, err);
+	if (ret < 0 && err->send_again)
+		ret = orange_call_once(c, method, url, body, body_len, r, err);
 	orange_error_release(&tmp);
 	return ret;
 }

@@ -14,6 +14,7 @@ struct orange_tokens {
 	struct orange_token cur;  /* access_token NULL: none yet */
 	double obtained;          /* when cur was obtained (epoch s) */
 	unsigned gen;             /* counts the tokens adopted */
+	unsigned renewed_in_row;  /* renewals on 401 since a request was accepted */
 	bool cache_warned;
 };
 
@@ -108,8 +109,17 @@ int orange_transfer(struct orange_client *c, const char *method, const char *url
 		    bool token_call, struct orange_resp *r, struct orange_error *err);
 
 /*
- * Blocking request with the bearer token; renews the token once on a
- * 401 code 41/42.  body may be NULL (GET/DELETE).  2xx: 0 with r filled.
+ * One blocking request with the bearer token, never repeated: a 401 code
+ * 41/42 renews the token and says send_again (orange_token_refused).
+ * body may be NULL (GET/DELETE).  2xx: 0 with r filled.  err not NULL.
+ */
+int orange_call_once(struct orange_client *c, const char *method, const char *url,
+		     const char *body, size_t body_len, struct orange_resp *r,
+		     struct orange_error *err);
+/*
+ * orange_call_once() sent again once when it says send_again: for the
+ * account's reads and subscriptions, which no send rate paces (SMS sends
+ * use orange_call_once: their caller resends in a slot of its own).
  */
 int orange_call(struct orange_client *c, const char *method, const char *url,
 		const char *body, size_t body_len, struct orange_resp *r,
@@ -128,6 +138,18 @@ const struct orange_token *orange_token_get(struct orange_client *c, const char 
 /* Counts the tokens the client adopted: headers built for an older
  * generation carry an older token. */
 unsigned orange_token_gen(const struct orange_client *c);
+/*
+ * A request made with token `used` (generation gen) was refused with a
+ * 401 code 41/42 (err holds that answer): renew the token, unless it was
+ * renewed since, and set err->send_again when the request may be sent
+ * again with a newer token; after ORANGE_RENEWALS_IN_ROW renewals without
+ * an accepted request, leave err final.  Nothing is resent here
+ * (orange.h: send_again).
+ */
+void orange_token_refused(struct orange_client *c, const char *used, unsigned gen,
+			  struct orange_error *err);
+/* A request was accepted: the credentials work. */
+void orange_token_worked(struct orange_client *c);
 /* Free the client's token state. */
 void orange_tokens_release(struct orange_tokens *ts);
 

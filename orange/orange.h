@@ -37,6 +37,17 @@ struct orange_error {
 	 * after sending, 5xx).  False means it surely did not: safe to resend.
 	 */
 	bool maybe_accepted;
+	/*
+	 * True when Orange refused the request only because its token had
+	 * expired or was revoked (401 code 41/42), and the client has renewed
+	 * the token since: nothing was accepted, and the same request may be
+	 * sent again.  The client never does so itself: a caller that paces
+	 * its requests (the shared 5/s limit) sends it again in a slot of its
+	 * own.  Without a renewal (the renewal failed, or the last
+	 * ORANGE_RENEWALS_IN_ROW renewals brought no accepted request) the
+	 * error is final.
+	 */
+	bool send_again;
 	double retry_after;       /* seconds from Retry-After, 0 if absent */
 	/*
 	 * Texts of any length, malloc'ed and owned by the error; NULL in an
@@ -51,6 +62,11 @@ struct orange_error {
 	char *variables;          /* policyException detail ("variables") */
 };
 #define ORANGE_ERROR_INIT { 0 }
+/* Renewals on 401 in a row with no request accepted between them, after
+ * which a refusal is final: the credentials, not the token, are wrong
+ * (tokens that Orange revokes often still let requests through between
+ * two renewals). */
+#define ORANGE_RENEWALS_IN_ROW 3
 /* Free err's texts and reset it to ORANGE_ERROR_INIT; NULL is a no-op. */
 void orange_error_release(struct orange_error *err);
 /* Make dst a deep copy of src, releasing what dst held first (dst must
@@ -150,7 +166,8 @@ struct orange_sms {
  * free() it).
  * A send is never repeated behind the caller's back: when a kept-alive
  * connection dies after the request left, curl's automatic retry is
- * refused and the error says maybe_accepted (the caller decides).
+ * refused and the error says maybe_accepted (the caller decides); a
+ * refused token is renewed and the error says send_again.
  */
 int orange_send(struct orange_client *c, const struct orange_sms *sms,
 		char **resource_id, struct orange_error *err);
@@ -160,7 +177,9 @@ int orange_send(struct orange_client *c, const struct orange_sms *sms,
  * submit queues one request (the strings are copied), run drives them for
  * up to timeout seconds and calls done() for each that finished.  done()
  * gets resource_id on success, else err.  run returns the number still in
- * flight, or -1.  Token renewal on 401 happens inside, once per request.
+ * flight, or -1.  A 401 for an expired or revoked token renews the token
+ * (once for all the requests that used it) and reaches done() with
+ * err->send_again: one submit, at most one request on the wire.
  *
  * At most max_parallel requests are on the wire; the rest wait in a
  * queue (counted by orange_send_in_flight).  run returns early, once at

@@ -26,7 +26,6 @@ struct orange_job {
 	size_t body_len;
 	orange_send_done_fn done;
 	void *arg;
-	int attempt;              /* 1 after a renewal on 401 */
 	unsigned tok_gen;
 	int slot;                 /* -1 while queued */
 	char invalid[256];        /* set: refused before sending */
@@ -57,25 +56,29 @@ static int finish_answer(const struct orange_resp *r, char **rid, struct orange_
 int orange_send(struct orange_client *c, const struct orange_sms *sms,
 		char **resource_id, struct orange_error *err)
 {
+	struct orange_error tmp = ORANGE_ERROR_INIT;
 	struct strbuf url = STRBUF_INIT;
 	struct orange_resp r;
 	char *body = NULL, why[128];
 	size_t len;
 	int ret = -1;
 
+	if (!err)
+		err = &tmp;
 	orange_resp_init(&r);
 	if (orange_send_body_why(sms, &body, &len, why, sizeof(why)) < 0) {
 		orange_fail(err, ORANGE_ERR_INVALID, false, "not sent: %s", why);
 		goto out;
 	}
 	send_url(c, &url, sms->sender);
-	if (orange_call(c, "POST", url.buf, body, len, &r, err) < 0)
+	if (orange_call_once(c, "POST", url.buf, body, len, &r, err) < 0)
 		goto out;
 	ret = finish_answer(&r, resource_id, err);
 out:
 	free(body);
 	strbuf_release(&url);
 	orange_resp_release(&r);
+	orange_error_release(&tmp);
 	return ret;
 }
 
@@ -107,22 +110,15 @@ static void job_free(struct orange_job *j)
 	free(j);
 }
 
-static void queue_push(struct orange_client *c, struct orange_job *j, bool front)
+static void queue_push(struct orange_client *c, struct orange_job *j)
 {
 	j->slot = -1;
-	if (front) {
-		j->next = c->queue_head;
+	j->next = NULL;
+	if (c->queue_tail)
+		c->queue_tail->next = j;
+	else
 		c->queue_head = j;
-		if (!c->queue_tail)
-			c->queue_tail = j;
-	} else {
-		j->next = NULL;
-		if (c->queue_tail)
-			c->queue_tail->next = j;
-		else
-			c->queue_head = j;
-		c->queue_tail = j;
-	}
+	c->queue_tail = j;
 	c->n_queued++;
 }
 
@@ -161,7 +157,7 @@ int orange_send_submit(struct orange_client *c, const struct orange_sms *sms,
 		send_url(c, &url, sms->sender);
 		j->url = strbuf_detach(&url, NULL);
 	}
-	queue_push(c, j, false);
+	queue_push(c, j);
 	return 0;
 }
 
@@ -283,58 +279,42 @@ static void release_slot(struct orange_client *c, struct orange_job *j)
 	c->n_active--;
 }
 
-/* One transfer ended; returns 1 if done() was called, 0 if requeued. */
-static int finish(struct orange_client *c, CURL *e, CURLcode rc)
+/*
+ * One transfer ended: done() is called for it.  A 401 for an expired or
+ * revoked token renews the token (once for every request that used it)
+ * but never resends: done() gets err->send_again, and the caller sends
+ * it again in its own time (its rate limit's next slot).
+ */
+static void finish(struct orange_client *c, CURL *e, CURLcode rc)
 {
 	struct orange_job *j = NULL;
 	struct orange_error err = ORANGE_ERROR_INIT;
-	char *rid = NULL;
-	int ret = 1;
+	char *rid = NULL, *used = NULL;
 
 	curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&j);
 	orange_easy_collect(c, e, &j->resp);
 	/* classify while the handle still describes this transfer */
 	if (orange_classify(rc, e, &j->resp, false, &err) == 0) {
 		release_slot(c, j);
+		orange_token_worked(c);
 		if (finish_answer(&j->resp, &rid, &err) == 0)
 			complete(j, rid, NULL);
 		else
 			complete(j, NULL, &err);
-		free(rid);
 		goto out;
 	}
-	if (j->attempt == 0 && orange_err_wants_renewal(&err)) {
-		/* Renew once per generation: requests that used the same old
-		 * token just retry with the new one. */
-		if (j->tok_gen == orange_token_gen(c)) {
-			char *rejected = xstrdup(c->slots[j->slot].bearer);
-			const struct orange_token *t;
-
-			release_slot(c, j);
-			c->stats.renewals_on_401++;
-			t = orange_token_get(c, rejected, &err);
-			secure_zero(rejected, strlen(rejected));
-			free(rejected);
-			if (!t) {
-				err.maybe_accepted = false; /* 401: Orange refused it */
-				complete(j, NULL, &err);
-				goto out;
-			}
-		} else {
-			release_slot(c, j);
-		}
-		j->attempt = 1;
-		orange_resp_release(&j->resp);
-		orange_resp_init(&j->resp);
-		queue_push(c, j, true);
-		ret = 0;
-		goto out;
-	}
+	if (orange_err_wants_renewal(&err))
+		used = xstrdup(c->slots[j->slot].bearer);
 	release_slot(c, j);
+	if (used)
+		orange_token_refused(c, used, j->tok_gen, &err);
 	complete(j, NULL, &err);
 out:
+	if (used)
+		secure_zero(used, strlen(used));
+	free(used);
+	free(rid);
 	orange_error_release(&err);
-	return ret;
 }
 
 int orange_send_run(struct orange_client *c, double timeout)
@@ -355,10 +335,12 @@ int orange_send_run(struct orange_client *c, double timeout)
 		if (curl_multi_perform(c->multi, &running) != CURLM_OK)
 			return error("curl multi failed");
 		while ((msg = curl_multi_info_read(c->multi, &left)))
-			if (msg->msg == CURLMSG_DONE)
-				completed += finish(c, msg->easy_handle, msg->data.result);
+			if (msg->msg == CURLMSG_DONE) {
+				finish(c, msg->easy_handle, msg->data.result);
+				completed++;
+			}
 		if (completed) {
-			/* start what is queued (or was requeued) before returning */
+			/* start what is queued before returning */
 			completed += activate(c);
 			if (c->n_active)
 				curl_multi_perform(c->multi, &running);

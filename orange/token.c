@@ -376,6 +376,40 @@ static const struct orange_token *obtain(struct orange_client *c, const char *re
 	return &ts->cur;
 }
 
+void orange_token_refused(struct orange_client *c, const char *used, unsigned gen,
+			  struct orange_error *err)
+{
+	err->maybe_accepted = false;       /* a 401: Orange refused it */
+	err->send_again = false;
+	if (gen == c->tokens.gen) {
+		if (c->tokens.renewed_in_row >= ORANGE_RENEWALS_IN_ROW) {
+			debug("orange: %u renewed tokens refused in a row (code %s)",
+			      c->tokens.renewed_in_row, err->code);
+			return;
+		}
+		struct orange_error renewal = ORANGE_ERROR_INIT;
+		bool renewed;
+
+		c->stats.renewals_on_401++;
+		debug("orange: token refused (code %s), renewing", err->code);
+		renewed = orange_token_get(c, used, &renewal) != NULL;
+		if (!renewed) {      /* the renewal's error says more */
+			orange_error_copy(err, &renewal);
+			err->maybe_accepted = false;
+		}
+		orange_error_release(&renewal);
+		if (!renewed)
+			return;
+		c->tokens.renewed_in_row++;
+	}
+	err->send_again = true;
+}
+
+void orange_token_worked(struct orange_client *c)
+{
+	c->tokens.renewed_in_row = 0;
+}
+
 const struct orange_token *orange_token_get(struct orange_client *c, const char *rejected,
 					    struct orange_error *err)
 {

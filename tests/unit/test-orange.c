@@ -844,6 +844,9 @@ static void test_sim_token_long(void)
 		CU_ASSERT_EQUAL(n, 1);
 		orange_contracts_free(k, n);
 		CU_ASSERT_EQUAL_FATAL(sim_ctl(&sim, "revoke", "", NULL), 0);
+		/* refused, renewed, not resent: the caller sends it again */
+		CU_ASSERT_EQUAL(send_one(c, &sms, rid, sizeof(rid), &err), -1);
+		CU_ASSERT(err.send_again);
 		CU_ASSERT_EQUAL(send_one(c, &sms, rid, sizeof(rid), &err), 0);
 		/* a second process takes the renewed token from the cache */
 		c2 = client(&sim, NULL, cache, 0);
@@ -880,8 +883,11 @@ static void test_sim_token_renewal(void)
 	CU_ASSERT(t1.expires_at > time_now() + 3500 && t1.expires_at < time_now() + 3700);
 	CU_ASSERT_EQUAL(send_one(c, &sms, rid, sizeof(rid), &err), 0);
 
-	/* revoked behind our back: one 401 code 42, one renewal, success */
+	/* revoked behind our back: one 401 code 42, one renewal, sent
+	 * again by the caller, success */
 	CU_ASSERT_EQUAL_FATAL(sim_ctl(&sim, "revoke", "", NULL), 0);
+	CU_ASSERT_EQUAL(send_one(c, &sms, rid, sizeof(rid), &err), -1);
+	CU_ASSERT(err.send_again);
 	CU_ASSERT_EQUAL(send_one(c, &sms, rid, sizeof(rid), &err), 0);
 	orange_client_stats(c, &st);
 	CU_ASSERT_EQUAL(st.renewals_on_401, 1);
@@ -1120,7 +1126,7 @@ static void test_sim_admin_documented(void) { check_admin("documented"); }
 static void test_sim_admin_array(void) { check_admin("array"); }
 
 struct async_tally {
-	int ok, failed, kinds[16], maybe;
+	int ok, failed, kinds[16], maybe, again;
 	char last_rid[128];
 };
 
@@ -1135,6 +1141,7 @@ static void on_done(void *arg, const char *rid, const struct orange_error *err)
 		t->failed++;
 		t->kinds[err->kind]++;
 		t->maybe += err->maybe_accepted;
+		t->again += err->send_again;
 	}
 }
 
@@ -1176,7 +1183,9 @@ static void test_sim_async(void)
 	/* keep-alive: a handful of connections for 60 requests */
 	CU_ASSERT(st.connects <= 4 + 1);
 
-	/* revoked while requests are in flight: one renewal for all */
+	/* revoked while requests are in flight: one renewal for all; those
+	 * on the wire are handed back to be sent again, the queued ones
+	 * leave with the new token (test_sim_revoked_not_resent) */
 	memset(&t, 0, sizeof(t));
 	CU_ASSERT_EQUAL_FATAL(sim_ctl(&sim, "revoke", "", NULL), 0);
 	sms.address = "tel:+22370000001";
@@ -1184,7 +1193,15 @@ static void test_sim_async(void)
 		orange_send_submit(c, &sms, on_done, &t);
 	while (orange_send_run(c, 5) > 0)
 		;
-	CU_ASSERT_EQUAL(t.ok, 20);
+	CU_ASSERT(t.again >= 1 && t.again <= 4);
+	CU_ASSERT_EQUAL(t.again + t.ok, 20);
+	left = t.again;
+	memset(&t, 0, sizeof(t));
+	for (i = 0; i < left; i++)
+		orange_send_submit(c, &sms, on_done, &t);
+	while (orange_send_run(c, 5) > 0)
+		;
+	CU_ASSERT_EQUAL(t.ok, left);
 	orange_client_stats(c, &st);
 	CU_ASSERT_EQUAL(st.token_requests, 2);
 	CU_ASSERT_EQUAL(st.renewals_on_401, 1);
@@ -1216,6 +1233,94 @@ static void test_sim_async(void)
 	orange_client_free(c);
 	CU_ASSERT_EQUAL(t.failed, 2);
 	CU_ASSERT_EQUAL(t.maybe, 0);
+	test_sim_stop(&sim);
+}
+
+/*
+ * A request refused because its token was revoked is not sent again by
+ * the client (issue 10, finding 7): the client renews the token and
+ * hands the fact back (send_again), so that a paced caller resends in a
+ * slot of its own.  One submit, one request on the wire; the blocking
+ * orange_send() likewise.
+ */
+static void test_sim_revoked_not_resent(void)
+{
+	static const char *const args[] = { "--credits", "MLI:1000", "--rate", "100000", NULL };
+	struct orange_sms sms = { "tel:+2230000", "tel:+22370000002", "again", NULL, NULL };
+	struct async_tally t = { 0 };
+	struct orange_error err = ORANGE_ERROR_INIT;
+	struct test_sim sim;
+	struct orange_client *c;
+	struct orange_stats st;
+	char rid[128];
+	int i;
+
+	CU_ASSERT_EQUAL_FATAL(test_sim_start(&sim, args), 0);
+	c = client(&sim, NULL, NULL, 0);
+	orange_send_submit(c, &sms, on_done, &t);
+	while (orange_send_run(c, 5) > 0)
+		;
+	CU_ASSERT_EQUAL_FATAL(t.ok, 1);
+
+	/* revoked: three submits, three requests, none accepted, none resent */
+	memset(&t, 0, sizeof(t));
+	CU_ASSERT_EQUAL_FATAL(sim_ctl(&sim, "revoke", "", NULL), 0);
+	for (i = 0; i < 3; i++)
+		orange_send_submit(c, &sms, on_done, &t);
+	while (orange_send_run(c, 5) > 0)
+		;
+	orange_client_stats(c, &st);
+	CU_ASSERT_EQUAL(st.requests, 1 + 3);
+	CU_ASSERT_EQUAL(st.renewals_on_401, 1);
+	CU_ASSERT_EQUAL(st.token_requests, 2);
+	CU_ASSERT_EQUAL(t.ok, 0);
+	CU_ASSERT_EQUAL(t.kinds[ORANGE_ERR_TOKEN_EXPIRED], 3);
+	CU_ASSERT_EQUAL(t.again, 3);
+	CU_ASSERT_EQUAL(t.maybe, 0);
+	CU_ASSERT_EQUAL(test_ledger_count(&sim, "\"sms\""), 1);
+	/* the caller sends them again: the renewed token is used */
+	memset(&t, 0, sizeof(t));
+	for (i = 0; i < 3; i++)
+		orange_send_submit(c, &sms, on_done, &t);
+	while (orange_send_run(c, 5) > 0)
+		;
+	CU_ASSERT_EQUAL(t.ok, 3);
+	CU_ASSERT_EQUAL(test_ledger_count(&sim, "\"sms\""), 4);
+
+	/* renewed tokens refused again and again with no success between:
+	 * credentials are broken, not a token to renew (final) */
+	for (i = 0; i < ORANGE_RENEWALS_IN_ROW; i++) {
+		memset(&t, 0, sizeof(t));
+		CU_ASSERT_EQUAL_FATAL(sim_ctl(&sim, "revoke", "", NULL), 0);
+		orange_send_submit(c, &sms, on_done, &t);
+		while (orange_send_run(c, 5) > 0)
+			;
+		CU_ASSERT_EQUAL(t.again, 1);
+	}
+	memset(&t, 0, sizeof(t));
+	CU_ASSERT_EQUAL_FATAL(sim_ctl(&sim, "revoke", "", NULL), 0);
+	orange_send_submit(c, &sms, on_done, &t);
+	while (orange_send_run(c, 5) > 0)
+		;
+	CU_ASSERT_EQUAL(t.failed, 1);
+	CU_ASSERT_EQUAL(t.kinds[ORANGE_ERR_TOKEN_EXPIRED], 1);
+	CU_ASSERT_EQUAL(t.again, 0);
+	orange_client_free(c);
+
+	/* blocking: one call, one request */
+	c = client(&sim, NULL, NULL, 0);
+	CU_ASSERT_EQUAL(send_one(c, &sms, rid, sizeof(rid), &err), 0);
+	CU_ASSERT_EQUAL_FATAL(sim_ctl(&sim, "revoke", "", NULL), 0);
+	CU_ASSERT_EQUAL(send_one(c, &sms, rid, sizeof(rid), &err), -1);
+	orange_client_stats(c, &st);
+	CU_ASSERT_EQUAL(st.requests, 2);
+	CU_ASSERT_EQUAL(err.kind, ORANGE_ERR_TOKEN_EXPIRED);
+	CU_ASSERT(err.send_again);
+	CU_ASSERT(!err.maybe_accepted);
+	CU_ASSERT_EQUAL(send_one(c, &sms, rid, sizeof(rid), &err), 0);
+	CU_ASSERT_EQUAL(test_ledger_count(&sim, "\"sms\""), 6);
+	orange_client_free(c);
+	orange_error_release(&err);
 	test_sim_stop(&sim);
 }
 
@@ -1544,6 +1649,7 @@ static void reg(void)
 	TEST_ADD(s, test_sim_admin_documented);
 	TEST_ADD(s, test_sim_admin_array);
 	TEST_ADD(s, test_sim_async);
+	TEST_ADD(s, test_sim_revoked_not_resent);
 	TEST_ADD(s, test_sim_dr_subscriptions);
 }
 
