@@ -2,7 +2,8 @@
 # Three 'griot send' processes on one campaign share the 5/s limit kept in
 # PostgreSQL: the simulator (which answers 429 beyond 5 in any sliding
 # second) accepts every message, never more than 5 in any one-second
-# window, at a sustained rate of at least 4.9/s; every message once.
+# window; every message once.  The rate reached (>= 4.9/s) is a timing:
+# `make bench` measures it (bench/send-latency.sh), not this test.
 . "$(dirname "$0")/../lib/lib.sh"
 . "$(dirname "$0")/../lib/send.sh"
 N=150
@@ -36,6 +37,4 @@ n429=$(ledger_429)
 [ "$n429" = 0 ] || fail "$n429 sends refused with 429"
 max=$(ledger_max_per_second)
 [ "$max" -le 5 ] || fail "$max accepted sends in one sliding second (limit 5)"
-rate=$(ledger_rate)
-awk -v r="$rate" 'BEGIN { exit !(r >= 4.9) }' || fail "sustained rate $rate/s < 4.9/s"
-ok "zero 429, at most $max per sliding second, sustained $rate/s"
+ok "zero 429, at most $max per sliding second ($(ledger_rate)/s, see make bench)"
