@@ -20,8 +20,7 @@
  * distance to PostgreSQL or to Orange is derived from measured latencies
  * in sender_tune(); these are the fixed parts.
  */
-#define FLUSH_EVERY 0.05          /* an answer may wait this long before its commit... */
-#define FLUSH_OVERDUE 2.0         /* ...and is committed after this even if a slot suffers */
+#define FLUSH_EVERY 0.05          /* an answer may wait this long before its commit */
 #define FLUSH_BATCH 40            /* answers per commit */
 #define REFRESH_EVERY 1.0         /* reload campaigns: status, windows, due starts */
 #define RECOVER_EVERY 3.0         /* look for dead senders' rows */
@@ -29,12 +28,11 @@
 #define REMAINING_EVERY 5.0       /* count what is left, for progress lines */
 #define RENDER_EVERY 30.0         /* render recipients imported meanwhile */
 #define TOKEN_EVERY 5.0           /* renew the Orange token in a gap, before a send needs it */
-#define CHORE_OVERDUE 3.0         /* a chore this late runs even if a slot suffers */
 #define STOP_GRACE 1.5            /* after a stop, wait this long for answers in flight */
 #define IDLE_WAIT_MAX 0.1         /* longest wait between two stop checks */
 #define IDLE_POLL 0.2             /* nothing to claim: look again after */
 #define SUBMIT_PUSH 0.002         /* drive new requests onto the wire this long */
-#define DB_GAP_MARGIN 0.01        /* database work must end this long before a slot */
+#define DB_WAIT_DRIVE 0.01        /* during a statement, read Orange's answers this often */
 #define LEAD_MARGIN 0.02          /* first slot of a claim: one db round trip + this */
 #define LEASE_MIN 0.25            /* shortest lease on starting requests */
 #define CLAIM_MAX 100             /* rows per claim */
@@ -48,7 +46,6 @@
 #define CLOCK_SAMPLES 5           /* round trips per clock measurement */
 #define CLOCK_CHECK_SLACK 0.1     /* a server clock this far off our mapping: measure again */
 #define LAT_DECAY 0.3             /* estimators: up at once, down by this fraction */
-#define DB_GAP_SHARE 0.25         /* ...plus this share of the statement's expected time */
 #define FLUSH_SHARE 3.0           /* answers wait at least this many flush times */
 
 enum item_state { ITEM_QUEUED, ITEM_FLIGHT, ITEM_DONE };
@@ -131,6 +128,8 @@ struct sender {
 	double clock_moved;           /* largest move of clock_off between measures */
 	double clock_res;             /* half the best round trip of the last measure */
 	bool clock_known;
+	int clock_n;                  /* samples of the measure under way */
+	double clock_best, clock_cand; /* its quickest round trip, and that offset */
 	/* derived from the measures (sender_tune) */
 	double lead, horizon, lease_ahead;
 	int batch, max_parallel;
@@ -156,10 +155,10 @@ struct sender {
 
 	struct breaker breaker;       /* systemic errors: pause instead of burning rows */
 	double *chore_next;           /* per chore: when it is due */
-	struct lat *chore_cost;
 	double claim_pause_until;     /* after a 429 */
 	double next_work_check;
 	bool stopping, fatal, registered;
+	bool classifying;             /* answers being acted on: no submit meanwhile */
 	double stop_at;
 	enum griot_err err;           /* why it failed (sender_stats.err) */
 	double rate_win[64];          /* times of recent sends (ring) */
@@ -174,11 +173,6 @@ static void lat_add(struct lat *l, double sample)
 		l->est = sample;
 	else
 		l->est += (sample - l->est) * LAT_DECAY;
-}
-
-double sender_late_tolerance(double rate)
-{
-	return rate > 20 ? 0.025 : 0.006;
 }
 
 /*
@@ -240,18 +234,6 @@ static void clock_check(struct sender *s, double t1, double t2, double ahead, do
 	s->chore_next[CHORE_CLOCK] = time_mono();
 }
 
-/*
- * May a database statement expected to take `cost` seconds run now?  Yes
- * when it ends before the next queued slot (with a margin), or nothing is
- * queued.
- */
-static bool db_fits(const struct sender *s, double cost)
-{
-	if (!s->nq)
-		return true;
-	return s->queue[0]->slot - time_mono() >= cost * (1 + DB_GAP_SHARE) + DB_GAP_MARGIN;
-}
-
 int sender_register(struct db *db, char *id, size_t size)
 {
 	char host[64] = "host", buf[8];
@@ -292,44 +274,23 @@ int sender_recover(struct db *db, const char *self, long long *to_pending,
 	int n, i;
 
 	*to_pending = *to_unknown = 0;
-	n = db_query(db, &r, "SELECT DISTINCT claimed_by FROM messages WHERE send_status = 'sending'"
-		     " AND claimed_by IS NOT NULL AND claimed_by <> $1", 1, &self);
+	/* A free liveness lock = its session is gone = the owner is dead. */
+	n = db_query(db, &r, "SELECT owner, to_pending, to_unknown FROM griot_recover_dead($1)",
+		     1, &self);
 	if (n < 0)
 		return -1;
 	for (i = 0; i < n; i++) {
-		const char *owner = db_result_get(r, i, 0);
-		const char *p[1] = { owner };
-		struct db_result *u;
-		char got[8];
-		long long j, k;
+		long long j = db_result_int(r, i, 1), k = db_result_int(r, i, 2);
 
-		/* Free lock = its session is gone = the owner is dead. */
-		if (db_query_value(db, got, sizeof(got),
-				   "SELECT pg_try_advisory_lock(" LOCK_CLASS_SENDER_SQL ", hashtext($1))",
-				   1, p) < 0)
-			goto fail;
-		if (strcmp(got, "t"))
-			continue;
-		k = db_query(db, &u, "SELECT to_pending, to_unknown FROM griot_recover_instance($1)",
-			     1, p);
-		db_query(db, NULL, "SELECT pg_advisory_unlock(" LOCK_CLASS_SENDER_SQL ", hashtext($1))",
-			 1, p);
-		if (k < 0)
-			goto fail;
-		j = db_result_int(u, 0, 0);
-		k = db_result_int(u, 0, 1);
-		db_result_free(u);
 		if (j || k)
 			warning("recovered %lld message(s) of dead sender %s: %lld back to pending "
-				"(never sent), %lld unknown (Orange may have them)", j + k, owner, j, k);
+				"(never sent), %lld unknown (Orange may have them)", j + k,
+				db_result_get(r, i, 0), j, k);
 		*to_pending += j;
 		*to_unknown += k;
 	}
 	db_result_free(r);
 	return 0;
-fail:
-	db_result_free(r);
-	return -1;
 }
 
 /* ---------------------------------------------------------------- */
@@ -396,12 +357,12 @@ static int flush_results(struct sender *s)
 	const char *p[10];
 	struct db_result *dr = NULL;
 	double t0 = time_mono();
-	size_t i;
+	size_t i, nr = s->nres;       /* the wait hook may add results meanwhile */
 	int n, ret = 0;
 
-	if (!s->nres)
+	if (!nr)
 		return 0;
-	for (i = 0; i < s->nres; i++) {
+	for (i = 0; i < nr; i++) {
 		struct result *r = &s->res[i];
 		char num[64];
 
@@ -428,42 +389,50 @@ static int flush_results(struct sender *s)
 		     " $8::float8[], $9::float8, $10::float8)", 10, p);
 	if (n <= 0) {
 		ret = error("cannot record %zu answer(s) from Orange; the rows stay 'sending' "
-			    "and will be recovered as unknown", s->nres);
+			    "and will be recovered as unknown", nr);
 		s->fatal = true;
 	} else {
 		long long got = db_result_int(dr, 0, 0);
 		double lease_end = db_result_double(dr, 0, 1);
 
-		if ((size_t)got != s->nres)
+		if ((size_t)got != nr)
 			warning("recorded %lld of %zu answers: the others were taken over meanwhile",
-				got, s->nres);
+				got, nr);
 		clock_check(s, t0, time_mono(), s->lease_ahead, lease_end);
 		if (lease_end > s->lease_db)
 			s->lease_db = lease_end;
 	}
 	db_result_free(dr);
 	lat_add(&s->flush_cost, time_mono() - t0);
-	debug("flush of %zu: %.1f ms", s->nres, (time_mono() - t0) * 1000);
-	for (i = 0; i < s->nres; i++) {
+	debug("flush of %zu: %.1f ms", nr, (time_mono() - t0) * 1000);
+	for (i = 0; i < nr; i++) {
 		free(s->res[i].resource_id);
 		free(s->res[i].error);
 	}
-	s->nres = 0;
+	memmove(s->res, s->res + nr, (s->nres - nr) * sizeof(*s->res));
+	s->nres -= nr;
+	if (s->nres)
+		s->first_res = t0;
 	strbuf_release(&ids); strbuf_release(&sts); strbuf_release(&rids);
 	strbuf_release(&errs); strbuf_release(&delays); strbuf_release(&ads);
 	strbuf_release(&ats);
 	return ret;
 }
 
-/* Give queued (never submitted) items back: they surely were not sent. */
-static void release_queued(struct sender *s, struct sc *only, const char *country)
+/*
+ * Give queued (never submitted) items back: they surely were not sent.
+ * Only those of campaign `only` and `country` when given, and only those
+ * whose slot comes before `before` (monotonic; INFINITY: all).
+ */
+static void release_queued(struct sender *s, struct sc *only, const char *country, double before)
 {
 	size_t i, k = 0;
 
 	for (i = 0; i < s->nq; i++) {
 		struct item *it = s->queue[i];
 
-		if ((only && it->sc != only) || (country && strcmp(it->country, country))) {
+		if ((only && it->sc != only) || (country && strcmp(it->country, country)) ||
+		    it->slot >= before) {
 			s->queue[k++] = it;
 			continue;
 		}
@@ -562,10 +531,12 @@ static int rate_limited(struct sender *s, struct item *it, const char *msg)
 	add_result(s, it, OUT_RETRY, NULL, msg, ra, -1);
 	if (db_query(s->db, NULL, "SELECT griot_rate_backoff($1, $2::float8)", 2, p) < 0)
 		return -1;
-	release_queued(s, NULL, NULL);
+	/* Nothing leaves before Retry-After; later slots keep their place (the
+	 * limiter books none before it): releasing them would waste them. */
+	release_queued(s, NULL, NULL, time_mono() + ra);
 	s->claim_pause_until = time_mono() + ra;
-	warning("Orange says too many requests (429, Retry-After %.1f s): pausing every sender "
-		"of limiter '%s'", ra, s->limiter);
+	warning("Orange says too many requests (429, Retry-After %.1f s): limiter '%s' books no "
+		"slot before then", ra, s->limiter);
 	return 0;
 }
 
@@ -614,7 +585,7 @@ static int classify(struct sender *s, struct item *it)
 				"'griot campaign resume %s'", it->sc->c.name, it->country, reason.buf,
 				it->sc->c.name);
 		}
-		release_queued(s, it->sc, it->country);
+		release_queued(s, it->sc, it->country, INFINITY);
 		goto out;
 	case ORANGE_ERR_CREDENTIALS:
 	case ORANGE_ERR_TOKEN_EXPIRED:
@@ -625,7 +596,7 @@ static int classify(struct sender *s, struct item *it)
 		s->fatal = true;
 		s->err = GRIOT_ERR_CONFIG;
 		s->stopping = true;
-		release_queued(s, NULL, NULL);
+		release_queued(s, NULL, NULL, INFINITY);
 		goto out;
 	case ORANGE_ERR_SERVER:
 	case ORANGE_ERR_NETWORK:
@@ -698,7 +669,7 @@ static int systemic_pause(struct sender *s, struct item *it, const struct breake
 		s->fatal = true;
 		s->err = GRIOT_ERR_CONFIG;
 		s->stopping = true;
-		release_queued(s, NULL, NULL);
+		release_queued(s, NULL, NULL, INFINITY);
 	}
 	return 0;
 }
@@ -735,7 +706,7 @@ static int process_answer(struct sender *s, struct item *it)
 	switch (v.action) {
 	case BREAKER_WAIT:
 		requeue_systemic(s, it, v.reason);
-		release_queued(s, NULL, NULL);
+		release_queued(s, NULL, NULL, INFINITY);
 		if (s->claim_pause_until < time_mono() + v.wait) {
 			warning("%s: sending nothing for %.1f s", v.reason, v.wait);
 			s->claim_pause_until = time_mono() + v.wait;
@@ -789,7 +760,7 @@ static struct sc *sc_add(struct sender *s, struct campaign *c)
 static void sc_ineligible(struct sender *s, struct sc *x)
 {
 	x->eligible = false;
-	release_queued(s, x, NULL);
+	release_queued(s, x, NULL, INFINITY);
 }
 
 /* Reload campaign `name`, start it if due, decide whether it may send now. */
@@ -927,45 +898,68 @@ static int item_cmp(const void *a, const void *b)
  * recorded for recovery adds how far the offset moved since the last
  * measure (a stepped or drifting database clock) and the late tolerance.
  * Queued items are mapped again with the new offset.
+ * A measure is CLOCK_SAMPLES samples, one round trip each (clock_sample),
+ * so that the housekeeping takes one step at a time.
  */
-static int clock_sync(struct sender *s)
+static int clock_sample(struct sender *s)
 {
-	double best = 1e9, off = 0, moved = 0;
-	size_t i;
+	double t1 = time_mono(), t2, dbt;
+	char buf[64];
 
-	for (i = 0; i < CLOCK_SAMPLES; i++) {
-		char buf[64];
-		double t1 = time_mono(), t2, dbt;
-
-		if (db_query_value(s->db, buf, sizeof(buf),
-				   "SELECT extract(epoch from clock_timestamp())", 0, NULL) < 0)
-			return -1;
-		t2 = time_mono();
-		if (parse_double(buf, &dbt) < 0)
-			return error("cannot read PostgreSQL's clock");
-		if (t2 - t1 < best) {
-			best = t2 - t1;
-			off = dbt - (t1 + t2) / 2;
-		}
+	if (db_query_value(s->db, buf, sizeof(buf),
+			   "SELECT extract(epoch from clock_timestamp())", 0, NULL) < 0)
+		return -1;
+	t2 = time_mono();
+	if (parse_double(buf, &dbt) < 0)
+		return error("cannot read PostgreSQL's clock");
+	if (!s->clock_n++ || t2 - t1 < s->clock_best) {
+		s->clock_best = t2 - t1;
+		s->clock_cand = dbt - (t1 + t2) / 2;
 	}
-	lat_add(&s->db_rtt, best);
-	if (s->clock_known)
-		moved = fabs(off - s->clock_off);
-	if (moved > s->clock_moved)
-		s->clock_moved = moved;
-	s->clock_off = off;
-	s->clock_known = true;
-	s->clock_res = best / 2;
-	s->clock_err = best / 2 + s->clock_moved + s->late;
-	for (i = 0; i < s->nq; i++)
-		s->queue[i]->slot = s->queue[i]->slot_db - off;
-	debug("clock offset to PostgreSQL within %.2f ms (moved %.2f ms)", best * 500, moved * 1000);
 	return 0;
 }
 
+/* The samples of a measure are in: adopt the best one's offset. */
+static void clock_settle(struct sender *s)
+{
+	double moved = 0;
+	size_t i;
+
+	lat_add(&s->db_rtt, s->clock_best);
+	if (s->clock_known)
+		moved = fabs(s->clock_cand - s->clock_off);
+	if (moved > s->clock_moved)
+		s->clock_moved = moved;
+	s->clock_off = s->clock_cand;
+	s->clock_known = true;
+	s->clock_res = s->clock_best / 2;
+	s->clock_err = s->clock_best / 2 + s->clock_moved + s->late;
+	s->clock_n = 0;
+	for (i = 0; i < s->nq; i++)
+		s->queue[i]->slot = s->queue[i]->slot_db - s->clock_off;
+	debug("clock offset to PostgreSQL within %.2f ms (moved %.2f ms)", s->clock_best * 500,
+	      moved * 1000);
+}
+
+/* A whole measure at once (at start). */
+static int clock_sync(struct sender *s)
+{
+	while (s->clock_n < CLOCK_SAMPLES)
+		if (clock_sample(s) < 0)
+			return -1;
+	clock_settle(s);
+	return 0;
+}
+
+/* The clock chore: one sample a step; 1 while the measure goes on. */
 static int chore_clock(struct sender *s)
 {
-	return clock_sync(s);
+	if (clock_sample(s) < 0)
+		return -1;
+	if (s->clock_n < CLOCK_SAMPLES)
+		return 1;
+	clock_settle(s);
+	return 0;
 }
 
 /*
@@ -1020,6 +1014,9 @@ static int claim(struct sender *s, struct sc *x)
 		s->queue[s->nq++] = it;
 	}
 	db_result_free(r);
+	if (n > 0)     /* a first slot near 0 or below: the lead is too short */
+		debug("claimed %d, the first slot %.1f ms ahead", n,
+		      (s->queue[s->nq - (size_t)n]->slot - time_mono()) * 1000);
 	if (s->nq > 1)		/* the queue is NULL until a claim brings rows */
 		qsort(s->queue, s->nq, sizeof(*s->queue), item_cmp);
 	return n;
@@ -1176,6 +1173,29 @@ static void phase_submit(struct sender *s)
 		warning("the Orange client reported an error while sending");
 }
 
+/*
+ * While a statement waits for PostgreSQL (core/db.h's wait hook): submit
+ * the requests whose slots come and read Orange's answers, so that no
+ * database round trip makes a request late or wastes its slot.  Not
+ * while answers are acted on (a 429's pause or a hold comes first), nor
+ * once stopping.  Returns the delay until the next slot, bounded so that
+ * answers are read.
+ */
+static double db_wait(void *arg)
+{
+	struct sender *s = arg;
+	double next = DB_WAIT_DRIVE;
+
+	if (s->classifying || s->stopping || s->fatal)
+		return -1;
+	phase_submit(s);
+	if (s->nflight && orange_send_run(s->client, 0) < 0)
+		warning("the Orange client reported an error while sending");
+	if (s->nq && s->queue[0]->slot - time_mono() < next)
+		next = s->queue[0]->slot - time_mono();
+	return next > 0 ? next : 0;
+}
+
 /* Drain phase: collect the answers and classify them. */
 static int phase_drain(struct sender *s)
 {
@@ -1184,12 +1204,14 @@ static int phase_drain(struct sender *s)
 
 	if (s->nflight && orange_send_run(s->client, 0) < 0)
 		warning("the Orange client reported an error while sending");
+	s->classifying = true;
 	for (i = 0; i < s->ndone; i++) {
 		if (ret == 0 && process_answer(s, s->done[i]) < 0)
 			ret = -1;
 		item_free(s->done[i]);
 	}
 	s->ndone = 0;
+	s->classifying = false;
 	return ret;
 }
 
@@ -1209,8 +1231,7 @@ static int phase_flush(struct sender *s)
 	if (!s->nres)
 		return 0;
 	age = time_mono() - s->first_res;
-	if (s->stopping || s->fatal || age >= FLUSH_OVERDUE ||
-	    ((s->nres >= FLUSH_BATCH || age >= flush_every(s)) && db_fits(s, s->flush_cost.est)))
+	if (s->stopping || s->fatal || s->nres >= FLUSH_BATCH || age >= flush_every(s))
 		return flush_results(s);
 	return 0;
 }
@@ -1241,7 +1262,7 @@ static int phase_claim(struct sender *s)
 	if (s->stopping || now < s->claim_pause_until || s->nq >= QUEUE_MAX)
 		return 0;
 	ahead = s->nq ? s->queue[s->nq - 1]->slot - now : 0;
-	if (ahead >= s->horizon || !db_fits(s, s->claim_cost.est))
+	if (ahead >= s->horizon)
 		return 0;
 	x = next_claimable(s);
 	if (!x)
@@ -1254,7 +1275,7 @@ static int phase_claim(struct sender *s)
 	return 0;
 }
 
-/* Housekeeping: the chores in the table, each when due and when it fits. */
+/* Housekeeping: the chores in the table, each when due. */
 static const struct chore chores[NCHORES] = {
 	[CHORE_REFRESH] = { "refresh", REFRESH_EVERY, chore_refresh, NULL, false },
 	[CHORE_LEASE] = { "lease", 0, chore_lease, lease_due, true },
@@ -1272,17 +1293,14 @@ static int phase_housekeeping(struct sender *s)
 		const struct chore *c = &chores[i];
 		double t0 = time_mono();
 		bool due = c->due ? c->due(s) : t0 >= s->chore_next[i];
-		bool overdue = !c->due && t0 >= s->chore_next[i] + CHORE_OVERDUE;
 		int rc;
 
-		if (!due || (s->stopping && !c->while_stopping) ||
-		    (!overdue && !db_fits(s, s->chore_cost[i].est)))
+		if (!due || (s->stopping && !c->while_stopping))
 			continue;
 		rc = c->run(s);
 		if (rc < 0)
 			return error("sender: %s failed", c->name);
 		debug("chore %s: %.1f ms", c->name, (time_mono() - t0) * 1000);
-		lat_add(&s->chore_cost[i], time_mono() - t0);
 		s->chore_next[i] = rc > 0 ? t0 : time_mono() + c->every;
 	}
 	return 0;
@@ -1494,7 +1512,10 @@ static int pick_limiter(struct sender *s)
 	}
 	if (parse_double(buf, &s->spacing) < 0 || s->spacing <= 0 || s->rate <= 0)
 		return error("bad rate in send_rate row '%s'", s->limiter);
-	s->late = sender_late_tolerance(s->rate);
+	snprintf(rbuf, sizeof(rbuf), "%.17g", s->rate);
+	if (db_query_value(s->db, buf, sizeof(buf), "SELECT griot_late_tolerance($1::float8)",
+			   1, &p[1]) <= 0 || parse_double(buf, &s->late) < 0 || s->late < 0)
+		return error("cannot read the late tolerance of rate %g/s", s->rate);
 	return 0;
 }
 
@@ -1552,9 +1573,8 @@ static void phase_wait(struct sender *s)
 	if (s->claim_pause_until > now && s->claim_pause_until < until)
 		until = s->claim_pause_until;
 	if (!s->stopping && now >= s->claim_pause_until && next_claimable(s) &&
-	    (s->nq ? s->queue[s->nq - 1]->slot - now : 0) < s->horizon &&
-	    db_fits(s, s->claim_cost.est))
-		until = now;   /* a claim is wanted and fits: at once */
+	    (s->nq ? s->queue[s->nq - 1]->slot - now : 0) < s->horizon)
+		until = now;   /* a claim is wanted: at once */
 	if (until <= now)
 		return;
 	if (s->nflight) {
@@ -1576,7 +1596,7 @@ static bool phase_stop(struct sender *s)
 		s->st->interrupted = true;
 		s->stop_at = time_mono();
 		info("stopping: finishing %zu request(s) in flight", s->nflight);
-		release_queued(s, NULL, NULL);
+		release_queued(s, NULL, NULL, INFINITY);
 	}
 	if (s->stopping && !s->stop_at)
 		s->stop_at = time_mono();
@@ -1655,7 +1675,6 @@ struct sender *sender_new(struct db *db, struct orange_client *client,
 		breaker_init(&s->breaker, &bc);
 	}
 	s->chore_next = xcalloc(NCHORES, sizeof(*s->chore_next));
-	s->chore_cost = xcalloc(NCHORES, sizeof(*s->chore_cost));
 	for (i = 0; i < NCHORES; i++)
 		s->chore_next[i] = s->started;
 	return s;
@@ -1686,10 +1705,10 @@ static int check_session_pooling(struct sender *s)
 
 int sender_start(struct sender *s)
 {
-	size_t i;
 	int rc;
 
 	srand((unsigned)(time_now() * 1000) ^ (unsigned)getpid());
+	db_set_wait_hook(s->db, db_wait, s);
 	if (check_session_pooling(s) < 0 || sender_register(s->db, s->id, sizeof(s->id)) < 0)
 		return -1;
 	s->registered = true;
@@ -1698,9 +1717,6 @@ int sender_start(struct sender *s)
 	s->chore_next[CHORE_CLOCK] = time_mono() + CLOCK_SYNC_EVERY;
 	s->claim_cost.est = s->db_rtt.est;
 	s->flush_cost.est = s->db_rtt.est;
-	for (i = 0; i < NCHORES; i++)
-		s->chore_cost[i].est = s->db_rtt.est;
-	s->chore_cost[CHORE_CLOCK].est = CLOCK_SAMPLES * s->db_rtt.est;
 	sender_tune(s);
 	/*
 	 * Every other write may be lost in a database crash without harm: a
@@ -1747,7 +1763,7 @@ int sender_finish(struct sender *s, int ret)
 	for (i = 0; i < s->nflight; i++)
 		s->flight[i]->s = NULL;
 	s->nflight = 0;
-	release_queued(s, NULL, NULL);
+	release_queued(s, NULL, NULL, INFINITY);
 	if (s->nres && flush_results(s) < 0)
 		ret = -1;
 	if (ret == 0 && !s->fatal && !s->st->interrupted && count_remaining(s) == 0)
@@ -1765,6 +1781,7 @@ void sender_free(struct sender *s)
 
 	if (!s)
 		return;
+	db_set_wait_hook(s->db, NULL, NULL);
 	for (k = 0; k < s->nflight; k++)
 		s->flight[k]->s = NULL;
 	for (k = 0; k < s->nq; k++)
@@ -1788,7 +1805,6 @@ void sender_free(struct sender *s)
 	}
 	free(s->res);
 	free(s->chore_next);
-	free(s->chore_cost);
 	breaker_release(&s->breaker);
 	free(s);
 }

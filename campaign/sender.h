@@ -100,10 +100,4 @@ int sender_recover(struct db *db, const char *self, long long *to_pending,
 int sender_register(struct db *db, char *id, size_t size);
 void sender_unregister(struct db *db, const char *id);
 
-/*
- * A request leaves at most this long after its slot, else it is released.
- * The slot spacing (griot_rate_spacing in sql/050) is margin/rate, so any
- * rate+1 consecutive sends span at least margin - tolerance seconds.
- */
-double sender_late_tolerance(double rate);
 #endif

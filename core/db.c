@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <libpq-fe.h>
+#include <math.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -26,6 +27,8 @@ struct db {
 	char sqlstate[6];
 	pthread_mutex_t cancel_lock; /* db_cancel() may come from another thread */
 	PGcancel *cancel;
+	db_wait_fn wait_fn;          /* db_set_wait_hook() */
+	void *wait_arg;
 };
 
 /*
@@ -158,6 +161,43 @@ void db_close(struct db *db)
 }
 
 void db_set_quiet(struct db *db, bool quiet) { db->quiet = quiet; }
+
+void db_set_wait_hook(struct db *db, db_wait_fn fn, void *arg)
+{
+	db->wait_fn = fn;
+	db->wait_arg = arg;
+}
+
+/*
+ * The answer to a statement sent with PQsend*() (sent: its return),
+ * waiting with the wait hook: as PQexec*() would return it (the last
+ * result; NULL when nothing could be sent, PQerrorMessage tells why).
+ */
+static PGresult *hooked_result(struct db *db, int sent)
+{
+	PGresult *res, *last = NULL;
+
+	if (!sent)
+		return NULL;
+	for (;;) {
+		while (PQisBusy(db->conn)) {
+			double wait = db->wait_fn(db->wait_arg);
+			struct pollfd pfd = { .fd = PQsocket(db->conn), .events = POLLIN };
+			int r = poll(&pfd, 1, wait < 0 ? -1 : (int)ceil(wait * 1000));
+
+			if (r < 0 && errno != EINTR)
+				break;
+			if (r > 0 && !PQconsumeInput(db->conn))
+				break;    /* connection lost: PQgetResult says so */
+		}
+		res = PQgetResult(db->conn);
+		if (!res)
+			break;
+		PQclear(last);
+		last = res;
+	}
+	return last;
+}
 const char *db_last_error(const struct db *db) { return db->errmsg; }
 const char *db_last_sqlstate(const struct db *db) { return db->sqlstate; }
 
@@ -311,7 +351,8 @@ bool db_error_is_data(const struct db *db)
 
 int db_exec(struct db *db, const char *sql)
 {
-	PGresult *res = PQexec(db->conn, sql);
+	PGresult *res = db->wait_fn ? hooked_result(db, PQsendQuery(db->conn, sql))
+				    : PQexec(db->conn, sql);
 	ExecStatusType st = PQresultStatus(res);
 	int ret = 0;
 
@@ -352,6 +393,10 @@ static int query_result(struct db *db, PGresult *res, struct db_result **out)
 int db_query(struct db *db, struct db_result **out, const char *sql,
 	     int nparams, const char *const *params)
 {
+	if (db->wait_fn)
+		return query_result(db, hooked_result(db, PQsendQueryParams(db->conn, sql, nparams,
+									    NULL, params, NULL,
+									    NULL, 0)), out);
 	return query_result(db, PQexecParams(db->conn, sql, nparams, NULL, params,
 					     NULL, NULL, 0), out);
 }
@@ -383,6 +428,10 @@ int db_query_cached(struct db *db, struct db_result **out, const char *sql,
 		db->stmts[db->nstmts++] = xstrdup(sql);
 	}
 	snprintf(name, sizeof(name), "griot_%d", i);
+	if (db->wait_fn)
+		return query_result(db, hooked_result(db, PQsendQueryPrepared(db->conn, name, nparams,
+									      params, NULL, NULL,
+									      0)), out);
 	return query_result(db, PQexecPrepared(db->conn, name, nparams, params,
 					       NULL, NULL, 0), out);
 }

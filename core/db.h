@@ -33,6 +33,16 @@ extern const struct db_migration db_migrations[];
 int db_connect(const char *conninfo, struct db **out);
 void db_close(struct db *db);
 void db_set_quiet(struct db *db, bool quiet);
+/*
+ * A wait hook: while db_query(), db_query_cached() or db_exec() waits for the
+ * server's answer, fn(arg) is called at once and then again each time the
+ * delay it returned (seconds) has passed; a negative delay means "not
+ * before the answer".  It lets a single-threaded caller keep time-bound
+ * work going across a round trip (the sender submits its requests at
+ * their slots).  fn must not use db.  NULL fn: wait without a hook.
+ */
+typedef double (*db_wait_fn)(void *arg);
+void db_set_wait_hook(struct db *db, db_wait_fn fn, void *arg);
 const char *db_last_error(const struct db *db);
 const char *db_last_sqlstate(const struct db *db);
 /*
