@@ -10,6 +10,7 @@
 #include "orange/orange.h"
 
 #include <math.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +33,6 @@
 #define IDLE_WAIT_MAX 0.1         /* longest wait between two stop checks */
 #define IDLE_POLL 0.2             /* nothing to claim: look again after */
 #define SUBMIT_PUSH 0.002         /* drive new requests onto the wire this long */
-#define DB_WAIT_DRIVE 0.01        /* during a statement, read Orange's answers this often */
 #define LEAD_MARGIN 0.02          /* first slot of a claim: one db round trip + this */
 #define LEASE_MIN 0.25            /* shortest lease on starting requests */
 #define CLAIM_MAX 100             /* rows per claim */
@@ -1175,25 +1175,28 @@ static void phase_submit(struct sender *s)
 
 /*
  * While a statement waits for PostgreSQL (core/db.h's wait hook): submit
- * the requests whose slots come and read Orange's answers, so that no
- * database round trip makes a request late or wastes its slot.  Not
- * while answers are acted on (a 429's pause or a hold comes first), nor
- * once stopping.  Returns the delay until the next slot, bounded so that
- * answers are read.
+ * the requests whose slots come and drive those on the wire, waiting on
+ * Orange's connections and on the database's socket fd together until
+ * the next slot, so that no database round trip makes a request late or
+ * wastes its slot.  Not while answers are acted on (a 429's pause or a
+ * hold comes first), nor once a stop is asked: then only the database.
  */
-static double db_wait(void *arg)
+static void db_wait(void *arg, int fd)
 {
 	struct sender *s = arg;
-	double next = DB_WAIT_DRIVE;
+	double wait = IDLE_WAIT_MAX;
 
-	if (s->classifying || s->stopping || s->fatal)
-		return -1;
+	if (s->classifying || s->stopping || s->fatal || (s->opts->stop && *s->opts->stop)) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+
+		poll(&p, 1, (int)(IDLE_WAIT_MAX * 1000));
+		return;
+	}
 	phase_submit(s);
-	if (s->nflight && orange_send_run(s->client, 0) < 0)
+	if (s->nq && s->queue[0]->slot - time_mono() < wait)
+		wait = s->queue[0]->slot - time_mono();
+	if (orange_send_run_fd(s->client, wait > 0 ? wait : 0, fd) < 0)
 		warning("the Orange client reported an error while sending");
-	if (s->nq && s->queue[0]->slot - time_mono() < next)
-		next = s->queue[0]->slot - time_mono();
-	return next > 0 ? next : 0;
 }
 
 /* Drain phase: collect the answers and classify them. */

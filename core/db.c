@@ -6,7 +6,6 @@
 
 #include <errno.h>
 #include <libpq-fe.h>
-#include <math.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -181,13 +180,8 @@ static PGresult *hooked_result(struct db *db, int sent)
 		return NULL;
 	for (;;) {
 		while (PQisBusy(db->conn)) {
-			double wait = db->wait_fn(db->wait_arg);
-			struct pollfd pfd = { .fd = PQsocket(db->conn), .events = POLLIN };
-			int r = poll(&pfd, 1, wait < 0 ? -1 : (int)ceil(wait * 1000));
-
-			if (r < 0 && errno != EINTR)
-				break;
-			if (r > 0 && !PQconsumeInput(db->conn))
+			db->wait_fn(db->wait_arg, PQsocket(db->conn));
+			if (!PQconsumeInput(db->conn))
 				break;    /* connection lost: PQgetResult says so */
 		}
 		res = PQgetResult(db->conn);

@@ -34,14 +34,14 @@ int db_connect(const char *conninfo, struct db **out);
 void db_close(struct db *db);
 void db_set_quiet(struct db *db, bool quiet);
 /*
- * A wait hook: while db_query(), db_query_cached() or db_exec() waits for the
- * server's answer, fn(arg) is called at once and then again each time the
- * delay it returned (seconds) has passed; a negative delay means "not
- * before the answer".  It lets a single-threaded caller keep time-bound
- * work going across a round trip (the sender submits its requests at
- * their slots).  fn must not use db.  NULL fn: wait without a hook.
+ * A wait hook: while db_query(), db_query_cached() or db_exec() waits for
+ * the server's answer, it calls fn(arg, fd) instead of waiting itself, as
+ * often as needed: fn waits until fd (the connection's socket) is
+ * readable, or returns earlier, doing the caller's time-bound work
+ * meanwhile (the sender submits its requests at their slots and reads
+ * Orange's answers).  fn must not use db.  NULL fn: db waits by itself.
  */
-typedef double (*db_wait_fn)(void *arg);
+typedef void (*db_wait_fn)(void *arg, int fd);
 void db_set_wait_hook(struct db *db, db_wait_fn fn, void *arg);
 const char *db_last_error(const struct db *db);
 const char *db_last_sqlstate(const struct db *db);

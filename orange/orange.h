@@ -196,6 +196,9 @@ typedef void (*orange_send_done_fn)(void *arg, const char *resource_id,
 int orange_send_submit(struct orange_client *c, const struct orange_sms *sms,
 		       orange_send_done_fn done, void *arg);
 int orange_send_run(struct orange_client *c, double timeout);
+/* orange_send_run() that also returns as soon as fd is readable (a
+ * caller's other connection; -1: none), even with nothing in flight. */
+int orange_send_run_fd(struct orange_client *c, double timeout, int fd);
 int orange_send_in_flight(const struct orange_client *c);
 
 /* Build the documented send body with the JSON generator; for tests. */

@@ -8,6 +8,7 @@
 #include "core/log.h"
 #include "core/util.h"
 
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -83,6 +84,14 @@ out:
 }
 
 /* ---- asynchronous ---- */
+
+/* Wait until fd is readable, at most timeout seconds (a signal ends it). */
+static void wait_readable(int fd, double timeout)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	poll(&p, 1, (int)(timeout * 1000) + 1);
+}
 
 static void ensure_multi(struct orange_client *c)
 {
@@ -317,21 +326,26 @@ out:
 	orange_error_release(&err);
 }
 
-int orange_send_run(struct orange_client *c, double timeout)
+int orange_send_run_fd(struct orange_client *c, double timeout, int fd)
 {
 	double deadline = time_mono() + (timeout > 0 ? timeout : 0);
+	struct curl_waitfd extra = { .fd = fd, .events = CURL_WAIT_POLLIN };
 	int completed = 0;
 
-	if (!c->multi)
+	if (!c->multi && fd < 0)
 		return 0;
 	for (;;) {
 		CURLMsg *msg;
-		int running, left;
+		int running, left, ms;
 		double now;
 
-		completed += activate(c);
-		if (!c->n_active && !c->n_queued)
+		if (c->multi)
+			completed += activate(c);
+		if (!c->multi || (!c->n_active && !c->n_queued)) {
+			if (fd >= 0 && deadline > time_mono())
+				wait_readable(fd, deadline - time_mono());
 			break;
+		}
 		if (curl_multi_perform(c->multi, &running) != CURLM_OK)
 			return error("curl multi failed");
 		while ((msg = curl_multi_info_read(c->multi, &left)))
@@ -349,13 +363,18 @@ int orange_send_run(struct orange_client *c, double timeout)
 		now = time_mono();
 		if (now >= deadline)
 			break;
-		{
-			double left_s = deadline - now;
-			int ms = left_s > 1 ? 1000 : (int)(left_s * 1000) + 1;
-			curl_multi_poll(c->multi, NULL, 0, ms, NULL);
-		}
+		ms = deadline - now > 1 ? 1000 : (int)((deadline - now) * 1000) + 1;
+		extra.revents = 0;
+		curl_multi_poll(c->multi, fd >= 0 ? &extra : NULL, fd >= 0 ? 1 : 0, ms, NULL);
+		if (extra.revents)
+			break;
 	}
-	return c->n_active + c->n_queued;
+	return c->multi ? c->n_active + c->n_queued : 0;
+}
+
+int orange_send_run(struct orange_client *c, double timeout)
+{
+	return orange_send_run_fd(c, timeout, -1);
 }
 
 /* Client freed with work in flight: every request still gets its done(),

@@ -27,15 +27,7 @@ run_rate() {
 	griot campaign schedule "$1" >/dev/null || fail "schedule $1"
 	before=$(ledger_count sms)
 	rej_before=$(ledger_429)
-	for i in 1 2 3; do
-		timeout -s KILL 90 "$GRIOT_BIN" send --campaign "$1" --until-done --json >"$T_TMP/$1.out$i" 2>"$T_TMP/$1.err$i" &
-		eval "P$i=\$!"
-	done
-	rc=0
-	for i in 1 2 3; do
-		eval "wait \$P$i" || { rc=$?; cat "$T_TMP/$1.err$i" >&2; }
-	done
-	[ $rc = 0 ] || fail "$1: a sender exited $rc"
+	run_senders "$1"
 	[ "$(sql "SELECT count(*) FROM messages m JOIN campaigns c ON c.id = m.campaign_id
 	          WHERE c.name = '$1' AND m.send_status = 'sent'")" = $N ] ||
 		fail "$1 (${2} ms): $(status_counts)"

@@ -11,16 +11,8 @@ new_db
 start_sim --rate 5 --credits MLI:1000
 mk_campaign rate $N MLI 2237
 griot campaign schedule rate >/dev/null || fail "schedule"
-for i in 1 2 3; do
-	griot send --campaign rate --until-done --json >"$T_TMP/out$i" 2>"$T_TMP/err$i" &
-	eval "P$i=\$!"
-done
-rc=0
-for i in 1 2 3; do
-	eval "wait \$P$i" || { rc=$?; cat "$T_TMP/err$i" >&2; }
-done
-[ $rc = 0 ] || fail "a sender exited $rc"
-for i in 1 2 3; do grep -q '"sent": [1-9]' "$T_TMP/out$i" || fail "sender $i sent nothing: $(cat "$T_TMP/out$i")"; done
+run_senders rate
+for i in 1 2 3; do grep -q '"sent": [1-9]' "$T_TMP/rate.out$i" || fail "sender $i sent nothing: $(cat "$T_TMP/rate.out$i")"; done
 ok "three senders exited 0, each sent some"
 
 [ "$(status_counts)" = "sent=$N" ] || fail "statuses: $(status_counts)"

@@ -19,15 +19,7 @@ start_sim --rate 5 --credits MLI:1000 --fault-revoke 5
 sim_proxy 100
 mk_campaign revoke $N MLI 2237
 griot campaign schedule revoke >/dev/null || fail "schedule"
-for i in 1 2 3; do
-	timeout -s KILL 90 "$GRIOT_BIN" send --campaign revoke --until-done --json >"$T_TMP/out$i" 2>"$T_TMP/err$i" &
-	eval "P$i=\$!"
-done
-rc=0
-for i in 1 2 3; do
-	eval "wait \$P$i" || { rc=$?; cat "$T_TMP/err$i" >&2; }
-done
-[ $rc = 0 ] || fail "a sender exited $rc"
+run_senders revoke
 [ "$(status_counts)" = "sent=$N" ] || fail "statuses: $(status_counts)"
 [ "$(ledger_count sms)" = $N ] || fail "ledger has $(ledger_count sms) sends, want $N"
 [ -z "$(ledger_dup_numbers)" ] || fail "numbers sent twice: $(ledger_dup_numbers)"

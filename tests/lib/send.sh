@@ -18,6 +18,22 @@ add_recipients() {
 	     FROM generate_series(${5:-1}, ${5:-1} + $2 - 1) g" || fail "insert recipients"
 }
 
+# run_senders CAMPAIGN: three 'griot send --until-done --json' on it at
+# once (output in $T_TMP/CAMPAIGN.out1..3, stderr in .err1..3, killed
+# after 90 s); fails unless all three exit 0.
+run_senders() {
+	for i in 1 2 3; do
+		timeout -s KILL 90 "$GRIOT_BIN" send --campaign "$1" --until-done --json \
+			>"$T_TMP/$1.out$i" 2>"$T_TMP/$1.err$i" &
+		eval "P$i=\$!"
+	done
+	rc=0
+	for i in 1 2 3; do
+		eval "wait \$P$i" || { rc=$?; cat "$T_TMP/$1.err$i" >&2; }
+	done
+	[ $rc = 0 ] || fail "$1: a sender exited $rc"
+}
+
 # Accepted sends' times, sorted.
 ledger_sms_ts() {
 	grep '"event":"sms"' "$SIM_LEDGER" | sed 's/.*"ts":\([0-9.]*\).*/\1/' | sort -n

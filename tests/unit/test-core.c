@@ -8,6 +8,7 @@
 #include "core/utf8.h"
 #include "tests/lib/testlib.h"
 
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -402,6 +403,70 @@ static void test_db_error_one_line(void)
 	test_db_close(db);
 }
 
+/* The wait hook's record: calls, and their times (monotonic). */
+struct hook_tally {
+	int calls;
+	double first, last;
+};
+
+/* A hook that waits at most 10 ms for the socket at each call. */
+static void count_hook(void *arg, int fd)
+{
+	struct hook_tally *h = arg;
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	if (!h->calls++)
+		h->first = time_mono();
+	h->last = time_mono();
+	poll(&p, 1, 10);
+}
+
+/*
+ * While a statement waits for the server, the wait hook does the waiting
+ * (here 10 ms at a time) and the answer is the same as without it:
+ * for db_query, db_query_cached and db_exec, errors and several
+ * statements in one db_exec included.
+ */
+static void test_db_wait_hook(void)
+{
+	struct hook_tally h = { 0 };
+	struct db *db;
+	struct db_result *r;
+	const char *p[1] = { "21" };
+	double t0;
+
+	CU_ASSERT_EQUAL_FATAL(test_db_open(&db), 0);
+	db_set_wait_hook(db, count_hook, &h);
+	t0 = time_mono();
+	CU_ASSERT_EQUAL(db_query(db, &r, "SELECT pg_sleep(0.3), $1::int * 2", 1, p), 1);
+	CU_ASSERT_STRING_EQUAL(db_result_get(r, 0, 1), "42");
+	db_result_free(r);
+	/* called at once and about every 10 ms until the answer */
+	CU_ASSERT(h.first - t0 < 0.1);
+	CU_ASSERT(h.calls >= 10);
+	CU_ASSERT(h.last - h.first >= 0.2);
+	h.calls = 0;
+	db_set_quiet(db, true);
+	CU_ASSERT_EQUAL(db_query_cached(db, &r, "SELECT $1::int / 0", 1, p), -1);
+	CU_ASSERT_STRING_EQUAL(db_last_sqlstate(db), "22012");
+	CU_ASSERT_EQUAL(db_query_cached(db, &r, "SELECT $1::int * 3", 1, p), 1);
+	CU_ASSERT_STRING_EQUAL(db_result_get(r, 0, 0), "63");
+	db_result_free(r);
+	CU_ASSERT(h.calls >= 1);
+	h.calls = 0;
+	CU_ASSERT_EQUAL(db_exec(db, "CREATE TEMP TABLE w (k int PRIMARY KEY); SELECT pg_sleep(0.05);"
+				"INSERT INTO w VALUES (1)"), 0);
+	CU_ASSERT_EQUAL(db_exec(db, "INSERT INTO w VALUES (1)"), -1);
+	CU_ASSERT_STRING_EQUAL(db_last_sqlstate(db), "23505");
+	CU_ASSERT(h.calls >= 3);
+	/* without the hook: never called */
+	db_set_wait_hook(db, NULL, NULL);
+	h.calls = 0;
+	CU_ASSERT_EQUAL(db_exec(db, "SELECT pg_sleep(0.05)"), 0);
+	CU_ASSERT_EQUAL(h.calls, 0);
+	test_db_close(db);
+}
+
 static void reg(void)
 {
 	CU_pSuite s = CU_add_suite("core", NULL, NULL);
@@ -420,6 +485,7 @@ static void reg(void)
 	TEST_ADD(s, test_db_array);
 	TEST_ADD(s, test_db_query_cached);
 	TEST_ADD(s, test_db_error_one_line);
+	TEST_ADD(s, test_db_wait_hook);
 }
 
 int main(void)

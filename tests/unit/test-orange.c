@@ -1145,6 +1145,19 @@ static void on_done(void *arg, const char *rid, const struct orange_error *err)
 	}
 }
 
+/* A fresh tally t, n submits of sms, run until all are done. */
+static void send_n(struct orange_client *c, const struct orange_sms *sms, int n,
+		   struct async_tally *t)
+{
+	int i;
+
+	memset(t, 0, sizeof(*t));
+	for (i = 0; i < n; i++)
+		orange_send_submit(c, sms, on_done, t);
+	while (orange_send_run(c, 5) > 0)
+		;
+}
+
 static void test_sim_async(void)
 {
 	static const char *const args[] = { "--credits", "MLI:1000", "--rate", "100000", NULL };
@@ -1186,21 +1199,13 @@ static void test_sim_async(void)
 	/* revoked while requests are in flight: one renewal for all; those
 	 * on the wire are handed back to be sent again, the queued ones
 	 * leave with the new token (test_sim_revoked_not_resent) */
-	memset(&t, 0, sizeof(t));
 	CU_ASSERT_EQUAL_FATAL(sim_ctl(&sim, "revoke", "", NULL), 0);
 	sms.address = "tel:+22370000001";
-	for (i = 0; i < 20; i++)
-		orange_send_submit(c, &sms, on_done, &t);
-	while (orange_send_run(c, 5) > 0)
-		;
+	send_n(c, &sms, 20, &t);
 	CU_ASSERT(t.again >= 1 && t.again <= 4);
 	CU_ASSERT_EQUAL(t.again + t.ok, 20);
 	left = t.again;
-	memset(&t, 0, sizeof(t));
-	for (i = 0; i < left; i++)
-		orange_send_submit(c, &sms, on_done, &t);
-	while (orange_send_run(c, 5) > 0)
-		;
+	send_n(c, &sms, left, &t);
 	CU_ASSERT_EQUAL(t.ok, left);
 	orange_client_stats(c, &st);
 	CU_ASSERT_EQUAL(st.token_requests, 2);
@@ -1257,18 +1262,12 @@ static void test_sim_revoked_not_resent(void)
 
 	CU_ASSERT_EQUAL_FATAL(test_sim_start(&sim, args), 0);
 	c = client(&sim, NULL, NULL, 0);
-	orange_send_submit(c, &sms, on_done, &t);
-	while (orange_send_run(c, 5) > 0)
-		;
+	send_n(c, &sms, 1, &t);
 	CU_ASSERT_EQUAL_FATAL(t.ok, 1);
 
 	/* revoked: three submits, three requests, none accepted, none resent */
-	memset(&t, 0, sizeof(t));
 	CU_ASSERT_EQUAL_FATAL(sim_ctl(&sim, "revoke", "", NULL), 0);
-	for (i = 0; i < 3; i++)
-		orange_send_submit(c, &sms, on_done, &t);
-	while (orange_send_run(c, 5) > 0)
-		;
+	send_n(c, &sms, 3, &t);
 	orange_client_stats(c, &st);
 	CU_ASSERT_EQUAL(st.requests, 1 + 3);
 	CU_ASSERT_EQUAL(st.renewals_on_401, 1);
@@ -1279,29 +1278,19 @@ static void test_sim_revoked_not_resent(void)
 	CU_ASSERT_EQUAL(t.maybe, 0);
 	CU_ASSERT_EQUAL(test_ledger_count(&sim, "\"sms\""), 1);
 	/* the caller sends them again: the renewed token is used */
-	memset(&t, 0, sizeof(t));
-	for (i = 0; i < 3; i++)
-		orange_send_submit(c, &sms, on_done, &t);
-	while (orange_send_run(c, 5) > 0)
-		;
+	send_n(c, &sms, 3, &t);
 	CU_ASSERT_EQUAL(t.ok, 3);
 	CU_ASSERT_EQUAL(test_ledger_count(&sim, "\"sms\""), 4);
 
 	/* renewed tokens refused again and again with no success between:
 	 * credentials are broken, not a token to renew (final) */
 	for (i = 0; i < ORANGE_RENEWALS_IN_ROW; i++) {
-		memset(&t, 0, sizeof(t));
 		CU_ASSERT_EQUAL_FATAL(sim_ctl(&sim, "revoke", "", NULL), 0);
-		orange_send_submit(c, &sms, on_done, &t);
-		while (orange_send_run(c, 5) > 0)
-			;
+		send_n(c, &sms, 1, &t);
 		CU_ASSERT_EQUAL(t.again, 1);
 	}
-	memset(&t, 0, sizeof(t));
 	CU_ASSERT_EQUAL_FATAL(sim_ctl(&sim, "revoke", "", NULL), 0);
-	orange_send_submit(c, &sms, on_done, &t);
-	while (orange_send_run(c, 5) > 0)
-		;
+	send_n(c, &sms, 1, &t);
 	CU_ASSERT_EQUAL(t.failed, 1);
 	CU_ASSERT_EQUAL(t.kinds[ORANGE_ERR_TOKEN_EXPIRED], 1);
 	CU_ASSERT_EQUAL(t.again, 0);
