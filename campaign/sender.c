@@ -1725,7 +1725,8 @@ int sender_start(struct sender *s)
 	 * Every other write may be lost in a database crash without harm: a
 	 * lost 'sent' leaves the row 'sending', recovered as unknown, never
 	 * resent.  Not waiting for the disk keeps slots punctual.  (The claim
-	 * commits durably: griot_claim sets it for itself.)
+	 * and every lease extension commit durably: griot_claim and
+	 * griot_sender_lease set it for their transaction, sql/065.)
 	 */
 	if (db_exec(s->db, "SET synchronous_commit = off") < 0 || campaign_session_init(s->db) < 0)
 		return -1;
