@@ -30,26 +30,10 @@ FT_DIR=$(mktemp -d "${TMPDIR:-/tmp}/griot-faketime-XXXXXX")
 chmod 0755 "$FT_DIR"
 echo "+0" >"$FT_DIR/offset"
 chmod 0644 "$FT_DIR/offset"
-CL_DIR="$T_TMP/pg"
-cl_pg() {
-	GRIOT_PG_DIR="$CL_DIR" GRIOT_PG_DB=postgres LD_PRELOAD="$FAKETIME_LIB" \
-		FAKETIME_TIMESTAMP_FILE="$FT_DIR/offset" FAKETIME_NO_CACHE=1 \
-		FAKETIME_DONT_FAKE_MONOTONIC=1 "$GRIOT_TOP/scripts/pg" "$@"
-}
-# At exit: the test's processes (t_cleanup, keeping T_TMP, where the
-# cluster's link is), then the cluster and its directories.
-clock_cleanup() {
-	keep=${GRIOT_KEEP_TMP:-}
-	GRIOT_KEEP_TMP=1
-	t_cleanup
-	cl_pg stop >/dev/null 2>&1
-	real=$(readlink "$CL_DIR" 2>/dev/null) && case "$real" in */griot-pg-*) rm -rf "$real" ;; esac
-	rm -rf "$FT_DIR"
-	[ -z "$keep" ] && rm -rf "$T_TMP"
-}
-trap clock_cleanup EXIT
-cl_pg start >"$T_TMP/pg-start.log" 2>&1 || fail "faketime cluster: $(cat "$T_TMP/pg-start.log")"
-eval "$(GRIOT_PG_DIR="$CL_DIR" GRIOT_PG_DB=postgres "$GRIOT_TOP/scripts/pg" env)"
+CL_ENV="LD_PRELOAD=$FAKETIME_LIB FAKETIME_TIMESTAMP_FILE=$FT_DIR/offset FAKETIME_NO_CACHE=1 FAKETIME_DONT_FAKE_MONOTONIC=1"
+CL_AT_EXIT='rm -rf "$FT_DIR"'
+. "$(dirname "$0")/../lib/cluster.sh"
+own_cluster
 # the server's clock minus ours, seconds
 db_skew() {
 	sql "SELECT round(extract(epoch from clock_timestamp()) - $(date +%s.%N))::int"

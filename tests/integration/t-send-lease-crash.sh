@@ -12,19 +12,8 @@
 # as the sender does it (synchronous_commit off), the server is stopped
 # immediately (a power cut), restarted, and the lease read back.
 . "$(dirname "$0")/../lib/lib.sh"
-CL_DIR="$T_TMP/pg"
-cl_pg() { GRIOT_PG_DIR="$CL_DIR" GRIOT_PG_DB=postgres "$GRIOT_TOP/scripts/pg" "$@"; }
-lease_cleanup() {
-	keep=${GRIOT_KEEP_TMP:-}
-	GRIOT_KEEP_TMP=1
-	t_cleanup
-	cl_pg stop >/dev/null 2>&1
-	real=$(readlink "$CL_DIR" 2>/dev/null) && case "$real" in */griot-pg-*) rm -rf "$real" ;; esac
-	[ -z "$keep" ] && rm -rf "$T_TMP"
-}
-trap lease_cleanup EXIT
-cl_pg start >"$T_TMP/pg-start.log" 2>&1 || fail "own cluster: $(cat "$T_TMP/pg-start.log")"
-eval "$(GRIOT_PG_DIR="$CL_DIR" GRIOT_PG_DB=postgres "$GRIOT_TOP/scripts/pg" env)"
+. "$(dirname "$0")/../lib/cluster.sh"
+own_cluster
 new_db
 sql "ALTER SYSTEM SET wal_writer_delay = '10s'" >/dev/null
 sql "SELECT pg_reload_conf()" >/dev/null
