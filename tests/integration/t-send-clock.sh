@@ -15,8 +15,9 @@
 # (orange-sim's ledger: the old rule "slot still ahead of now()" resent
 # what had just left), every accepted send is recorded, A's provably
 # unsent rows go back to pending, and A noticed the step from its own
-# round trips.  B books on its own limiter: the shared one holds slots
-# booked on the old clock, STEP seconds ahead (a stall, not a duplicate).
+# round trips.  B books on A's limiter, whose slots were booked on the
+# old clock: its next slot must come on the new one, not STEP seconds
+# ahead (the old limiter stalled every sender on it for the whole step).
 . "$(dirname "$0")/../lib/lib.sh"
 . "$(dirname "$0")/../lib/send.sh"
 . "$(dirname "$0")/../lib/sim.sh"   # wait_for
@@ -69,9 +70,14 @@ claimed=$(sql "SELECT count(*) FROM messages WHERE send_status = 'sending'")
 curl -s -o /dev/null -d '{"fault_latency_ms":0}' "$SIM_URL/_sim/config" || fail "sim config"
 ok "A: $before requests to Orange after the step, $a_sent when killed; $claimed rows left 'sending'"
 
-# B: another sender (its own limiter: the shared one was booked on the old
-# clock) recovers A's rows and sends the rest.
-griot send --campaign clock --rate 10 --limiter b10 --json >"$T_TMP/b.json" 2>"$T_TMP/b.err" ||
+# The limiter A booked on the old clock gives its next slot on the new one.
+ahead=$(sql "SELECT round(extract(epoch from (griot_book('ten', 1, 0)).first - clock_timestamp()))::int")
+[ "$ahead" -lt $((STEP / 2)) ] ||
+	fail "after a $STEP s step back the shared limiter's next slot is $ahead s ahead: every sender on it stalls"
+ok "the shared limiter's next slot after the step: $ahead s ahead"
+
+# B: another sender, on the same limiter, recovers A's rows and sends the rest.
+griot send --campaign clock --rate 10 --limiter ten --json >"$T_TMP/b.json" 2>"$T_TMP/b.err" ||
 	fail "B exited $?: $(tail -5 "$T_TMP/b.err")"
 pend=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["recovered_pending"])' "$T_TMP/b.json")
 unk=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["recovered_unknown"])' "$T_TMP/b.json")
