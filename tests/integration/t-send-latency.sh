@@ -8,7 +8,7 @@
 # machine: the old sender had as many at 0 ms) and at least 3.5/s (the
 # old sender stalled: 0.2/s at 15 ms, nothing at 30 ms).  The goal itself
 # (>= 4.9/s, zero 429s) is timing on a shared machine: `make bench`
-# measures it (bench/send.sh, behind the proxy).  Then SIGTERM ends a
+# measures it (bench/send-latency.sh, behind the proxy).  Then SIGTERM ends a
 # sender within 2 s at 50 ms, with nothing left 'sending' and every
 # accepted send recorded.
 . "$(dirname "$0")/../lib/lib.sh"
