@@ -603,9 +603,11 @@ static enum MHD_Result handle_send(struct MHD_Connection *c, const char *sender,
 			sim.burst_left--;
 			v = V_429;
 			why429 = "429 burst";
+			retry_after = sim.o.fault_retry_after;
 		} else if (sim.o.fault_429 > 0 && sim_rand01() < sim.o.fault_429) {
 			v = V_429;
 			why429 = "injected 429";
+			retry_after = sim.o.fault_retry_after;
 		} else if (rt->count == rt->cap && now - rt->ts[rt->head] < 1000000) {
 			v = V_429;
 			retry_after = (int)ceil((double)(rt->ts[rt->head] + 1000000 - now) / 1e6);

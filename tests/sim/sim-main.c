@@ -68,6 +68,7 @@ static const char usage_text[] =
 "  --fault-latency MS      delay every API answer\n"
 "  --fault-429 P           extra random 429s\n"
 "  --fault-429-burst N:M   after every N accepted sends, refuse the next M with 429\n"
+"  --fault-429-retry-after S  Retry-After of the injected and burst 429s (default 1)\n"
 "  --fault-revoke N        revoke every token after every N accepted sends\n"
 "  --seed-random N         deterministic randomness (ids, faults, DR plans)\n"
 "other:\n"
@@ -80,7 +81,7 @@ enum {
 	OPT_CREDITS, OPT_SEED, OPT_NAMES, OPT_APPID, OPT_PARTNER, OPT_SHAPE, OPT_ECHO,
 	OPT_DRURL, OPT_DRDELAY, OPT_DRMIX, OPT_DRDUP, OPT_DRREORDER, OPT_DRWAIT,
 	OPT_DRRETRY, OPT_DRTRIES, OPT_DRTHREADS, OPT_HTTPNOTIFY, OPT_F5XX, OPT_FDROP, OPT_FLAT, OPT_F429,
-	OPT_FBURST, OPT_SEEDRAND, OPT_THREADS, OPT_DRCA, OPT_DRINSECURE, OPT_FREVOKE,
+	OPT_FBURST, OPT_FRA, OPT_SEEDRAND, OPT_THREADS, OPT_DRCA, OPT_DRINSECURE, OPT_FREVOKE,
 	OPT_SHAPES, OPT_TOKLEN, OPT_TOKRATE,
 };
 
@@ -119,6 +120,7 @@ static const struct option longopts[] = {
 	{ "fault-latency", required_argument, NULL, OPT_FLAT },
 	{ "fault-429", required_argument, NULL, OPT_F429 },
 	{ "fault-429-burst", required_argument, NULL, OPT_FBURST },
+	{ "fault-429-retry-after", required_argument, NULL, OPT_FRA },
 	{ "fault-revoke", required_argument, NULL, OPT_FREVOKE },
 	{ "seed-random", required_argument, NULL, OPT_SEEDRAND },
 	{ "threads", required_argument, NULL, OPT_THREADS },
@@ -283,6 +285,7 @@ int main(int argc, char **argv)
 			*colon = ':';
 			break;
 		}
+		case OPT_FRA: r = opt_int("fault-429-retry-after", optarg, 1, 3600, &sim.o.fault_retry_after); break;
 		case OPT_FREVOKE: r = opt_int("fault-revoke", optarg, 1, 100000000, &sim.o.revoke_every); break;
 		case OPT_SEEDRAND: {
 			long l;

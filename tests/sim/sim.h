@@ -127,6 +127,7 @@ struct sim_opts {
 	int burst_every;
 	int revoke_every;        /* revoke all tokens after every N accepts */
 	int burst_len;
+	int fault_retry_after;  /* Retry-After of injected 429s, s */
 	uint64_t seed;
 	bool seeded;
 	int threads;
