@@ -1139,24 +1139,19 @@ long long campaign_open_count(struct db *db, const long long *ids, size_t n)
 	return rc < 0 ? -1 : atoll(buf);
 }
 
-int campaign_next_change(struct db *db, long long *id, enum campaign_status *status)
+int campaign_change_parse(const char *channel, const char *payload, long long *id,
+			  enum campaign_status *status)
 {
-	char chan[64], payload[64], st[32];
-	int rc;
+	char st[32];
 
-	for (;;) {
-		rc = db_next_notify(db, chan, sizeof(chan), payload, sizeof(payload));
-		if (rc <= 0)
-			return rc;
-		if (strcmp(chan, CAMPAIGN_CHANNEL))
-			continue;       /* another module's channel on a shared connection */
-		if (sscanf(payload, "%lld %31s", id, st) != 2 || CAMPAIGN_STATUS(st) < 0) {
-			warning("ignoring a malformed notification on %s: '%s'", chan, payload);
-			continue;
-		}
-		*status = (enum campaign_status)CAMPAIGN_STATUS(st);
-		return 1;
+	if (strcmp(channel, CAMPAIGN_CHANNEL))
+		return 0;       /* another module's channel on a shared connection */
+	if (sscanf(payload, "%lld %31s", id, st) != 2 || CAMPAIGN_STATUS(st) < 0) {
+		warning("ignoring a malformed notification on %s: '%s'", channel, payload);
+		return 0;
 	}
+	*status = (enum campaign_status)CAMPAIGN_STATUS(st);
+	return 1;
 }
 
 int campaign_in_window(const struct campaign *c, double t, bool *inside, double *next)

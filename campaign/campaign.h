@@ -127,14 +127,16 @@ int campaign_fail_unrenderable(struct db *db, const struct campaign *c);
  * griot_campaign).  campaign_session_init() once per connection (again
  * after a reconnect): it LISTENs, and tells the session the clock windows
  * are judged by (GRIOT_NOW, see window_now()) for griot_claim_candidates.
- * Then campaign_next_change() costs no round trip: 1 and *id, *status of
- * the next change received, 0 none pending, -1 after error().  A sender
- * calls it before each send and drops the queued messages of a campaign
+ * Then the notifications cost no round trip (db_next_notify()); for each,
+ * campaign_change_parse() returns 1 and *id, *status when it is a status
+ * change, 0 for another channel's (or a malformed one, warned).  A sender
+ * reads them before each send and drops the queued messages of a campaign
  * whose status is no longer CAMPAIGN_RUNNING (paused, cancelled): no
  * queued message of a paused campaign leaves once the pause reached it.
  */
 int campaign_session_init(struct db *db);
-int campaign_next_change(struct db *db, long long *id, enum campaign_status *status);
+int campaign_change_parse(const char *channel, const char *payload, long long *id,
+			  enum campaign_status *status);
 
 /*
  * What is left for a sender serving campaigns ids[0..n), without counting

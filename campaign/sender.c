@@ -43,6 +43,7 @@
 #define ORANGE_RTT_START 1.0      /* assumed Orange round trip before one is measured */
 #define RETRY_AFTER_DEFAULT 1.0   /* a 429 without Retry-After */
 #define RETRY_AFTER_MAX 60.0      /* = griot_retry_after_max() in sql/050 */
+#define LIMITER_CHANNEL "griot_limiter"  /* a limiter's pause, sql/067 */
 #define CLOCK_SAMPLES 5           /* round trips per clock measurement */
 #define CLOCK_CHECK_SLACK 0.1     /* a server clock this far off our mapping: measure again */
 #define LAT_DECAY 0.3             /* estimators: up at once, down by this fraction */
@@ -511,6 +512,45 @@ static void format_error(const struct orange_error *e, struct strbuf *out)
 		strbuf_addf(out, "%s: %s", orange_err_name(e->kind), m);
 }
 
+/*
+ * The limiter is paused until `until` (monotonic): nothing of this sender
+ * leaves before it.  Queued items whose slot comes before it go back to
+ * pending; later slots keep their place (the limiter books none before
+ * it): releasing them would waste them.  No claim before it either.
+ * Returns how many were released.
+ */
+static size_t pause_until(struct sender *s, double until)
+{
+	size_t before = s->nq;
+
+	release_queued(s, NULL, NULL, until);
+	if (until > s->claim_pause_until)
+		s->claim_pause_until = until;
+	return before - s->nq;
+}
+
+/*
+ * A pause booked by any sender on a limiter (payload "<end> <name>" of
+ * sql/067, <end> on PostgreSQL's clock): ours when <name> is our limiter.
+ */
+static void limiter_paused(struct sender *s, const char *payload)
+{
+	double end_db;
+	int n = -1;
+	size_t k;
+
+	if (sscanf(payload, "%lf %n", &end_db, &n) != 1 || n < 0) {
+		warning("ignoring a malformed notification on %s: '%s'", LIMITER_CHANNEL, payload);
+		return;
+	}
+	if (strcmp(payload + n, s->limiter))
+		return;
+	k = pause_until(s, end_db - s->clock_off);
+	if (k)
+		info("limiter '%s' paused until %.1f s from now (429): %zu queued message(s) back "
+		     "to pending", s->limiter, end_db - db_now(s), k);
+}
+
 /* A 429: book the (capped) pause into the shared limiter for every sender. */
 static int rate_limited(struct sender *s, struct item *it, const char *msg)
 {
@@ -518,6 +558,7 @@ static int rate_limited(struct sender *s, struct item *it, const char *msg)
 	double ra = e->retry_after > 0 ? e->retry_after : RETRY_AFTER_DEFAULT;
 	const char *p[2];
 	char rbuf[32];
+	size_t k;
 
 	if (ra > RETRY_AFTER_MAX) {
 		warning("Orange asked to wait %.0f s (Retry-After): waiting %.0f s, the cap",
@@ -531,12 +572,10 @@ static int rate_limited(struct sender *s, struct item *it, const char *msg)
 	add_result(s, it, OUT_RETRY, NULL, msg, ra, -1);
 	if (db_query(s->db, NULL, "SELECT griot_rate_backoff($1, $2::float8)", 2, p) < 0)
 		return -1;
-	/* Nothing leaves before Retry-After; later slots keep their place (the
-	 * limiter books none before it): releasing them would waste them. */
-	release_queued(s, NULL, NULL, time_mono() + ra);
-	s->claim_pause_until = time_mono() + ra;
+	k = pause_until(s, time_mono() + ra);
 	warning("Orange says too many requests (429, Retry-After %.1f s): limiter '%s' books no "
-		"slot before then", ra, s->limiter);
+		"slot before then; %zu queued message(s) back to pending, %zu keep their later slot",
+		ra, s->limiter, k, s->nq);
 	return 0;
 }
 
@@ -1074,19 +1113,29 @@ static int chore_remaining(struct sender *s)
 }
 
 /*
- * Changes phase: campaign status changes received (LISTEN griot_campaign,
- * no round trip).  A campaign that left 'running' gives its queued rows
- * back before its next slot; any change makes the refresh due now.
+ * Changes phase: notifications received (no round trip).  A campaign
+ * status change (LISTEN griot_campaign): a campaign that left 'running'
+ * gives its queued rows back before its next slot; any change makes the
+ * refresh due now.  A pause of our limiter (LISTEN griot_limiter, another
+ * sender's 429): the queued rows inside it go back.
  */
 static int phase_changes(struct sender *s)
 {
+	char chan[64], payload[256];
 	enum campaign_status st;
 	long long id;
 	int rc;
 
-	while ((rc = campaign_next_change(s->db, &id, &st)) > 0) {
-		struct sc *x = sc_find(s, id);
+	while ((rc = db_next_notify(s->db, chan, sizeof(chan), payload, sizeof(payload))) > 0) {
+		struct sc *x;
 
+		if (!strcmp(chan, LIMITER_CHANNEL)) {
+			limiter_paused(s, payload);
+			continue;
+		}
+		if (!campaign_change_parse(chan, payload, &id, &st))
+			continue;
+		x = sc_find(s, id);
 		if (x && st != CAMPAIGN_RUNNING && x->eligible) {
 			snprintf(x->why, sizeof(x->why), "%s", campaign_status_names[st]);
 			sc_ineligible(s, x);
@@ -1178,8 +1227,10 @@ static void phase_submit(struct sender *s)
  * the requests whose slots come and drive those on the wire, waiting on
  * Orange's connections and on the database's socket fd together until
  * the next slot, so that no database round trip makes a request late or
- * wastes its slot.  Not while answers are acted on (a 429's pause or a
- * hold comes first), nor once a stop is asked: then only the database.
+ * wastes its slot; the notifications first (a pause of the limiter or of
+ * a campaign stops what it covers).  Not while answers are acted on (a
+ * 429's pause or a hold comes first), nor once a stop is asked: then only
+ * the database.
  */
 static void db_wait(void *arg, int fd)
 {
@@ -1192,6 +1243,8 @@ static void db_wait(void *arg, int fd)
 		poll(&p, 1, (int)(IDLE_WAIT_MAX * 1000));
 		return;
 	}
+	if (phase_changes(s) < 0)   /* a lost connection: the statement says so */
+		debug("reading notifications during a statement failed");
 	phase_submit(s);
 	if (s->nq && s->queue[0]->slot - time_mono() < wait)
 		wait = s->queue[0]->slot - time_mono();
@@ -1728,7 +1781,8 @@ int sender_start(struct sender *s)
 	 * and every lease extension commit durably: griot_claim and
 	 * griot_sender_lease set it for their transaction, sql/065.)
 	 */
-	if (db_exec(s->db, "SET synchronous_commit = off") < 0 || campaign_session_init(s->db) < 0)
+	if (db_exec(s->db, "SET synchronous_commit = off") < 0 || campaign_session_init(s->db) < 0 ||
+	    db_listen(s->db, LIMITER_CHANNEL) < 0)
 		return -1;
 	if (chore_lease(s) < 0)
 		return -1;
