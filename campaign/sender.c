@@ -9,6 +9,7 @@
 #include "core/util.h"
 #include "orange/orange.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <poll.h>
 #include <stdio.h>
@@ -44,6 +45,9 @@
 #define RETRY_AFTER_DEFAULT 1.0   /* a 429 without Retry-After */
 #define RETRY_AFTER_MAX 60.0      /* = griot_retry_after_max() in sql/050 */
 #define LIMITER_CHANNEL "griot_limiter"  /* a limiter's pause, sql/067 */
+/* A limiter's name: short enough that a pause notification ("<end> <name>")
+ * always fits the buffer it is read into, printable for the logs. */
+#define LIMITER_NAME_MAX 63
 #define CLOCK_SAMPLES 5           /* round trips per clock measurement */
 #define CLOCK_CHECK_SLACK 0.1     /* a server clock this far off our mapping: measure again */
 #define LAT_DECAY 0.3             /* estimators: up at once, down by this fraction */
@@ -115,7 +119,7 @@ struct sender {
 	const struct sender_opts *opts;
 	struct sender_stats *st;
 	char id[128];
-	char limiter[64];
+	char limiter[LIMITER_NAME_MAX + 1];
 	double rate, spacing, late;
 	int max_attempts;
 
@@ -1121,7 +1125,7 @@ static int chore_remaining(struct sender *s)
  */
 static int phase_changes(struct sender *s)
 {
-	char chan[64], payload[256];
+	char chan[64], payload[64 + LIMITER_NAME_MAX];
 	enum campaign_status st;
 	long long id;
 	int rc;
@@ -1532,8 +1536,18 @@ static int pick_limiter(struct sender *s)
 {
 	char buf[64], rbuf[64];
 	const char *p[2] = { s->limiter, rbuf };
+	const char *name = s->opts->limiter ? s->opts->limiter : s->limiter, *c;
 	int n;
 
+	/* s->limiter is the name cut to LIMITER_NAME_MAX: judge the one given */
+	for (c = name; *c && isgraph((unsigned char)*c); c++)
+		;
+	if (*c || c == name || c - name > LIMITER_NAME_MAX) {
+		s->err = GRIOT_ERR_USAGE;
+		return error("limiter name '%.*s%s': 1 to %d printable characters without spaces",
+			     LIMITER_NAME_MAX, name, strlen(name) > LIMITER_NAME_MAX ? "..." : "",
+			     LIMITER_NAME_MAX);
+	}
 	if (s->opts->rate > 0) {
 		snprintf(rbuf, sizeof(rbuf), "%.17g", s->opts->rate);
 		db_set_quiet(s->db, true);

@@ -59,6 +59,17 @@ expect 75 "send a paused campaign" send --campaign held
 [ "$(sql "SELECT status FROM campaigns WHERE name = 'dr'")" = draft ] || fail "the draft changed"
 checked "wrong state: 64 from pause/resume/cancel/retry-failed/schedule/create/send, 75 for a paused campaign"
 
+# A limiter name that a pause notification could not carry whole (its
+# pause would be missed) or a log could not show: 64, nothing claimed.
+mk_campaign lim 3 MLI 2231
+griot campaign schedule lim --start now >/dev/null 2>&1 || fail "schedule lim"
+expect 64 "a limiter name of 64 characters" send --campaign lim --rate 5 --limiter "$(printf '%064d' 0)"
+expect 64 "a limiter name with a space" send --campaign lim --rate 5 --limiter "two words"
+expect 64 "an empty limiter name" send --campaign lim --rate 5 --limiter ""
+[ "$(sql "SELECT count(*) FROM messages m JOIN campaigns c ON c.id = m.campaign_id
+          WHERE c.name = 'lim' AND m.send_status <> 'pending'")" = 0 ] || fail "a refused limiter claimed rows"
+checked "bad limiter names: 64, nothing claimed"
+
 # Bad data: 65.
 printf 'phone,name\n+22370000001,Awa\n' >"$T_TMP/ok.csv"
 printf 'nom,prenom\nAwa,Diallo\n' >"$T_TMP/nophone.csv"
