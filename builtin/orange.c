@@ -35,8 +35,9 @@ static const char usage_text[] =
 	"  --timeout S             per request, seconds (default 30)\n"
 	"\n"
 	"Credentials: ORANGE_AUTH_HEADER or a 0600 file holding the 'Basic ...'\n"
-	"header (docs/orange-setup.md).  Exit codes: 78 no credentials, 77 refused\n"
-	"credentials, 69/75 Orange unreachable or failing, 65 invalid request.\n";
+	"header (docs/orange-setup.md).  Exit codes: 78 no or refused credentials,\n"
+	"77 refused by Orange's policy, 69/75 Orange unreachable or failing, 65\n"
+	"invalid request.\n";
 
 struct opts {
 	const char *country, *appid;

@@ -637,7 +637,7 @@ static int classify(struct sender *s, struct item *it)
 		if (!s->fatal)
 			error("Orange refused griot's credentials (%s): stopping", msg.buf);
 		s->fatal = true;
-		s->err = GRIOT_ERR_CONFIG;
+		s->err = orange_err_kind(&it->err);
 		s->stopping = true;
 		release_queued(s, NULL, NULL, INFINITY);
 		goto out;
@@ -1715,7 +1715,7 @@ static int first_token(struct sender *s)
 
 	if (orange_token(s->client, false, NULL, &err) < 0) {
 		if (err.kind == ORANGE_ERR_CREDENTIALS || err.kind == ORANGE_ERR_CONFIG) {
-			s->err = GRIOT_ERR_CONFIG;
+			s->err = orange_err_kind(&err);
 			ret = error("Orange refused griot's credentials: %s", err.message);
 		} else {
 			warning("cannot get an Orange token yet (%s); will retry", err.message);

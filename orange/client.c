@@ -55,8 +55,8 @@ enum griot_err orange_err_kind(const struct orange_error *err)
 {
 	switch (err->kind) {
 	case ORANGE_OK: return GRIOT_OK;
-	case ORANGE_ERR_CREDENTIALS:
-	case ORANGE_ERR_TOKEN_EXPIRED:
+	case ORANGE_ERR_CREDENTIALS:          /* the configured credentials are wrong */
+	case ORANGE_ERR_TOKEN_EXPIRED: return GRIOT_ERR_CONFIG;
 	case ORANGE_ERR_POLICY: return GRIOT_ERR_PERM;
 	case ORANGE_ERR_RATE_LIMITED:
 	case ORANGE_ERR_SERVER: return GRIOT_ERR_TEMPFAIL;

@@ -1154,9 +1154,9 @@ static enum griot_err load_tls(struct receiver *r)
 			close(fd);
 		return GRIOT_ERR_NOINPUT;
 	}
-	if (config_check_private(&st, key) < 0) {
+	if (config_check_private(&st, key) < 0) {   /* as for every secret file */
 		close(fd);
-		return GRIOT_ERR_PERM;
+		return GRIOT_ERR_CONFIG;
 	}
 	if (strbuf_read_fd(&r->tls_key, fd, TLS_FILE_MAX) < 0) {
 		error("cannot read %s: %s", key, strerror(errno));

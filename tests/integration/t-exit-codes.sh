@@ -2,7 +2,8 @@
 # Exit codes of domain errors, one mapping for every command (builtin/exit.c,
 # docs/griot.1 "EXIT STATUS"): 64 wrong state or usage, 65 bad data,
 # 66 no such campaign or file, 67 no such user, 69 database or Orange
-# unavailable, 75 try later (paused), 77 credentials refused, 78 configuration.
+# unavailable, 75 try later (paused), 78 configuration or credentials refused
+# (the same for `orange token` and for a sender refused mid-run).
 . "$(dirname "$0")/../lib/lib.sh"
 . "$(dirname "$0")/../lib/send.sh"
 new_db
@@ -99,7 +100,7 @@ for cmd in "campaign list" "campaign pause dr" "send --campaign dr" "report" "im
 done
 checked "database down: 69 from campaign, send, report, import"
 
-# Configuration: 78; credentials refused: 77.
+# Configuration: 78; credentials refused: 78 too (the configured credentials are wrong).
 printf 'not a setting\n' >"$T_TMP/bad.conf"
 chmod 600 "$T_TMP/bad.conf"
 expect 78 "bad configuration file" --config "$T_TMP/bad.conf" campaign list
@@ -107,5 +108,10 @@ saved=$ORANGE_AUTH_HEADER
 unset ORANGE_AUTH_HEADER
 expect 78 "no credentials" orange token
 export ORANGE_AUTH_HEADER="$saved"
-ORANGE_AUTH_HEADER='Basic d3Jvbmc6d3Jvbmc=' expect 77 "refused credentials" orange token
-checked "configuration: 78, refused credentials: 77"
+ORANGE_AUTH_HEADER='Basic d3Jvbmc6d3Jvbmc=' expect 78 "refused credentials" orange token
+mk_campaign cred 3 MLI 2232
+griot campaign schedule cred --start now >/dev/null 2>&1 || fail "schedule cred"
+ORANGE_AUTH_HEADER='Basic d3Jvbmc6d3Jvbmc=' expect 78 "refused credentials" send --campaign cred --rate 5 --limiter cred
+[ "$(sql "SELECT count(*) FROM messages m JOIN campaigns c ON c.id = m.campaign_id
+          WHERE c.name = 'cred' AND m.send_status <> 'pending'")" = 0 ] || fail "refused credentials: rows left not pending"
+checked "configuration: 78, refused credentials: 78 (orange token and send)"

@@ -96,12 +96,12 @@ chmod 600 "$T_TMP/cred"
 run credok ORANGE_AUTH_HEADER= ORANGE_CREDENTIALS_FILE="$T_TMP/cred" griot -v orange balance
 expect_rc 0 "0600 credentials file" credok
 run badcred ORANGE_AUTH_HEADER='Basic d3Jvbmc6d3Jvbmc=' griot orange balance
-expect_rc 77 "refused credentials" badcred
+expect_rc 78 "refused credentials" badcred
 has badcred.err "invalid_client"
 hasnt badcred.err "d3Jvbmc6d3Jvbmc"
 run down ORANGE_API_BASE=http://127.0.0.1:9 griot orange balance --timeout 5
 expect_rc 69 "Orange unreachable" down
-ok "credentials: 78 none / mode, 77 refused, 69 unreachable"
+ok "credentials: 78 none / mode / refused, 69 unreachable"
 
 # ---- DR subscriptions ----
 run http griot dr subscribe http://dr.example.com --sender tel:+2230000

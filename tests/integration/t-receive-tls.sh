@@ -61,7 +61,7 @@ ok "TLS 1.0, TLS 1.1 and static-RSA handshakes refused; TLS 1.2 ECDHE and TLS 1.
 chmod 644 "$key"
 "$GRIOT_BIN" receive --listen 127.0.0.1:0 --secret "$SECRET" --tls-cert "$cert" --tls-key "$key" 2>"$T_TMP/err"
 rc=$?
-[ $rc = 77 ] && grep -q "$key.*readable by others" "$T_TMP/err" ||
+[ $rc = 78 ] && grep -q "$key.*readable by others" "$T_TMP/err" ||
 	fail "a world-readable key file accepted (exit $rc): $(cat "$T_TMP/err")"
 chmod 600 "$key"
 ok "a key file readable by others refused (EX_NOPERM), the file named"
