@@ -19,16 +19,6 @@ wait_sent() { # wait_sent PREFIX N: until N sends of PREFIX are in the ledger (b
 		sleep 0.05
 	done
 }
-# wait_exit PID SECONDS: 0 when PID ended within SECONDS (polling), else 1
-wait_exit() {
-	i=0
-	while kill -0 "$1" 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -gt $(($2 * 20)) ] && return 1
-		sleep 0.05
-	done
-	return 0
-}
 
 # send --campaign: running while sending, in every view.
 mk_campaign ra 40 MLI 2237

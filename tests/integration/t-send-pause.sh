@@ -22,16 +22,6 @@ sent_after() {
 	grep '"event":"sms"' "$SIM_LEDGER" | grep "\"address\":\"tel:+$1" |
 		sed 's/.*"ts":\([0-9.]*\).*/\1/' | awk -v t="$2" '$1 > t { n++ } END { print n + 0 }'
 }
-# wait_exit PID SECONDS: 0 when PID ended within SECONDS (polling), else 1
-wait_exit() {
-	i=0
-	while kill -0 "$1" 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -gt $(($2 * 20)) ] && return 1
-		sleep 0.05
-	done
-	return 0
-}
 wait_sent() { # wait_sent PREFIX N: until N sends of PREFIX are in the ledger (bounded)
 	i=0
 	until [ "$(sent_after "$1" 0)" -ge "$2" ]; do

@@ -76,3 +76,13 @@ status_counts() {
 	sql "SELECT string_agg(send_status || '=' || n, ' ' ORDER BY send_status)
 	     FROM (SELECT send_status, count(*) n FROM messages GROUP BY 1) x"
 }
+# wait_exit PID SECONDS: 0 when PID ended within SECONDS (polling), else 1
+wait_exit() {
+	i=0
+	while kill -0 "$1" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -gt $(($2 * 20)) ] && return 1
+		sleep 0.05
+	done
+	return 0
+}
