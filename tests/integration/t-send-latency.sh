@@ -56,9 +56,9 @@ griot campaign schedule term >/dev/null || fail "schedule term"
 "$GRIOT_BIN" send --campaign term 2>"$T_TMP/term.err" &
 pid=$!
 T_PIDS="$T_PIDS $pid"
-wait_sent() { [ "$(sql "SELECT count(*) FROM messages WHERE msisdn LIKE '+2238%' AND send_status = 'sent'")" -ge 5 ]; }
+term_started() { [ "$(sql "SELECT count(*) FROM messages WHERE msisdn LIKE '+2238%' AND send_status = 'sent'")" -ge 5 ]; }
 n=0
-until wait_sent; do n=$((n + 1)); [ $n -lt 600 ] || fail "term: nothing sent in 30 s"; sleep 0.05; done
+until term_started; do n=$((n + 1)); [ $n -lt 600 ] || fail "term: nothing sent in 30 s"; sleep 0.05; done
 t0=$(date +%s%N)
 kill -TERM "$pid"
 n=0

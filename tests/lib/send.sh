@@ -86,3 +86,16 @@ wait_exit() {
 	done
 	return 0
 }
+# accepted sends to numbers starting with +PREFIX, after time T (0: all)
+sent_after() {
+	grep '"event":"sms"' "$SIM_LEDGER" | grep "\"address\":\"tel:+$1" |
+		sed 's/.*"ts":\([0-9.]*\).*/\1/' | awk -v t="$2" '$1 > t { n++ } END { print n + 0 }'
+}
+wait_sent() { # wait_sent PREFIX N: until N sends of PREFIX are in the ledger (bounded)
+	i=0
+	until [ "$(sent_after "$1" 0)" -ge "$2" ]; do
+		i=$((i + 1))
+		[ $i -gt 400 ] && fail "fewer than $2 sends to +$1 after 20 s"
+		sleep 0.05
+	done
+}
