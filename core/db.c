@@ -227,16 +227,21 @@ static PGconn *connect_like(struct db *db)
 	return c;
 }
 
-/* pg_backend_pid() seen by conn, or -1. */
-static long backend_pid(PGconn *conn)
+/* The pid in r, an answer to SELECT pg_backend_pid(), or -1; clears r. */
+static long pid_of(PGresult *r)
 {
-	PGresult *r = PQexec(conn, "SELECT pg_backend_pid()");
 	long pid = -1;
 
 	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
 		pid = strtol(PQgetvalue(r, 0, 0), NULL, 10);
 	PQclear(r);
 	return pid;
+}
+
+/* pg_backend_pid() seen by conn, or -1. */
+static long backend_pid(PGconn *conn)
+{
+	return pid_of(PQexec(conn, "SELECT pg_backend_pid()"));
 }
 
 /*
@@ -263,11 +268,8 @@ static long backend_pid_within(PGconn *conn, double wait)
 		if (!PQconsumeInput(conn))
 			return -1;
 	}
-	while ((r = PQgetResult(conn)) != NULL) {
-		if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
-			pid = strtol(PQgetvalue(r, 0, 0), NULL, 10);
-		PQclear(r);
-	}
+	while ((r = PQgetResult(conn)) != NULL)
+		pid = pid_of(r);
 	return pid;
 }
 
